@@ -1,0 +1,91 @@
+"""Argument parsing helpers shared by every ``python -m dynamics`` sub-command.
+
+Every bad input ends as one line on stderr naming the parameter and its valid range, and
+exit code 2 (argparse's own convention); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+
+class CliError(Exception):
+    """A user error: the message is printed as one line and the process exits with 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are a single line without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"error: {message.splitlines()[0] if message else 'bad arguments'}\n")
+        raise SystemExit(2)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def float_in(name: str, lo: float, hi: float, *, lo_open: bool = False) -> Callable[[str], float]:
+    """Argparse ``type=``: a finite float in [lo, hi] (or (lo, hi] with ``lo_open``)."""
+    left = "(" if lo_open else "["
+    rng = f" in {left}{_fmt(lo)}, {_fmt(hi)}]" if math.isfinite(lo) or math.isfinite(hi) else ""
+
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number{rng}, got {text!r}") from None
+        if not math.isfinite(x):
+            raise argparse.ArgumentTypeError(f"must be a finite number{rng}, got {text!r}")
+        if x > hi or x < lo or (lo_open and x == lo):
+            raise argparse.ArgumentTypeError(f"must be{rng}, got {text!r}")
+        return x
+
+    parse.__name__ = name  # argparse names the type in some messages
+    return parse
+
+
+def int_in(name: str, lo: int, hi: int) -> Callable[[str], int]:
+    """Argparse ``type=``: an integer in [lo, hi]."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer in [{lo}, {hi}], got {text!r}"
+            ) from None
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"must be in [{lo}, {hi}], got {text!r}")
+        return n
+
+    parse.__name__ = name
+    return parse
+
+
+def pair_of_floats(name: str, lo: float, hi: float) -> Callable[[str], tuple[float, float]]:
+    """Argparse ``type=``: ``A,B`` with both finite and in [lo, hi]."""
+    rng = f"[{_fmt(lo)}, {_fmt(hi)}]"
+
+    def parse(text: str) -> tuple[float, float]:
+        parts = text.split(",")
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            a, b = float(parts[0]), float(parts[1])
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be two numbers A,B in {rng}, got {text!r}"
+            ) from None
+        if not all(math.isfinite(v) and lo <= v <= hi for v in (a, b)):
+            raise argparse.ArgumentTypeError(
+                f"both values must be finite and in {rng}, got {text!r}"
+            )
+        return a, b
+
+    parse.__name__ = name
+    return parse

@@ -1,0 +1,677 @@
+"""Training methods: one-step update rules, their linearisations, and the one driver.
+
+Every discrete method is a small pure function with one signature::
+
+    step(game, hp, z, memory) -> (z_next, memory_next)
+
+``z`` holds states ``(..., 2)`` = (θ, ψ); ``memory`` is a tuple of arrays shaped like ``z``
+for rules that remember something (previous gradient, velocity, Adam moments). The players
+*follow* the field: an update is ``z ← z + H v(z)`` with ``H = diag(h_gen, h_disc)``.
+``simulate`` is the only loop over time.
+
+Each method also states its linearised update operator at the equilibrium (on the augmented
+state (z, memory...)), and a closed form for its eigenvalues in terms of κ, the eigenvalues
+of HJ (κ = hλ for equal learning rates), where one exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.integrate import solve_ivp
+from scipy.linalg import expm
+
+from dynamics.variants import Game, sort_eigs
+
+FloatArray = NDArray[np.float64]
+ComplexArray = NDArray[np.complex128]
+Memory = tuple[FloatArray, ...]
+
+#: A path is stopped once |θ| or |ψ| exceeds this (or becomes non-finite): "diverged".
+DIVERGENCE_BOUND = 1e6
+#: A path is "converged" when its final distance to the equilibrium is below this.
+CONVERGENCE_TOL = 1e-3
+#: |ρ − 1| below this counts as "neutral" (eigenvalues on the unit circle).
+NEUTRAL_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """Hyper-parameters of the training methods (each method uses some of them)."""
+
+    lr_gen: float = 0.2
+    lr_disc: float = 0.2
+    n_gen: int = 1
+    n_disc: int = 1
+    beta: float = 0.0  # heavy-ball momentum, in [−1, 1)
+    beta1: float = 0.9  # Adam
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+    @property
+    def H(self) -> FloatArray:
+        return np.diag([self.lr_gen, self.lr_disc])
+
+    @property
+    def equal_rates(self) -> bool:
+        return self.lr_gen == self.lr_disc
+
+
+#: Valid ranges of the hyper-parameters (the CLI and the UI both read these).
+HYPER_RANGES: Mapping[str, tuple[float, float]] = MappingProxyType(
+    {
+        "lr_gen": (1e-6, 100.0),
+        "lr_disc": (1e-6, 100.0),
+        "n_gen": (1, 50),
+        "n_disc": (1, 50),
+        "beta": (-1.0, 0.999),
+        "beta1": (0.0, 0.999),
+        "beta2": (0.0, 0.99999),
+        "eps": (1e-12, 1.0),
+    }
+)
+
+StepFn = Callable[[Game, Hyper, FloatArray, Memory], tuple[FloatArray, Memory]]
+InitFn = Callable[[Game, Hyper, FloatArray], Memory]
+OperatorFn = Callable[[FloatArray, Hyper], FloatArray]
+ClosedFormFn = Callable[[FloatArray, Hyper], ComplexArray | None]
+
+
+def _field(game: Game, z: FloatArray) -> FloatArray:
+    vt, vp = game.field(z[..., 0], z[..., 1])
+    return np.stack((vt, vp), axis=-1)
+
+
+def _rates(hp: Hyper) -> FloatArray:
+    return np.array([hp.lr_gen, hp.lr_disc])
+
+
+def _no_memory(game: Game, hp: Hyper, z: FloatArray) -> Memory:
+    return ()
+
+
+# ------------------------------------------------------------------------- update rules
+
+
+def simgd_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Simultaneous gradient descent: both players step from the same point."""
+    return game.project(z + _rates(hp) * _field(game, z)), mem
+
+
+def altgd_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Alternating descent: n_gen generator steps, then n_disc discriminator steps, each at
+    the newest point."""
+    theta = z[..., 0].copy()  # contiguous copies: the hot loop of the trajectory benchmark
+    psi = z[..., 1].copy()
+    c = game.psi_limit()
+    for _ in range(hp.n_gen):
+        theta += hp.lr_gen * game.v_theta(theta, psi)
+    for _ in range(hp.n_disc):
+        psi += hp.lr_disc * game.v_psi(theta, psi)
+        if c is not None:
+            np.clip(psi, -c, c, out=psi)
+    return np.stack((theta, psi), axis=-1), mem
+
+
+def extragradient_step(
+    game: Game, hp: Hyper, z: FloatArray, mem: Memory
+) -> tuple[FloatArray, Memory]:
+    """Extragradient (Korpelevich 1976): step with the field at a look-ahead point."""
+    rates = _rates(hp)
+    look = game.project(z + rates * _field(game, z))
+    return game.project(z + rates * _field(game, look)), mem
+
+
+def _previous_gradient(game: Game, hp: Hyper, z: FloatArray) -> Memory:
+    # With v(z_{-1}) := v(z_0) the first optimistic step is a plain gradient step.
+    return (_field(game, z),)
+
+
+def optimistic_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Optimistic gradient (OGDA): z ← z + 2H v(z_k) − H v(z_{k−1}); memory: v(z_{k−1})."""
+    g = _field(game, z)
+    return game.project(z + _rates(hp) * (2.0 * g - mem[0])), (g,)
+
+
+def _zero_velocity(game: Game, hp: Hyper, z: FloatArray) -> Memory:
+    return (np.zeros_like(z),)
+
+
+def momentum_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Simultaneous heavy ball: z ← z + H v(z) + β(z_k − z_{k−1}); memory: z_k − z_{k−1}."""
+    new = game.project(z + _rates(hp) * _field(game, z) + hp.beta * mem[0])
+    return new, (new - z,)
+
+
+def momentum_alt_step(
+    game: Game, hp: Hyper, z: FloatArray, mem: Memory
+) -> tuple[FloatArray, Memory]:
+    """Alternating heavy ball (Gidel et al. 2019): each player's sub-step carries its own
+    velocity; the discriminator sees the generator's new position."""
+    z = z.copy()
+    vel = mem[0].copy()
+    theta, psi = z[..., 0], z[..., 1]
+    for _ in range(hp.n_gen):
+        before = theta.copy()
+        theta += hp.lr_gen * game.field(theta, psi)[0] + hp.beta * vel[..., 0]
+        vel[..., 0] = theta - before
+    for _ in range(hp.n_disc):
+        before = psi.copy()
+        psi += hp.lr_disc * game.field(theta, psi)[1] + hp.beta * vel[..., 1]
+        game.project(z)
+        vel[..., 1] = psi - before
+    return z, (vel,)
+
+
+def _adam_init(game: Game, hp: Hyper, z: FloatArray) -> Memory:
+    zeros = np.zeros_like(z)
+    return zeros, zeros.copy(), np.zeros_like(z[..., :1])
+
+
+def adam_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Adam (Kingma & Ba 2015) for both players, simultaneous, bias-corrected moments."""
+    m, s, t = mem
+    g = _field(game, z)
+    t = t + 1.0
+    m = hp.beta1 * m + (1.0 - hp.beta1) * g
+    s = hp.beta2 * s + (1.0 - hp.beta2) * g * g
+    m_hat = m / (1.0 - hp.beta1**t)
+    s_hat = s / (1.0 - hp.beta2**t)
+    return game.project(z + _rates(hp) * m_hat / (np.sqrt(s_hat) + hp.eps)), (m, s, t)
+
+
+# ------------------------------------------------------------ linearised update operators
+
+
+def _simgd_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    return np.eye(2) + hp.H @ J
+
+
+def _altgd_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    e1, e2 = np.diag([1.0, 0.0]), np.diag([0.0, 1.0])
+    G = np.eye(2) + hp.lr_gen * e1 @ J
+    D = np.eye(2) + hp.lr_disc * e2 @ J
+    return np.linalg.matrix_power(D, hp.n_disc) @ np.linalg.matrix_power(G, hp.n_gen)
+
+
+def _flow_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    return expm(hp.H @ J)
+
+
+def _extragradient_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    A = hp.H @ J
+    return np.eye(2) + A + A @ A
+
+
+def _optimistic_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    # state (z, g_prev):  z' = (I + 2HJ) z − H g_prev,  g' = J z
+    A = hp.H @ J
+    return np.block([[np.eye(2) + 2 * A, -hp.H], [J, np.zeros((2, 2))]])
+
+
+def _momentum_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    # state (z, d = z_k − z_{k−1}):  z' = (I + HJ) z + β d,  d' = z' − z = HJ z + β d
+    A = hp.H @ J
+    b = hp.beta * np.eye(2)
+    return np.block([[np.eye(2) + A, b], [A, b]])
+
+
+def _momentum_alt_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    # Product of the linearised sub-steps on (θ, ψ, d_θ, d_ψ).
+    def sub(player: int, h: float) -> FloatArray:
+        M = np.eye(4)
+        row = np.zeros(4)
+        row[:2] = h * J[player]
+        row[2 + player] = hp.beta
+        M[player] = np.eye(4)[player] + row
+        M[2 + player] = row  # new velocity = the increment
+        return M
+
+    G = np.linalg.matrix_power(sub(0, hp.lr_gen), hp.n_gen)
+    D = np.linalg.matrix_power(sub(1, hp.lr_disc), hp.n_disc)
+    return D @ G
+
+
+# ------------------------------------------------------ closed-form operator eigenvalues
+
+
+def _kappa(J: FloatArray, hp: Hyper) -> ComplexArray:
+    """Eigenvalues of HJ (= hλ for equal rates), via the 2×2 closed form."""
+    return eig2(hp.H @ J)
+
+
+def eig2(A: ArrayLike) -> ComplexArray:
+    """Eigenvalues of 2×2 matrices ``A[..., 2, 2]`` from trace and determinant, sorted."""
+    A = np.asarray(A, dtype=float)
+    half_tr = 0.5 * (A[..., 0, 0] + A[..., 1, 1])
+    det = A[..., 0, 0] * A[..., 1, 1] - A[..., 0, 1] * A[..., 1, 0]
+    root = np.emath.sqrt(half_tr**2 - det)
+    lam = np.stack((half_tr - root, half_tr + root), axis=-1).astype(complex)
+    if lam.ndim == 1:
+        return sort_eigs(lam)
+    return lam
+
+
+def _quadratic_roots(b: ComplexArray, c: ComplexArray | float) -> ComplexArray:
+    """Both roots of μ² − bμ + c = 0 for each b (and c)."""
+    disc = np.sqrt(b * b / 4 - c + 0j)
+    return np.concatenate([b / 2 - disc, b / 2 + disc])
+
+
+def _simgd_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
+    return 1.0 + _kappa(J, hp)
+
+
+def _is_rotation(J: FloatArray) -> bool:
+    return J[0, 0] == 0.0 and J[1, 1] == 0.0 and J[0, 1] == -J[1, 0]
+
+
+def _altgd_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
+    if not _is_rotation(J):
+        return None  # no closed form beyond the 2×2 product of sub-steps
+    alpha2 = hp.n_gen * hp.n_disc * hp.lr_gen * hp.lr_disc * J[1, 0] ** 2
+    return _quadratic_roots(np.array([2.0 - alpha2], dtype=complex), 1.0)
+
+
+def _flow_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
+    return np.exp(_kappa(J, hp))
+
+
+def _extragradient_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
+    k = _kappa(J, hp)
+    return 1.0 + k + k * k
+
+
+def _optimistic_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
+    k = _kappa(J, hp)
+    return _quadratic_roots(1.0 + 2.0 * k, k)
+
+
+def _momentum_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
+    k = _kappa(J, hp)
+    return _quadratic_roots(1.0 + hp.beta + k, hp.beta)
+
+
+# ------------------------------------------------------------------------------ registry
+
+
+@dataclass(frozen=True)
+class Method:
+    """A training method: its rule, what it remembers, and its linear theory."""
+
+    name: str
+    label: str
+    explanation: str
+    reference: str
+    uses: frozenset[str]  # Hyper fields this method reads
+    step: StepFn | None  # None for the continuous flow
+    init: InitFn = _no_memory
+    operator: OperatorFn | None = None
+    closed_form: ClosedFormFn | None = None
+    formula: str | None = None  # LaTeX of the closed form, in κ = eig(HJ) (= hλ)
+    no_operator_reason: str | None = None
+    memory_size: int = 0  # number of extra (…, 2) arrays in the augmented linear state
+    continuous: bool = False
+
+    @property
+    def state_dim(self) -> int:
+        return 2 * (1 + self.memory_size)
+
+
+_MESCHEDER = (
+    'Mescheder, Geiger, Nowozin, "Which Training Methods for GANs do actually Converge?", ICML 2018'
+)
+_RATES = frozenset({"lr_gen", "lr_disc"})
+
+METHODS: Mapping[str, Method] = MappingProxyType(
+    {
+        m.name: m
+        for m in (
+            Method(
+                name="simgd",
+                label="SimGD",
+                explanation=(
+                    "Simultaneous gradient descent: both players take a step of size h along their "
+                    "own gradient from the same point. Its update operator is I + hJ with "
+                    "eigenvalues 1 + hλ; a purely imaginary λ gives |1 + hλ| > 1, so it spirals out."
+                ),
+                reference=_MESCHEDER,
+                uses=_RATES,
+                step=simgd_step,
+                operator=_simgd_operator,
+                closed_form=_simgd_closed,
+                formula=r"\mu = 1 + h\lambda",
+            ),
+            Method(
+                name="altgd",
+                label="AltGD",
+                explanation=(
+                    "Alternating gradient descent: the generator takes n_gen steps, then the "
+                    "discriminator takes n_disc steps, each at the newest point. Unregularised it "
+                    "keeps circling (eigenvalues on the unit circle) while α = √(n_gen n_disc) h "
+                    "f'(0) ≤ 2."
+                ),
+                reference=_MESCHEDER,
+                uses=_RATES | {"n_gen", "n_disc"},
+                step=altgd_step,
+                operator=_altgd_operator,
+                closed_form=_altgd_closed,
+                formula=(
+                    r"\mu = 1 - \tfrac{\alpha^2}{2} \pm \sqrt{\left(1 - \tfrac{\alpha^2}{2}\right)^2 - 1},"
+                    r"\quad \alpha = \sqrt{n_g n_d\, h_g h_d}\, f'(0)"
+                ),
+            ),
+            Method(
+                name="flow",
+                label="Continuous flow",
+                explanation=(
+                    "The continuous-time limit: the ODE ż = H v(z), solved with an adaptive "
+                    "Runge–Kutta method (DOP853) to tight tolerances and sampled once per step "
+                    "(time h per step for equal learning rates). Its one-step map is exp(hJ)."
+                ),
+                reference=_MESCHEDER,
+                uses=_RATES,
+                step=None,
+                operator=_flow_operator,
+                closed_form=_flow_closed,
+                formula=r"\mu = e^{h\lambda}",
+                continuous=True,
+            ),
+            Method(
+                name="extragradient",
+                label="Extragradient",
+                explanation=(
+                    "Take a look-ahead step, then step from the original point with the gradient "
+                    "at the look-ahead point. The extra term h²λ² pulls the eigenvalues of a "
+                    "rotation inside the unit circle for small h: it converges where SimGD spirals out."
+                ),
+                reference=(
+                    "Korpelevich, Ekonomika i Matematicheskie Metody 1976; Gidel et al., ICLR 2019"
+                ),
+                uses=_RATES,
+                step=extragradient_step,
+                operator=_extragradient_operator,
+                closed_form=_extragradient_closed,
+                formula=r"\mu = 1 + h\lambda + h^2\lambda^2",
+            ),
+            Method(
+                name="optimistic",
+                label="Optimistic GD (OGDA)",
+                explanation=(
+                    "z ← z + 2h v(z_k) − h v(z_{k−1}): the previous gradient is used as a "
+                    "prediction of the next one. It converges on bilinear games for small h, "
+                    "where SimGD diverges."
+                ),
+                reference="Daskalakis et al., ICLR 2018; Gidel et al., ICLR 2019",
+                uses=_RATES,
+                step=optimistic_step,
+                init=_previous_gradient,
+                operator=_optimistic_operator,
+                closed_form=_optimistic_closed,
+                formula=r"\mu^2 - (1 + 2h\lambda)\,\mu + h\lambda = 0",
+                memory_size=1,
+            ),
+            Method(
+                name="momentum",
+                label="Momentum (simultaneous)",
+                explanation=(
+                    "Heavy-ball momentum: z ← z + h v(z) + β(z_k − z_{k−1}), both players at once. "
+                    "Positive β makes the rotation worse; with simultaneous updates even negative "
+                    "β cannot stop a pure rotation from spiralling out."
+                ),
+                reference="Polyak 1964; Gidel et al., AISTATS 2019",
+                uses=_RATES | {"beta"},
+                step=momentum_step,
+                init=_zero_velocity,
+                operator=_momentum_operator,
+                closed_form=_momentum_closed,
+                formula=r"\mu^2 - (1 + \beta + h\lambda)\,\mu + \beta = 0",
+                memory_size=1,
+            ),
+            Method(
+                name="momentum-alt",
+                label="Momentum (alternating)",
+                explanation=(
+                    "Heavy-ball momentum with alternating updates, each player keeping its own "
+                    "velocity. Gidel et al. show that suitably negative momentum (β < 0) makes "
+                    "alternating training of the bilinear game converge."
+                ),
+                reference='Gidel et al., "Negative Momentum for Improved Game Dynamics", AISTATS 2019',
+                uses=_RATES | {"beta", "n_gen", "n_disc"},
+                step=momentum_alt_step,
+                init=_zero_velocity,
+                operator=_momentum_alt_operator,
+                closed_form=None,
+                formula=None,
+                memory_size=1,
+            ),
+            Method(
+                name="adam",
+                label="Adam",
+                explanation=(
+                    "Adam, the optimiser real GANs are trained with, for both players "
+                    "simultaneously: bias-corrected running means of the gradient (β₁) and of its "
+                    "square (β₂) set each coordinate's step."
+                ),
+                reference="Kingma & Ba, ICLR 2015",
+                uses=_RATES | {"beta1", "beta2", "eps"},
+                step=adam_step,
+                init=_adam_init,
+                operator=None,
+                no_operator_reason=(
+                    "Adam has no fixed linear update operator: it divides each step by a running "
+                    "estimate of the gradient's magnitude, which tends to 0 at the equilibrium, so "
+                    "the map is not differentiable there and its linearisation depends on history."
+                ),
+            ),
+        )
+    }
+)
+
+
+def get_method(name: str) -> Method:
+    """Look a method up by name; ``KeyError`` lists the valid names."""
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise KeyError(f"unknown method {name!r}; choose one of: {', '.join(METHODS)}") from None
+
+
+# ----------------------------------------------------------------------------- the driver
+
+STATUSES = ("converged", "not converged", "diverged")
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Paths of a batch of starts. Always finite.
+
+    ``points[k, b]`` is path b after k steps for k < ``n_valid[b]``; a path stopped early
+    (diverged) repeats its last kept point afterwards, so slice with ``n_valid`` to draw it.
+    """
+
+    points: FloatArray  # (steps + 1, B, 2)
+    n_valid: NDArray[np.int64]  # (B,)
+    diverged_at: NDArray[np.int64]  # (B,), −1 when the path did not diverge
+    status: tuple[str, ...]  # (B,) one of STATUSES
+    final_distance: FloatArray  # (B,) distance to the equilibrium of the last kept point
+
+    @property
+    def steps(self) -> int:
+        return self.points.shape[0] - 1
+
+    def path(self, b: int = 0) -> FloatArray:
+        """Kept points of path b, shape (n_valid[b], 2)."""
+        return self.points[: int(self.n_valid[b]), b]
+
+    def distance(self) -> FloatArray:
+        """Distance to the equilibrium, (steps + 1, B); frozen after a stop."""
+        return np.hypot(self.points[..., 0], self.points[..., 1])
+
+
+def simulate(
+    game: Game,
+    method: str | Method,
+    hp: Hyper,
+    starts: ArrayLike,
+    steps: int,
+    *,
+    bound: float = DIVERGENCE_BOUND,
+    tol: float = CONVERGENCE_TOL,
+) -> Trajectory:
+    """Run a batch of starting points ``(B, 2)`` for ``steps`` steps of ``method``."""
+    m = get_method(method) if isinstance(method, str) else method
+    z0 = np.array(starts, dtype=float).reshape(-1, 2)
+    if not np.isfinite(z0).all() or (np.abs(z0) > bound).any():
+        raise ValueError(f"start points must be finite and within ±{bound:g}")
+    if steps < 0:
+        raise ValueError("steps must be ≥ 0")
+    game.project(z0)
+    with np.errstate(all="ignore"):  # divergence is detected below, not warned about
+        if m.continuous:
+            out = _integrate(game, hp, z0, steps)
+            first_bad = _first_bad(out, bound, np.full(z0.shape[0], steps + 1), 0)
+        else:
+            out, first_bad = _iterate(game, m, hp, z0, steps, bound)
+    return _finalise(out, first_bad, tol, steps)
+
+
+#: Steps between divergence checks: small enough to stay in cache, large enough to amortise.
+_CHECK_EVERY = 128
+
+
+def _first_bad(
+    chunk: FloatArray, bound: float, first_bad: NDArray[np.int64], k0: int
+) -> NDArray[np.int64]:
+    """Update the first step index where each path is non-finite or beyond ``bound``."""
+    # max(|θ|, |ψ|) <= bound is False for NaN and ±inf too: one test covers all three.
+    ok = np.abs(chunk).max(axis=-1) <= bound
+    bad_any = ~ok.all(axis=0)
+    if bad_any.any():
+        idx = k0 + np.argmin(ok, axis=0)
+        first_bad = np.where(bad_any & (idx < first_bad), idx, first_bad)
+    return first_bad
+
+
+def _iterate(
+    game: Game, m: Method, hp: Hyper, z: FloatArray, steps: int, bound: float
+) -> tuple[FloatArray, NDArray[np.int64]]:
+    assert m.step is not None
+    B = z.shape[0]
+    out = np.empty((steps + 1, *z.shape))
+    out[0] = z
+    first_bad = np.full(B, steps + 1, dtype=np.int64)
+    mem = m.init(game, hp, z)
+    step = m.step
+    k0 = 1
+    for k in range(1, steps + 1):
+        z, mem = step(game, hp, z, mem)
+        out[k] = z
+        if k - k0 + 1 == _CHECK_EVERY or k == steps:
+            first_bad = _first_bad(out[k0 : k + 1], bound, first_bad, k0)
+            k0 = k + 1
+            if (first_bad <= steps).all():  # every path has diverged: nothing left to run
+                out = out[: k + 1]
+                break
+    return out, first_bad
+
+
+FLOW_RTOL = 1e-10
+FLOW_ATOL = 1e-12
+
+
+def _integrate(
+    game: Game,
+    hp: Hyper,
+    z0: FloatArray,
+    steps: int,
+    rtol: float = FLOW_RTOL,
+    atol: float = FLOW_ATOL,
+) -> FloatArray:
+    """The flow ż = H v(z) sampled at t = 0, 1, …, steps (units of steps).
+
+    Rows after a solver failure stay NaN, so the caller reports the path as stopped there.
+    """
+    B = z0.shape[0]
+    rates = _rates(hp)
+    c = game.psi_limit()
+
+    def rhs(t: float, y: FloatArray) -> FloatArray:
+        z = y.reshape(B, 2)
+        v = _field(game, z) * rates
+        if c is not None:
+            # Clipping in continuous time: ψ stops at ±c while the field pushes outwards.
+            outward = (np.abs(z[:, 1]) >= c) & (v[:, 1] * z[:, 1] > 0)
+            v[outward, 1] = 0.0
+        return v.ravel()
+
+    out = np.full((steps + 1, B, 2), np.nan)
+    out[0] = z0
+    if steps == 0:
+        return out
+    sol = solve_ivp(
+        rhs,
+        (0.0, float(steps)),
+        z0.ravel(),
+        method="DOP853",
+        t_eval=np.arange(steps + 1, dtype=float),
+        rtol=rtol,
+        atol=atol,
+    )
+    n = sol.y.shape[1]
+    out[:n] = sol.y.T.reshape(n, B, 2)
+    if c is not None:
+        np.clip(out[..., 1], -c, c, out=out[..., 1])
+    return out
+
+
+def _finalise(out: FloatArray, first_bad: NDArray[np.int64], tol: float, steps: int) -> Trajectory:
+    """Freeze stopped paths at their last kept point and pad to ``steps + 1`` rows."""
+    n_done, B, _ = out.shape
+    stopped = first_bad <= steps
+    n_valid = np.minimum(first_bad, steps + 1)
+    if n_done < steps + 1:  # the loop ended early because every path had diverged
+        out = np.concatenate([out, np.empty((steps + 1 - n_done, B, 2))])
+    if stopped.any():
+        cols = np.flatnonzero(stopped)
+        idx = np.minimum(np.arange(steps + 1)[:, None], n_valid[cols] - 1)
+        out[:, cols] = out[idx, cols[None, :]]
+    last = out[-1]
+    dist = np.hypot(last[:, 0], last[:, 1])
+    status = tuple(
+        "diverged" if s else ("converged" if d < tol else "not converged")
+        for s, d in zip(stopped, dist, strict=True)
+    )
+    return Trajectory(
+        points=out,
+        n_valid=n_valid.astype(np.int64),
+        diverged_at=np.where(stopped, first_bad, -1).astype(np.int64),
+        status=status,
+        final_distance=dist,
+    )
+
+
+def with_rates(hp: Hyper, lr: float | None = None, **kw: float) -> Hyper:
+    """Convenience: ``Hyper`` with both learning rates set to ``lr`` (and other fields)."""
+    if lr is not None:
+        kw = {"lr_gen": lr, "lr_disc": lr, **kw}
+    return replace(hp, **kw)
+
+
+__all__ = [
+    "CONVERGENCE_TOL",
+    "DIVERGENCE_BOUND",
+    "HYPER_RANGES",
+    "METHODS",
+    "Hyper",
+    "Method",
+    "Trajectory",
+    "eig2",
+    "get_method",
+    "simulate",
+    "with_rates",
+]

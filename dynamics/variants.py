@@ -1,0 +1,548 @@
+"""The registry of Dirac-GAN training games ("variants").
+
+Each variant is data: its parameters (default = the authors' figure setting, valid range,
+meaning), its vector field v(θ, ψ) = (−∂L/∂θ, ∂L/∂ψ) vectorised over arrays of any shape,
+the analytic Jacobian at the equilibrium (0, 0), the closed-form eigenvalues (LaTeX and
+value), a projection if the game has one, and a short explanation with its paper.
+
+Source: L. Mescheder, A. Geiger, S. Nowozin, "Which Training Methods for GANs do actually
+Converge?", ICML 2018, Section 2–3 (the Dirac-GAN and its regularisations).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from string import Template
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dynamics.losses import FP0, FPP0, fprime, fsecond
+from dynamics.noise import smoothed_logistic
+
+FloatArray = NDArray[np.float64]
+ComplexArray = NDArray[np.complex128]
+Params = Mapping[str, float]
+FieldFn = Callable[[FloatArray, FloatArray, Params], tuple[FloatArray, FloatArray]]
+
+NOT_DIFFERENTIABLE = "not differentiable at the equilibrium"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One real parameter of a variant."""
+
+    name: str  # the paper's symbol spelled out: gamma, sigma, clip, g0
+    symbol: str  # LaTeX
+    label: str  # words for the UI
+    default: float
+    lo: float
+    hi: float
+    help: str
+
+    def check(self, value: float) -> float:
+        """Return ``value`` as float, or raise ``ValueError`` naming the valid range."""
+        x = float(value)
+        if not math.isfinite(x) or not self.lo <= x <= self.hi:
+            raise ValueError(f"{self.name} must be in [{self.lo:g}, {self.hi:g}], got {value!r}")
+        return x
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A training game on the Dirac-GAN. Immutable; see ``VARIANTS``."""
+
+    name: str
+    label: str
+    params: tuple[Param, ...]
+    field: FieldFn
+    explanation: str
+    reference: str
+    #: analytic Jacobian of the field at (0, 0); None where the field is not differentiable
+    jacobian: Callable[[Params], FloatArray] | None
+    #: closed-form eigenvalues of that Jacobian, and the formula as LaTeX (symbolic and with
+    #: ``$name`` placeholders for the current parameter values)
+    eigenvalues: Callable[[Params], ComplexArray] | None
+    eig_latex: str | None
+    eig_latex_values: str | None
+    no_jacobian_reason: str | None = None
+    #: bounds on ψ enforced after every update (WGAN weight clipping), else None
+    psi_bound: Callable[[Params], float] | None = None
+    #: optional cheaper single components (v_θ alone, v_ψ alone) for alternating updates
+    field_theta: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
+    field_psi: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
+    param_index: Mapping[str, Param] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "param_index", MappingProxyType({p.name: p for p in self.params}))
+
+    @property
+    def differentiable(self) -> bool:
+        return self.jacobian is not None
+
+    def resolve(self, values: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Defaults overridden by ``values``; raises ``ValueError`` on unknown or bad ones."""
+        values = dict(values or {})
+        unknown = set(values) - set(self.param_index)
+        if unknown:
+            have = ", ".join(self.param_index) or "none"
+            raise ValueError(
+                f"{sorted(unknown)[0]} is not a parameter of variant '{self.name}' "
+                f"(its parameters: {have})"
+            )
+        return {p.name: p.check(values.get(p.name, p.default)) for p in self.params}
+
+    def latex_with_values(self, params: Params) -> str | None:
+        """The eigenvalue formula with the current parameter values substituted."""
+        if self.eig_latex_values is None:
+            return None
+        return Template(self.eig_latex_values).substitute({k: f"{v:g}" for k, v in params.items()})
+
+
+# --------------------------------------------------------------------------- fields
+# All fields take θ, ψ as float arrays of one shape and return (v_θ, v_ψ) of that shape.
+
+
+def _standard(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    fp = fprime(theta * psi)
+    return -psi * fp, theta * fp
+
+
+def _non_saturating(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    t = theta * psi
+    return -psi * fprime(-t), theta * fprime(t)
+
+
+def _wgan(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    return -psi, theta + 0.0 * psi
+
+
+def _wgan_gp(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    # np.sign(0) == 0: at ψ = 0 the penalty's subgradient is taken as 0 (THEORY.md).
+    return -psi + 0.0 * theta, theta - p["gamma"] * (np.abs(psi) - p["g0"]) * np.sign(psi)
+
+
+def _instance_noise(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    sigma = p["sigma"]
+    s = np.abs(psi) * sigma
+    a, b = smoothed_logistic(theta * psi, s)
+    _, b0 = smoothed_logistic(np.zeros_like(s), s)
+    # Stein's lemma: E[ε g(ε)] = σ² E[g'(ε)], see dynamics/noise.py.
+    return -psi * a, theta * a + sigma**2 * psi * (b + b0)
+
+
+def _gradient_penalty(
+    theta: FloatArray, psi: FloatArray, p: Params
+) -> tuple[FloatArray, FloatArray]:
+    vt, vp = _standard(theta, psi, p)
+    return vt, vp - p["gamma"] * psi
+
+
+def _ns_gradient_penalty(
+    theta: FloatArray, psi: FloatArray, p: Params
+) -> tuple[FloatArray, FloatArray]:
+    vt, vp = _non_saturating(theta, psi, p)
+    return vt, vp - p["gamma"] * psi
+
+
+def _consensus(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    # ½‖v‖² = ½(θ² + ψ²) f'(θψ)²; its exact gradient (the authors' plotting code halves the
+    # cubic term r² f' f'' — same linearisation, different far field).
+    t = theta * psi
+    fp, fpp = fprime(t), fsecond(t)
+    cubic = (theta * theta + psi * psi) * fp * fpp
+    g_theta = theta * fp * fp + cubic * psi
+    g_psi = psi * fp * fp + cubic * theta
+    gamma = p["gamma"]
+    return -psi * fp - gamma * g_theta, theta * fp - gamma * g_psi
+
+
+def _standard_theta(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    return -psi * fprime(theta * psi)
+
+
+def _standard_psi(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    return theta * fprime(theta * psi)
+
+
+def _ns_theta(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    return -psi * fprime(-theta * psi)
+
+
+def _penalty_psi(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    return theta * fprime(theta * psi) - p["gamma"] * psi
+
+
+def _wgan_theta(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    return -psi
+
+
+def _wgan_psi(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    return theta.copy()
+
+
+# --------------------------------------------------------------- Jacobians, eigenvalues
+
+
+def _rotation_jacobian(omega: float) -> Callable[[Params], FloatArray]:
+    def jac(p: Params) -> FloatArray:
+        return np.array([[0.0, -omega], [omega, 0.0]])
+
+    return jac
+
+
+def _rotation_eigs(omega: float) -> Callable[[Params], ComplexArray]:
+    def eigs(p: Params) -> ComplexArray:
+        return np.array([-1j * omega, 1j * omega])
+
+    return eigs
+
+
+def _damped_eigs(trace_half: float, det: float) -> ComplexArray:
+    """Roots of λ² − 2·trace_half·λ + det, sorted by (re, im)."""
+    root = np.emath.sqrt(trace_half**2 - det)
+    return sort_eigs(np.array([trace_half - root, trace_half + root], dtype=complex))
+
+
+def sort_eigs(values: ArrayLike) -> ComplexArray:
+    """Eigenvalues sorted by (real, imaginary) part: the order the CLI and the UI use."""
+    v = np.asarray(values, dtype=complex)
+    # Round the sort key so that conjugate pairs with rounding noise in Re sort by Im.
+    order = np.lexsort((v.imag, np.round(v.real, 12)))
+    return v[order]
+
+
+def _penalty_jacobian(p: Params) -> FloatArray:
+    return np.array([[0.0, -FP0], [FP0, -p["gamma"]]])
+
+
+def _penalty_eigs(p: Params) -> ComplexArray:
+    # -γ/2 ± √(γ²/4 − f'(0)²)
+    return _damped_eigs(-p["gamma"] / 2, FP0**2)
+
+
+def _noise_jacobian(p: Params) -> FloatArray:
+    return np.array([[0.0, -FP0], [FP0, 2 * FPP0 * p["sigma"] ** 2]])
+
+
+def _noise_eigs(p: Params) -> ComplexArray:
+    # f''(0)σ² ± √(f''(0)²σ⁴ − f'(0)²)
+    return _damped_eigs(FPP0 * p["sigma"] ** 2, FP0**2)
+
+
+def _consensus_jacobian(p: Params) -> FloatArray:
+    # J − γ JᵀJ with J the rotation by f'(0): JᵀJ = f'(0)² I.
+    g = p["gamma"] * FP0**2
+    return np.array([[-g, -FP0], [FP0, -g]])
+
+
+def _consensus_eigs(p: Params) -> ComplexArray:
+    g = p["gamma"] * FP0**2
+    return sort_eigs(np.array([-g - 1j * FP0, -g + 1j * FP0]))
+
+
+# --------------------------------------------------------------------------- registry
+
+_GAMMA_PENALTY = Param(
+    "gamma",
+    r"\gamma",
+    "regularisation strength γ",
+    0.3,
+    0.0,
+    5.0,
+    "Weight of the gradient penalty (γ/2)ψ² on the discriminator. γ = 1 is critical damping: "
+    "below it the path spirals into the equilibrium, above it it creeps in without turning.",
+)
+_REF = (
+    'Mescheder, Geiger, Nowozin, "Which Training Methods for GANs do actually Converge?", ICML 2018'
+)
+
+_FP0_TEX = r"\tfrac{1}{2}"
+
+VARIANTS: Mapping[str, Variant] = MappingProxyType(
+    {
+        v.name: v
+        for v in (
+            Variant(
+                name="standard",
+                label="Standard GAN",
+                params=(),
+                field=_standard,
+                explanation=(
+                    "The original minimax GAN. Near the equilibrium the field is a pure rotation: "
+                    "the Jacobian's eigenvalues are ±i f'(0), purely imaginary, so the continuous "
+                    "flow circles forever (θ² + ψ² is conserved), simultaneous gradient descent "
+                    "spirals outwards and alternating descent keeps circling. In the quadrants "
+                    "θψ > 0 the loss saturates and the arrows almost vanish."
+                ),
+                reference="Goodfellow et al., NeurIPS 2014; " + _REF,
+                jacobian=_rotation_jacobian(FP0),
+                eigenvalues=_rotation_eigs(FP0),
+                eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
+                eig_latex_values=r"\lambda_{1,2} = \pm\, i \cdot " + _FP0_TEX,
+                field_theta=_standard_theta,
+                field_psi=_standard_psi,
+            ),
+            Variant(
+                name="non-saturating",
+                label="Non-saturating GAN",
+                params=(),
+                field=_non_saturating,
+                explanation=(
+                    "The generator maximises log D(G(z)) instead of minimising log(1 − D(G(z))), "
+                    "which keeps its gradient alive where the standard loss saturates. The "
+                    "linearisation is the same rotation as the standard GAN (eigenvalues ±i f'(0)), "
+                    "so the eigenvalues alone predict no convergence; the nonlinear terms make "
+                    "alternating descent converge, but only sublinearly (slower than any ρᵏ)."
+                ),
+                reference="Goodfellow et al., NeurIPS 2014; " + _REF,
+                jacobian=_rotation_jacobian(FP0),
+                eigenvalues=_rotation_eigs(FP0),
+                eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
+                eig_latex_values=r"\lambda_{1,2} = \pm\, i \cdot " + _FP0_TEX,
+                field_theta=_ns_theta,
+                field_psi=_standard_psi,
+            ),
+            Variant(
+                name="wgan",
+                label="WGAN (weight clipping)",
+                params=(
+                    Param(
+                        "clip",
+                        "c",
+                        "clip value c",
+                        1.0,
+                        0.05,
+                        3.0,
+                        "After every update the discriminator weight ψ is clipped to [−c, c]. "
+                        "Clipping bounds the discriminator but does not damp the rotation.",
+                    ),
+                ),
+                field=_wgan,
+                explanation=(
+                    "Wasserstein GAN with f(t) = t: the field is the exact rotation (−ψ, θ) with "
+                    "eigenvalues ±i, and the discriminator weight is clipped to |ψ| ≤ c after "
+                    "every step. Training oscillates and does not converge to the equilibrium."
+                ),
+                reference="Arjovsky, Chintala, Bottou, ICML 2017; " + _REF,
+                jacobian=_rotation_jacobian(1.0),
+                eigenvalues=_rotation_eigs(1.0),
+                eig_latex=r"\lambda_{1,2} = \pm\, i",
+                eig_latex_values=r"\lambda_{1,2} = \pm\, i",
+                psi_bound=lambda p: p["clip"],
+                field_theta=_wgan_theta,
+                field_psi=_wgan_psi,
+            ),
+            Variant(
+                name="wgan-gp",
+                label="WGAN-GP",
+                params=(
+                    Param(
+                        "gamma",
+                        r"\gamma",
+                        "penalty strength γ",
+                        0.7,
+                        0.0,
+                        5.0,
+                        "Weight of the penalty (γ/2)(|ψ| − g₀)² that pushes the discriminator's "
+                        "gradient norm |ψ| towards g₀.",
+                    ),
+                    Param(
+                        "g0",
+                        "g_0",
+                        "target gradient norm g₀",
+                        1.0,
+                        0.0,
+                        3.0,
+                        "The gradient norm the penalty asks for; g₀ = 1 in the WGAN-GP paper.",
+                    ),
+                ),
+                field=_wgan_gp,
+                explanation=(
+                    "WGAN with a gradient penalty (|∇D| − g₀)² instead of clipping. In the "
+                    "Dirac-GAN ∇D = ψ, so the penalty pulls |ψ| to g₀ ≠ 0: v_ψ jumps by 2γg₀ "
+                    "across ψ = 0. The field is not differentiable at the equilibrium, there is no "
+                    "Jacobian and no eigenvalues, and training does not converge to it."
+                ),
+                reference="Gulrajani et al., NeurIPS 2017; " + _REF,
+                jacobian=None,
+                eigenvalues=None,
+                eig_latex=None,
+                eig_latex_values=None,
+                no_jacobian_reason=(
+                    NOT_DIFFERENTIABLE + ": v_ψ jumps by 2γg₀ across ψ = 0, so there is no "
+                    "Jacobian and no eigenvalues"
+                ),
+            ),
+            Variant(
+                name="instance-noise",
+                label="Instance noise",
+                params=(
+                    Param(
+                        "sigma",
+                        r"\sigma",
+                        "noise level σ",
+                        0.7,
+                        0.0,
+                        2.0,
+                        "Standard deviation of the Gaussian noise added to real and generated "
+                        "samples. Any σ > 0 gives the eigenvalues a negative real part.",
+                    ),
+                ),
+                field=_instance_noise,
+                explanation=(
+                    "Gaussian noise N(0, σ²) is added to both real and generated samples. The "
+                    "expectation over the noise is computed exactly (quadrature, not sampling). "
+                    "It adds damping 2f''(0)σ² to the discriminator: the eigenvalues move into the "
+                    "left half-plane and training converges."
+                ),
+                reference="Sønderby et al., ICLR 2017; Arjovsky & Bottou, ICLR 2017; " + _REF,
+                jacobian=_noise_jacobian,
+                eigenvalues=_noise_eigs,
+                eig_latex=(
+                    r"\lambda_{1,2} = f''(0)\,\sigma^2 \pm \sqrt{f''(0)^2\sigma^4 - f'(0)^2}"
+                ),
+                eig_latex_values=(
+                    r"\lambda_{1,2} = -\tfrac{1}{4}\cdot $sigma^2 \pm "
+                    r"\sqrt{\tfrac{1}{16}\cdot $sigma^4 - \tfrac{1}{4}}"
+                ),
+            ),
+            Variant(
+                name="gradient-penalty",
+                label="Gradient penalty (R1 = R2)",
+                params=(_GAMMA_PENALTY,),
+                field=_gradient_penalty,
+                field_theta=_standard_theta,
+                field_psi=_penalty_psi,
+                explanation=(
+                    "A zero-centred gradient penalty on the discriminator (R1 on real data, R2 on "
+                    "generated data; both equal (γ/2)ψ² in the Dirac-GAN because ∇ₓD = ψ). The "
+                    "eigenvalues −γ/2 ± √(γ²/4 − f'(0)²) have negative real part for every γ > 0: "
+                    "training converges locally. γ = 2f'(0) = 1 is critical damping."
+                ),
+                reference="Roth et al., NeurIPS 2017; " + _REF,
+                jacobian=_penalty_jacobian,
+                eigenvalues=_penalty_eigs,
+                eig_latex=r"\lambda_{1,2} = -\tfrac{\gamma}{2} \pm \sqrt{\tfrac{\gamma^2}{4} - f'(0)^2}",
+                eig_latex_values=(
+                    r"\lambda_{1,2} = -\tfrac{$gamma}{2} \pm \sqrt{\tfrac{$gamma^2}{4} - \tfrac{1}{4}}"
+                ),
+            ),
+            Variant(
+                name="consensus",
+                label="Consensus optimisation",
+                params=(
+                    Param(
+                        "gamma",
+                        r"\gamma",
+                        "consensus weight γ",
+                        1.0,
+                        0.0,
+                        5.0,
+                        "Both players also descend γ·½‖v‖², the squared norm of the gradient field, "
+                        "which damps the rotation.",
+                    ),
+                ),
+                field=_consensus,
+                explanation=(
+                    "Both players follow v − γ∇(½‖v‖²): they also reduce the norm of the gradient "
+                    "field. At the equilibrium this subtracts γJᵀJ = γf'(0)²I, so the eigenvalues "
+                    "are −γf'(0)² ± i f'(0) and training converges. This app uses the exact "
+                    "gradient of ½‖v‖²; the authors' plotting code halves its cubic term (same "
+                    "eigenvalues, slightly different field away from the equilibrium)."
+                ),
+                reference="Mescheder, Nowozin, Geiger, NeurIPS 2017; " + _REF,
+                jacobian=_consensus_jacobian,
+                eigenvalues=_consensus_eigs,
+                eig_latex=r"\lambda_{1,2} = -\gamma f'(0)^2 \pm i\, f'(0)",
+                eig_latex_values=r"\lambda_{1,2} = -$gamma\cdot\tfrac{1}{4} \pm \tfrac{i}{2}",
+            ),
+            Variant(
+                name="ns-gradient-penalty",
+                label="Non-saturating GAN + gradient penalty",
+                params=(_GAMMA_PENALTY,),
+                field=_ns_gradient_penalty,
+                field_theta=_ns_theta,
+                field_psi=_penalty_psi,
+                explanation=(
+                    "The non-saturating loss with the zero-centred gradient penalty (γ/2)ψ². Same "
+                    "linearisation, hence the same eigenvalues, as the gradient penalty on the "
+                    "standard loss; it converges locally for every γ > 0."
+                ),
+                reference=_REF,
+                jacobian=_penalty_jacobian,
+                eigenvalues=_penalty_eigs,
+                eig_latex=r"\lambda_{1,2} = -\tfrac{\gamma}{2} \pm \sqrt{\tfrac{\gamma^2}{4} - f'(0)^2}",
+                eig_latex_values=(
+                    r"\lambda_{1,2} = -\tfrac{$gamma}{2} \pm \sqrt{\tfrac{$gamma^2}{4} - \tfrac{1}{4}}"
+                ),
+            ),
+        )
+    }
+)
+
+
+@dataclass(frozen=True)
+class Game:
+    """A variant with its parameter values bound: what the training methods run on."""
+
+    variant: Variant
+    params: Mapping[str, float]
+
+    @property
+    def name(self) -> str:
+        return self.variant.name
+
+    def field(self, theta: ArrayLike, psi: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """v(θ, ψ), elementwise over arrays of one shape."""
+        theta = np.asarray(theta, dtype=float)
+        psi = np.asarray(psi, dtype=float)
+        return self.variant.field(theta, psi, self.params)
+
+    def v_theta(self, theta: FloatArray, psi: FloatArray) -> FloatArray:
+        """The generator's component v_θ alone (cheaper where the variant provides it)."""
+        f_ = self.variant.field_theta
+        return f_(theta, psi, self.params) if f_ is not None else self.field(theta, psi)[0]
+
+    def v_psi(self, theta: FloatArray, psi: FloatArray) -> FloatArray:
+        """The discriminator's component v_ψ alone."""
+        f_ = self.variant.field_psi
+        return f_(theta, psi, self.params) if f_ is not None else self.field(theta, psi)[1]
+
+    def project(self, z: FloatArray) -> FloatArray:
+        """Apply the variant's projection (WGAN clipping) to states ``z[..., 2]`` in place."""
+        if self.variant.psi_bound is not None:
+            c = self.variant.psi_bound(self.params)
+            np.clip(z[..., 1], -c, c, out=z[..., 1])
+        return z
+
+    def psi_limit(self) -> float | None:
+        """|ψ| bound enforced by the projection, if any."""
+        bound = self.variant.psi_bound
+        return None if bound is None else bound(self.params)
+
+    def jacobian(self) -> FloatArray | None:
+        j = self.variant.jacobian
+        return None if j is None else j(self.params)
+
+    def eigenvalues(self) -> ComplexArray | None:
+        e = self.variant.eigenvalues
+        return None if e is None else sort_eigs(e(self.params))
+
+
+def get_variant(name: str) -> Variant:
+    """Look a variant up by name; ``KeyError`` lists the valid names."""
+    try:
+        return VARIANTS[name]
+    except KeyError:
+        raise KeyError(f"unknown variant {name!r}; choose one of: {', '.join(VARIANTS)}") from None
+
+
+def make_game(name: str, params: Mapping[str, float] | None = None, **kw: float) -> Game:
+    """Bind a variant's parameters (defaults for those not given), validating ranges."""
+    variant = get_variant(name)
+    merged = {**(params or {}), **kw}
+    return Game(variant, MappingProxyType(variant.resolve(merged)))
