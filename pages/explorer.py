@@ -1,4 +1,412 @@
+"""Dirac-GAN explorer: streamlines, training paths, live eigenvalues beside their formulas."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import numpy as np
 import streamlit as st
 
+from dynamics.methods import METHODS, Hyper, get_method
+from dynamics.presets import PRESETS
+from dynamics.variants import VARIANTS, get_variant
+from ui import compute
+from ui.controls import (
+    ALL_PARAM_KEYS,
+    DENSITY_MAX,
+    DENSITY_MIN,
+    N_SUBSTEPS_MAX,
+    START_MAX,
+    STEPS_MAX,
+    VIEW_MAX,
+    VIEW_MIN,
+    base_specs,
+    format_lr,
+    lr_options,
+    param_specs,
+    preset_state,
+    snap,
+)
+from ui.figures import PathView, distance_figure, explorer_figure
+from ui.panels import spectrum_panel
+from ui.state import UrlState
+
+PAGE = "explorer"
+CLICK_CELLS = 20  # click grid: 2·20 + 1 points per axis
+
+
+@dataclass(frozen=True)
+class ExplorerControls:
+    variant: str
+    params: tuple[tuple[str, float], ...]
+    methods: tuple[str, ...]
+    hyper: Hyper
+    split: bool
+    steps: int
+    start: tuple[float, float]
+    view: float
+    density: float
+    speed: bool
+
+    @property
+    def click_step(self) -> float:
+        return self.view / CLICK_CELLS
+
+
+def _apply_preset() -> None:
+    name = st.session_state.get("preset")
+    if name in PRESETS:
+        for key, value in preset_state(PRESETS[name]).items():
+            st.session_state[key] = value
+
+
+def _variant_changed() -> None:
+    for spec in param_specs(st.session_state["variant"]):
+        st.session_state[spec.key] = spec.default
+
+
+def _field_clicked() -> None:
+    event = st.session_state.get("field_chart") or {}
+    points = (event.get("selection") or {}).get("points") or []
+    xy = next(((p.get("x"), p.get("y")) for p in points if p.get("x") is not None), None)
+    if xy is None:
+        return
+    step = st.session_state.get("view", 2.0) / CLICK_CELLS
+    try:
+        x, y = float(xy[0]), float(xy[1])
+    except (TypeError, ValueError):
+        return
+    if np.isfinite(x) and np.isfinite(y):
+        st.session_state["theta0"] = snap(x, step, -START_MAX, START_MAX)
+        st.session_state["psi0"] = snap(y, step, -START_MAX, START_MAX)
+
+
+def explorer_controls(url: UrlState) -> ExplorerControls:
+    """Sidebar widgets → a frozen ``ExplorerControls``."""
+    sb = st.sidebar
+    sb.selectbox(
+        "Preset (the authors' figure panels and more)",
+        ["—", *PRESETS],
+        key="preset",
+        on_change=_apply_preset,
+        help="Loads every setting of one panel of Mescheder et al.'s figures (or a method demo).",
+    )
+    sb.subheader("Game")
+    variant = sb.selectbox(
+        "Variant",
+        list(VARIANTS),
+        key="variant",
+        format_func=lambda n: VARIANTS[n].label,
+        on_change=_variant_changed,
+        help="The GAN objective and regulariser; each defines its own vector field.",
+    )
+    params: dict[str, float] = {}
+    for prm in get_variant(variant).params:
+        params[prm.name] = sb.slider(
+            prm.label, float(prm.lo), float(prm.hi), key=prm.name, step=0.01, help=prm.help
+        )
+    sb.subheader("Training")
+    methods = sb.multiselect(
+        "Training methods (overlaid)",
+        list(METHODS),
+        key="methods",
+        format_func=lambda n: METHODS[n].label,
+        help="SimGD: both players step at once. AltGD: they take turns. Flow: the "
+        "continuous-time limit (tiny steps). More optimisers are listed too.",
+    )
+    split = sb.checkbox(
+        "Separate generator / discriminator learning rates",
+        key="split",
+        help="Two-time-scale training: h_gen for θ, h_disc for ψ.",
+    )
+    if split:
+        h_gen = sb.select_slider(
+            "Generator learning rate h_gen",
+            lr_options(st.session_state["h_gen"]),
+            key="h_gen",
+            format_func=format_lr,
+            help="Step size of the generator (log-spaced).",
+        )
+        h_disc = sb.select_slider(
+            "Discriminator learning rate h_disc",
+            lr_options(st.session_state["h_disc"]),
+            key="h_disc",
+            format_func=format_lr,
+            help="Step size of the discriminator (log-spaced).",
+        )
+    else:
+        h_gen = h_disc = sb.select_slider(
+            "Learning rate h",
+            lr_options(st.session_state["h"]),
+            key="h",
+            format_func=format_lr,
+            help="Step size of both players (log-spaced from 0.001 to 2). For the flow, the "
+            "time between two samples.",
+        )
+    uses = set().union(*(METHODS[m].uses for m in methods)) if methods else set()
+    hyper: dict[str, float | int] = {"lr_gen": h_gen, "lr_disc": h_disc}
+    if "n_gen" in uses:
+        c1, c2 = sb.columns(2)
+        hyper["n_gen"] = c1.number_input(
+            "n_gen", 1, N_SUBSTEPS_MAX, key="n_gen", help="Generator steps per round (AltGD)."
+        )
+        hyper["n_disc"] = c2.number_input(
+            "n_disc", 1, N_SUBSTEPS_MAX, key="n_disc", help="Discriminator steps per round (AltGD)."
+        )
+    if "beta" in uses:
+        hyper["beta"] = sb.slider(
+            "Momentum β",
+            -1.0,
+            0.99,
+            key="beta",
+            step=0.01,
+            help="Heavy-ball momentum: negative values damp the rotation (Gidel et al. 2019).",
+        )
+    if "beta1" in uses:
+        c1, c2 = sb.columns(2)
+        hyper["beta1"] = c1.number_input(
+            "Adam β₁",
+            0.0,
+            0.999,
+            key="beta1",
+            step=0.01,
+            format="%.3f",
+            help="Decay of Adam's running mean of the gradient.",
+        )
+        hyper["beta2"] = c2.number_input(
+            "Adam β₂",
+            0.0,
+            0.99999,
+            key="beta2",
+            step=0.001,
+            format="%.5f",
+            help="Decay of Adam's running mean of the squared gradient.",
+        )
+    steps = sb.slider(
+        "Number of steps", 1, STEPS_MAX, key="steps", help="Training steps to simulate."
+    )
+    sb.subheader("Start point")
+    c1, c2 = sb.columns(2)
+    theta0 = c1.number_input(
+        "θ₀ (generator)",
+        -START_MAX,
+        START_MAX,
+        key="theta0",
+        step=0.05,
+        format="%.3f",
+        help="Initial generator position. Or click anywhere on the field.",
+    )
+    psi0 = c2.number_input(
+        "ψ₀ (discriminator)",
+        -START_MAX,
+        START_MAX,
+        key="psi0",
+        step=0.05,
+        format="%.3f",
+        help="Initial discriminator weight. Or click anywhere on the field.",
+    )
+    sb.caption("Tip: click anywhere on the field to start there.")
+    sb.subheader("View")
+    view = sb.slider(
+        "View half-width",
+        VIEW_MIN,
+        VIEW_MAX,
+        key="view",
+        step=0.5,
+        help="The plot shows [−w, w]²; zoom out to watch a path diverge.",
+    )
+    density = sb.slider(
+        "Streamline density",
+        DENSITY_MIN,
+        DENSITY_MAX,
+        key="density",
+        step=0.1,
+        help="Spacing of the streamlines (1 = matplotlib's default).",
+    )
+    speed = sb.checkbox(
+        "Colour by speed ‖v‖",
+        key="speed",
+        help="Shade the background by the field's magnitude: the saturated quadrants θψ > 0 "
+        "show up pale.",
+    )
+    return ExplorerControls(
+        variant=variant,
+        params=compute.params_key(params),
+        methods=tuple(methods),
+        hyper=Hyper(**hyper),
+        split=split,
+        steps=int(steps),
+        start=(float(theta0), float(psi0)),
+        view=float(view),
+        density=float(density),
+        speed=bool(speed),
+    )
+
+
+# ---------------------------------------------------------------------------- the page
+
+url = UrlState(PAGE)
+specs = base_specs()
+from_url = url.should_load()
+if from_url:
+    url.clear_notes()
+url.load(specs, from_url=from_url)
+url.load(param_specs(st.session_state["variant"]), from_url=from_url)
+if from_url:
+    url.unknown_keys([s.key for s in specs] + list(ALL_PARAM_KEYS))
+
+c = explorer_controls(url)
+all_specs = specs + param_specs(c.variant)
+url.publish({s.key: st.session_state.get(s.key) for s in all_specs}, all_specs)
+
+variant = get_variant(c.variant)
 st.title("Dirac-GAN explorer")
-st.write("The explorer page is being built.")
+st.caption(
+    "The Dirac-GAN of Mescheder, Geiger & Nowozin (ICML 2018): the data is a point mass at 0, "
+    "the generator a point mass at θ, the discriminator D(x) = ψx. Each training method "
+    "moves (θ, ψ) along the vector field; the unique equilibrium is (0, 0)."
+)
+for note in url.notes():
+    st.warning(note, icon="⚠️")
+
+runs = {
+    m: compute.trajectory(c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, c.steps)
+    for m in c.methods
+}
+spectra = {
+    m: compute.spectra(c.variant, c.params, m, compute.hyper_key(c.hyper)) for m in c.methods
+}
+lines = compute.streamlines(c.variant, c.params, c.view, c.density)
+speed = compute.speed(c.variant, c.params, c.view) if c.speed else None
+paths = [PathView(m, METHODS[m].label, r.points, r.status, r.diverged_at) for m, r in runs.items()]
+psi_limit = variant.psi_bound(dict(c.params)) if variant.psi_bound else None
+
+col_fig, col_side = st.columns([3, 2], gap="medium")
+with col_fig:
+    if not c.methods:
+        st.info("Choose at least one training method in the sidebar to draw its path.")
+    fig = explorer_figure(
+        lines, paths, view=c.view, psi_limit=psi_limit, speed=speed, click_step=c.click_step
+    )
+    st.plotly_chart(
+        fig,
+        key="field_chart",
+        on_select=_field_clicked,
+        selection_mode="points",
+        config={
+            "displaylogo": False,
+            "toImageButtonOptions": {
+                "format": st.session_state.get("img_format", "png"),
+                "filename": "dirac-gan",
+            },
+        },
+        alt=f"Streamlines of the {variant.label} vector field with training paths of "
+        + ", ".join(METHODS[m].label for m in c.methods),
+    )
+    st.caption(
+        "Grey lines follow the vector field (arrows show its direction). Each coloured path is "
+        "one training method from the same start (open marker) to its end (filled marker). "
+        "Press ▶ to replay training: the lower panel shows the data point mass at 0, the "
+        "generator's point mass at θ and the discriminator's line D(x) = ψx at that step."
+    )
+    for m, r in runs.items():
+        label = METHODS[m].label
+        if r.status == "diverged":
+            st.error(f"{label} diverged at step {r.diverged_at} (|θ| or |ψ| beyond 10⁶).")
+with col_side:
+    spectrum_panel(variant, dict(c.params), c.methods, c.hyper, spectra)
+
+st.subheader("Distance to the equilibrium")
+series = [
+    (
+        m,
+        METHODS[m].label,
+        np.hypot(r.points[:, 0], r.points[:, 1]),
+        spectra[m].update.spectral_radius,
+    )
+    for m, r in runs.items()
+]
+if series:
+    st.plotly_chart(distance_figure(series), key="distance_chart", config={"displaylogo": False})
+st.caption(
+    "Solid: simulated distance ‖(θ, ψ)‖ per step (log scale). Dotted: the prediction ρᵏ·d₀ "
+    "from the spectral radius ρ of the linearised update. They agree once the path is close "
+    "to the equilibrium, where the linearisation holds; far away the nonlinear terms rule."
+)
+
+st.subheader("Export")
+e1, e2, e3, e4 = st.columns(4)
+
+
+def _csv() -> str:
+    buf = io.StringIO()
+    buf.write("method,step,theta,psi\n")
+    for m, r in runs.items():
+        for k, (th, ps) in enumerate(r.points):
+            buf.write(f"{m},{k},{th!r},{ps!r}\n")
+    return buf.getvalue()
+
+
+def _json() -> str:
+    return json.dumps(
+        {
+            "variant": c.variant,
+            "params": dict(c.params),
+            "hyper": vars(c.hyper),
+            "start": list(c.start),
+            "steps": c.steps,
+            "paths": {
+                m: {
+                    "status": r.status,
+                    "diverged_at": r.diverged_at,
+                    "points": r.points.tolist(),
+                }
+                for m, r in runs.items()
+            },
+        },
+        allow_nan=False,
+    )
+
+
+e1.download_button(
+    "Trajectories (CSV)", _csv, "dirac-gan-trajectories.csv", "text/csv", on_click="ignore"
+)
+e2.download_button(
+    "Trajectories (JSON)",
+    _json,
+    "dirac-gan-trajectories.json",
+    "application/json",
+    on_click="ignore",
+)
+e3.download_button(
+    "Figure (interactive HTML)",
+    lambda: fig.to_html(include_plotlyjs=True, full_html=True),
+    "dirac-gan.html",
+    "text/html",
+    on_click="ignore",
+    help="A standalone file with the figure and its animation; opens offline.",
+)
+e4.radio(
+    "Toolbar image format",
+    ["png", "svg"],
+    key="img_format",
+    horizontal=True,
+    help="The camera button of the figure's toolbar saves this format.",
+)
+
+with st.expander("What am I looking at?", expanded=False):
+    st.markdown(f"**{variant.label}.** {variant.explanation}  \n*Reference:* {variant.reference}.")
+    for m in c.methods:
+        meth = get_method(m)
+        st.markdown(f"**{meth.label}.** {meth.explanation}  \n*Reference:* {meth.reference}.")
+    st.markdown(
+        "**Equilibrium**: the point (0, 0) where the generator matches the data and the "
+        "discriminator is flat. **Jacobian J**: the matrix of derivatives of the vector field "
+        "there; its eigenvalues λ tell how the continuous flow behaves nearby (Re λ < 0: it "
+        "spirals in). **Update operator**: the linearised one-step map of a training method "
+        "(I + hJ for SimGD). **Spectral radius ρ**: its largest eigenvalue modulus; the error "
+        "is multiplied by about ρ each step, so ρ < 1 converges, ρ = 1 circles forever, "
+        "ρ > 1 diverges."
+    )

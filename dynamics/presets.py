@@ -1,0 +1,110 @@
+"""Named settings: every panel of the authors' Dirac-GAN figures, and one per extra method.
+
+Settings of the published figures (Mescheder, Geiger, Nowozin, ICML 2018, and their public
+notebook): learning rate 0.2 for both players, start (1, 1), 500 steps, axes [−2, 2]², three
+schemes per variant (SimGD, AltGD with n_disc = 1, AltGD with n_disc = 5). Presets are plain
+data so that the pages, the lessons and the tests all read the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from dynamics.variants import VARIANTS
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    variant: str
+    methods: tuple[str, ...]
+    params: Mapping[str, float] = field(default_factory=dict)
+    lr: float = 0.2
+    n_gen: int = 1
+    n_disc: int = 1
+    steps: int = 500
+    start: tuple[float, float] = (1.0, 1.0)
+    view: float = 2.0
+    beta: float = 0.0
+    note: str = ""
+
+
+_SCHEMES = (
+    ("SimGD", ("simgd",), 1),
+    ("AltGD, n_disc = 1", ("altgd",), 1),
+    ("AltGD, n_disc = 5", ("altgd",), 5),
+)
+
+
+def _figure_presets() -> list[Preset]:
+    out = [
+        Preset(
+            name="Authors' Fig. 1: standard GAN, SimGD vs AltGD",
+            variant="standard",
+            methods=("simgd", "altgd"),
+            note="SimGD spirals out, AltGD keeps circling.",
+        )
+    ]
+    for v in VARIANTS.values():
+        for scheme, methods, n_disc in _SCHEMES:
+            out.append(
+                Preset(name=f"{v.label} · {scheme}", variant=v.name, methods=methods, n_disc=n_disc)
+            )
+    for scheme, methods, n_disc in _SCHEMES:
+        out.append(
+            Preset(
+                name=f"Gradient penalty, critical γ = 1 · {scheme}",
+                variant="gradient-penalty",
+                methods=methods,
+                n_disc=n_disc,
+                params={"gamma": 1.0},
+                note="γ = 2f'(0) = 1: critical damping, a double real eigenvalue −1/2.",
+            )
+        )
+    return out
+
+
+def _method_presets() -> list[Preset]:
+    return [
+        Preset(
+            name="Extragradient vs SimGD on the standard GAN",
+            variant="standard",
+            methods=("simgd", "extragradient"),
+            note="The look-ahead step pulls the rotation inside the unit circle.",
+        ),
+        Preset(
+            name="Optimistic GD vs SimGD on the standard GAN",
+            variant="standard",
+            methods=("simgd", "optimistic"),
+        ),
+        Preset(
+            name="Negative momentum (β = −0.5), alternating, standard GAN",
+            variant="standard",
+            methods=("altgd", "momentum-alt"),
+            beta=-0.5,
+            note="Gidel et al. 2019: negative momentum makes alternating updates converge.",
+        ),
+        Preset(
+            name="Positive momentum (β = 0.5), simultaneous, standard GAN",
+            variant="standard",
+            methods=("simgd", "momentum"),
+            beta=0.5,
+        ),
+        Preset(
+            name="Adam on the standard GAN (h = 0.01)",
+            variant="standard",
+            methods=("adam",),
+            lr=0.01,
+            steps=2000,
+        ),
+    ]
+
+
+PRESETS: Mapping[str, Preset] = MappingProxyType(
+    {p.name: p for p in (*_figure_presets(), *_method_presets())}
+)
+
+#: The view on first load: the authors' first figure.
+DEFAULT_PRESET = PRESETS["Authors' Fig. 1: standard GAN, SimGD vs AltGD"]

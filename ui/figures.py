@@ -1,0 +1,603 @@
+"""Figure builders: arrays in, ``plotly.graph_objects.Figure`` out. No Streamlit here.
+
+Every builder is a pure function so tests can call it without a running app. Styles are
+colour-blind safe (Okabe–Ito / Tol colours) and never rely on colour alone: each method
+also has its own dash pattern and marker symbol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from numpy.typing import NDArray
+from plotly.subplots import make_subplots
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Style:
+    color: str
+    dash: str
+    symbol: str
+
+
+#: One style per training method: colour + dash + marker, so print and colour-blind readers
+#: can tell the paths apart.
+METHOD_STYLE: dict[str, Style] = {
+    "simgd": Style("#D55E00", "solid", "circle"),
+    "altgd": Style("#0072B2", "dash", "square"),
+    "flow": Style("#009E73", "dot", "diamond"),
+    "extragradient": Style("#CC79A7", "dashdot", "triangle-up"),
+    "optimistic": Style("#E69F00", "longdash", "triangle-down"),
+    "momentum": Style("#56B4E9", "longdashdot", "star"),
+    "momentum-alt": Style("#882255", "dash", "pentagon"),
+    "adam": Style("#44AA99", "dot", "hexagon"),
+}
+_FALLBACK = Style("#777777", "solid", "circle")
+
+STREAMLINE_COLOR = "rgba(120, 130, 140, 0.75)"
+VERDICT_COLOR = {"converges": "#009E73", "neutral": "#E69F00", "diverges": "#D55E00"}
+FONT_SIZE = 15  # readable on a projector
+MAX_PATH_POINTS = 1500  # decimate longer paths for the browser (the download keeps all)
+
+
+def style_of(method: str) -> Style:
+    return METHOD_STYLE.get(method, _FALLBACK)
+
+
+@dataclass(frozen=True)
+class PathView:
+    """One trajectory as the figure needs it."""
+
+    method: str
+    label: str
+    points: FloatArray  # (n_valid, 2): the kept points, start first
+    status: str
+    diverged_at: int | None
+
+
+def _f32(a: ArrayLikeF) -> NDArray[np.float32]:
+    # float32 halves the payload (Plotly sends numpy arrays as base64 typed arrays) and its
+    # 7 significant digits are far below a pixel.
+    return np.asarray(a, dtype=np.float32)
+
+
+ArrayLikeF = FloatArray | Sequence[float]
+
+
+def decimate(
+    points: FloatArray, limit: int = MAX_PATH_POINTS
+) -> tuple[FloatArray, NDArray[np.int64]]:
+    """At most ``limit`` points, evenly spread over the steps, first and last kept."""
+    n = len(points)
+    if n <= limit:
+        idx = np.arange(n)
+    else:
+        idx = np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
+    return points[idx], idx
+
+
+def visible_prefix(points: FloatArray, view: float) -> int:
+    """Number of points up to and including the first one outside the view box."""
+    outside = np.abs(points).max(axis=1) > view
+    if not outside.any():
+        return len(points)
+    return int(np.argmax(outside)) + 1
+
+
+def _axis(title: str, view: float, **kw: object) -> dict:
+    return dict(
+        title=dict(text=title, font=dict(size=FONT_SIZE + 1)),
+        range=[-view, view],
+        zeroline=True,
+        zerolinecolor="rgba(128,128,128,0.5)",
+        gridcolor="rgba(128,128,128,0.18)",
+        tickfont=dict(size=FONT_SIZE - 2),
+        **kw,
+    )
+
+
+def explorer_figure(
+    lines: object | None,
+    paths: Sequence[PathView],
+    *,
+    view: float,
+    psi_limit: float | None = None,
+    speed: tuple[FloatArray, FloatArray, FloatArray] | None = None,
+    click_step: float | None = None,
+    n_frames: int = 80,
+    height: int = 900,
+) -> go.Figure:
+    """The (θ, ψ) plane above, the data space below, animated over the training steps.
+
+    ``lines`` is a ``dynamics.streamlines.Streamlines`` (or None); ``speed`` an optional
+    ``(xs, ys, |v|)`` grid drawn as a background heat map; ``click_step`` the spacing of the
+    invisible grid whose points report clicks (None: no grid).
+    """
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        row_heights=[0.78, 0.22],
+        vertical_spacing=0.13,
+        subplot_titles=(
+            "Vector field v(θ, ψ) and training paths",
+            "Data space at the current step: data δ₀ (grey), generator δ_θ, discriminator D(x) = ψx",
+        ),
+    )
+    if speed is not None:
+        xs, ys, s = speed
+        fig.add_trace(
+            go.Heatmap(
+                x=_f32(xs),
+                y=_f32(ys),
+                z=_f32(np.log10(np.maximum(s, 1e-6))),
+                colorscale="Blues",
+                reversescale=False,
+                showscale=True,
+                opacity=0.55,
+                colorbar=dict(
+                    title=dict(text="log₁₀ ‖v‖", side="right"),
+                    len=0.5,
+                    y=0.78,
+                    thickness=12,
+                ),
+                hoverinfo="skip",
+                name="speed ‖v‖",
+            ),
+            row=1,
+            col=1,
+        )
+    if lines is not None and getattr(lines, "n_lines", 0) > 0:
+        fig.add_trace(
+            go.Scatter(
+                x=_f32(lines.x),
+                y=_f32(lines.y),
+                mode="lines",
+                line=dict(color=STREAMLINE_COLOR, width=1.1),
+                hoverinfo="skip",
+                name="streamlines",
+                showlegend=False,
+                connectgaps=False,
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=_f32(lines.arrow_x),
+                y=_f32(lines.arrow_y),
+                mode="markers",
+                marker=dict(
+                    symbol="arrow",
+                    size=9,
+                    angle=_f32(lines.arrow_angle),
+                    color=STREAMLINE_COLOR,
+                ),
+                hoverinfo="skip",
+                showlegend=False,
+                name="direction",
+                unselected=dict(marker=dict(opacity=1)),
+            ),
+            row=1,
+            col=1,
+        )
+    if click_step is not None:
+        g = np.arange(-view, view + click_step / 2, click_step)
+        gx, gy = np.meshgrid(g, g)
+        fig.add_trace(
+            go.Scatter(
+                x=_f32(gx.ravel()),
+                y=_f32(gy.ravel()),
+                mode="markers",
+                marker=dict(size=10, opacity=0),
+                hovertemplate="click to start here: θ = %{x:.2f}, ψ = %{y:.2f}<extra></extra>",
+                showlegend=False,
+                name="click grid",
+                selected=dict(marker=dict(opacity=0)),
+                unselected=dict(marker=dict(opacity=0)),
+            ),
+            row=1,
+            col=1,
+        )
+    if psi_limit is not None and psi_limit < view:
+        for y0, y1 in ((psi_limit, view), (-view, -psi_limit)):
+            fig.add_shape(
+                type="rect",
+                x0=-view,
+                x1=view,
+                y0=y0,
+                y1=y1,
+                fillcolor="rgba(213, 94, 0, 0.10)",
+                line=dict(width=0),
+                layer="below",
+                row=1,
+                col=1,
+            )
+        fig.add_annotation(
+            x=0,
+            y=(psi_limit + view) / 2,
+            text=f"|ψ| > c = {psi_limit:g}: clipped",
+            showarrow=False,
+            font=dict(size=FONT_SIZE - 2, color="#A04000"),
+            row=1,
+            col=1,
+        )
+    for p in paths:
+        _add_path(fig, p, view)
+    fig.add_trace(
+        go.Scatter(
+            x=[0.0],
+            y=[0.0],
+            mode="markers",
+            marker=dict(symbol="x-thin", size=16, line=dict(width=3, color="#444")),
+            name="equilibrium (0, 0)",
+            hovertemplate="equilibrium (0, 0)<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    _add_data_space(fig, paths, view, n_frames)
+    # constrain="domain": keep the square by shrinking the plot area, not by widening the range.
+    fig.update_xaxes(_axis("θ (generator)", view, constrain="domain"), row=1, col=1)
+    fig.update_yaxes(
+        _axis("ψ (discriminator)", view, scaleanchor="x", scaleratio=1, constrain="domain"),
+        row=1,
+        col=1,
+    )
+    fig.update_xaxes(_axis("x (data space)", view), row=2, col=1)
+    fig.update_yaxes(
+        title=dict(text="D(x)", font=dict(size=FONT_SIZE)),
+        range=[-1.3, 1.3],
+        gridcolor="rgba(128,128,128,0.18)",
+        tickfont=dict(size=FONT_SIZE - 2),
+        row=2,
+        col=1,
+    )
+    fig.update_annotations(font_size=FONT_SIZE)
+    fig.update_layout(
+        height=height,
+        margin=dict(l=60, r=20, t=40, b=110),
+        font=dict(size=FONT_SIZE),
+        legend=dict(
+            orientation="h",
+            yanchor="bottom",
+            y=1.04,
+            xanchor="left",
+            x=0,
+            font=dict(size=FONT_SIZE - 1),
+        ),
+        hovermode="closest",
+        clickmode="event+select",
+        dragmode="pan",
+        uirevision="explorer",
+    )
+    return fig
+
+
+def _add_path(fig: go.Figure, p: PathView, view: float) -> None:
+    st_ = style_of(p.method)
+    pts = p.points
+    if p.status == "diverged":
+        pts = pts[: visible_prefix(pts, view)]
+    shown, idx = decimate(pts)
+    fig.add_trace(
+        go.Scatter(
+            x=_f32(shown[:, 0]),
+            y=_f32(shown[:, 1]),
+            customdata=idx,
+            mode="lines",
+            line=dict(color=st_.color, dash=st_.dash, width=2.6),
+            name=p.label,
+            legendgroup=p.method,
+            hovertemplate=f"{p.label}<br>step %{{customdata}}<br>θ = %{{x:.3f}}, ψ = %{{y:.3f}}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=_f32(pts[:1, 0]),
+            y=_f32(pts[:1, 1]),
+            mode="markers",
+            marker=dict(
+                symbol=st_.symbol + "-open", size=13, color=st_.color, line=dict(width=2.5)
+            ),
+            name=f"{p.label} start",
+            legendgroup=p.method,
+            showlegend=False,
+            hovertemplate=f"{p.label} start<br>θ = %{{x:.3f}}, ψ = %{{y:.3f}}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    last = pts[-1]
+    if np.abs(last).max() <= view:
+        fig.add_trace(
+            go.Scatter(
+                x=_f32(last[:1]),
+                y=_f32(last[1:]),
+                mode="markers",
+                marker=dict(
+                    symbol=st_.symbol, size=12, color=st_.color, line=dict(width=1, color="white")
+                ),
+                name=f"{p.label} end",
+                legendgroup=p.method,
+                showlegend=False,
+                hovertemplate=f"{p.label} end ({p.status})<br>θ = %{{x:.3f}}, ψ = %{{y:.3f}}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    if p.status == "diverged" and p.diverged_at is not None:
+        inside = pts[np.abs(pts).max(axis=1) <= view]
+        anchor = inside[-1] if len(inside) else np.clip(pts[0], -view, view)
+        fig.add_annotation(
+            x=float(anchor[0]),
+            y=float(anchor[1]),
+            text=f"{p.label} diverged at step {p.diverged_at}",
+            showarrow=True,
+            arrowcolor=st_.color,
+            font=dict(color=st_.color, size=FONT_SIZE - 1),
+            bgcolor="rgba(255,255,255,0.8)",
+            row=1,
+            col=1,
+        )
+
+
+def _frame_steps(paths: Sequence[PathView], n_frames: int) -> NDArray[np.int64]:
+    longest = max((len(p.points) for p in paths), default=1)
+    n = max(1, min(n_frames, longest))
+    return np.unique(np.linspace(0, longest - 1, n).round().astype(np.int64))
+
+
+def _animated(p: PathView, k: int, view: float) -> list[go.Scatter]:
+    st_ = style_of(p.method)
+    theta, psi = p.points[min(k, len(p.points) - 1)]
+    return [
+        go.Scatter(
+            x=[float(theta)],
+            y=[float(psi)],
+            mode="markers",
+            marker=dict(
+                symbol=st_.symbol, size=16, color=st_.color, line=dict(width=2, color="white")
+            ),
+            showlegend=False,
+            name=f"{p.label} now",
+            hovertemplate=f"{p.label} at the current step<extra></extra>",
+            xaxis="x",
+            yaxis="y",
+        ),
+        go.Scatter(
+            x=[float(theta), float(theta)],
+            y=[0.0, 1.0],
+            mode="lines+markers",
+            marker=dict(symbol="triangle-up", size=[0, 14], color=st_.color),
+            line=dict(color=st_.color, width=3),
+            showlegend=False,
+            name=f"{p.label}: generator δ_θ",
+            hovertemplate=f"{p.label}: generator at θ = %{{x:.3f}}<extra></extra>",
+            xaxis="x2",
+            yaxis="y2",
+        ),
+        go.Scatter(
+            x=[-view, view],
+            y=[-view * float(psi), view * float(psi)],
+            mode="lines",
+            line=dict(color=st_.color, width=2, dash=st_.dash),
+            showlegend=False,
+            name=f"{p.label}: discriminator",
+            hovertemplate=f"{p.label}: D(x) = {float(psi):.3f}·x<extra></extra>",
+            xaxis="x2",
+            yaxis="y2",
+        ),
+    ]
+
+
+def _add_data_space(fig: go.Figure, paths: Sequence[PathView], view: float, n_frames: int) -> None:
+    fig.add_trace(
+        go.Scatter(
+            x=[0.0, 0.0],
+            y=[0.0, 1.0],
+            mode="lines+markers",
+            marker=dict(symbol="triangle-up", size=[0, 14], color="#555"),
+            line=dict(color="#555", width=4),
+            name="data δ₀",
+            showlegend=False,
+            hovertemplate="data: a point mass at 0<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    if not paths:
+        return
+    steps = _frame_steps(paths, n_frames)
+    first = len(fig.data)
+    for p in paths:
+        for tr in _animated(p, 0, view):
+            fig.add_trace(tr)
+    animated = list(range(first, len(fig.data)))
+    frames = [
+        go.Frame(
+            name=str(int(k)),
+            data=[tr for p in paths for tr in _animated(p, int(k), view)],
+            traces=animated,
+        )
+        for k in steps
+    ]
+    fig.frames = frames
+    play = dict(
+        label="▶ Play",
+        method="animate",
+        args=[
+            None,
+            dict(
+                frame=dict(duration=60, redraw=False), fromcurrent=True, transition=dict(duration=0)
+            ),
+        ],
+    )
+    pause = dict(
+        label="❚❚ Pause",
+        method="animate",
+        args=[
+            [None],
+            dict(
+                frame=dict(duration=0, redraw=False), mode="immediate", transition=dict(duration=0)
+            ),
+        ],
+    )
+    fig.update_layout(
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                buttons=[play, pause],
+                x=0.0,
+                y=-0.1,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=0, r=10),
+                font=dict(size=FONT_SIZE - 1),
+                showactive=False,
+            )
+        ],
+        sliders=[
+            dict(
+                active=0,
+                x=0.2,
+                y=-0.08,
+                len=0.8,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=0, b=0),
+                currentvalue=dict(prefix="step ", font=dict(size=FONT_SIZE - 1)),
+                steps=[
+                    dict(
+                        label=str(int(k)),
+                        method="animate",
+                        args=[
+                            [str(int(k))],
+                            dict(
+                                mode="immediate",
+                                frame=dict(duration=0, redraw=False),
+                                transition=dict(duration=0),
+                            ),
+                        ],
+                    )
+                    for k in steps
+                ],
+            )
+        ],
+    )
+
+
+def distance_figure(
+    series: Sequence[tuple[str, str, FloatArray, float | None]],
+    *,
+    height: int = 340,
+) -> go.Figure:
+    """Distance to the equilibrium against step, log scale, with the predicted ρᵏ lines.
+
+    ``series``: (method, label, distances over the kept steps, spectral radius or None).
+    """
+    fig = go.Figure()
+    floor = 1e-300  # log axis: an exact 0 is drawn at the floor, never as NaN
+    for method, label, d, rho in series:
+        st_ = style_of(method)
+        d = np.maximum(np.asarray(d, dtype=float), floor)
+        shown, idx = decimate(d[:, None], 2000)
+        fig.add_trace(
+            go.Scatter(
+                x=idx,
+                y=shown[:, 0],
+                mode="lines",
+                line=dict(color=st_.color, dash=st_.dash, width=2.4),
+                name=f"{label}: simulated",
+                legendgroup=method,
+                hovertemplate=f"{label}<br>step %{{x}}<br>distance %{{y:.3e}}<extra></extra>",
+            )
+        )
+        if rho is not None and rho > 0:
+            k = np.linspace(0, len(d) - 1, 200)
+            with np.errstate(over="ignore", under="ignore"):
+                pred = d[0] * np.exp(k * np.log(rho))
+            ok = np.isfinite(pred) & (pred > floor)
+            fig.add_trace(
+                go.Scatter(
+                    x=k[ok],
+                    y=pred[ok],
+                    mode="lines",
+                    line=dict(color=st_.color, dash="dot", width=1.6),
+                    opacity=0.8,
+                    name=f"{label}: predicted ρᵏ (ρ = {rho:.4f})",
+                    legendgroup=method,
+                    hovertemplate=f"{label} prediction<br>step %{{x:.0f}}<br>%{{y:.3e}}<extra></extra>",
+                )
+            )
+    fig.update_yaxes(type="log", title="distance to (0, 0)", exponentformat="power")
+    fig.update_xaxes(title="step")
+    fig.update_layout(
+        height=height,
+        margin=dict(l=60, r=20, t=30, b=50),
+        font=dict(size=FONT_SIZE - 1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    )
+    return fig
+
+
+def eigen_figure(
+    groups: Sequence[tuple[str, str, NDArray[np.complex128]]],
+    *,
+    unit_circle: bool = True,
+    height: int = 320,
+    title: str = "",
+) -> go.Figure:
+    """Eigenvalues in the complex plane, with the unit circle (the stability boundary of a
+    one-step map). ``groups``: (method, label, eigenvalues)."""
+    fig = go.Figure()
+    extent = 1.25
+    if unit_circle:
+        t = np.linspace(0, 2 * np.pi, 181)
+        fig.add_trace(
+            go.Scatter(
+                x=np.cos(t),
+                y=np.sin(t),
+                mode="lines",
+                line=dict(color="rgba(128,128,128,0.8)", width=1.5),
+                name="unit circle |μ| = 1",
+                hoverinfo="skip",
+            )
+        )
+    for method, label, eig in groups:
+        st_ = style_of(method)
+        eig = np.asarray(eig)
+        extent = max(extent, float(np.abs(eig).max(initial=0.0)) * 1.15)
+        fig.add_trace(
+            go.Scatter(
+                x=eig.real,
+                y=eig.imag,
+                mode="markers",
+                marker=dict(
+                    symbol=st_.symbol, size=12, color=st_.color, line=dict(width=1, color="white")
+                ),
+                name=label,
+                hovertemplate=f"{label}<br>%{{x:.4f}} %{{y:+.4f}}i<br>|μ| = %{{customdata:.4f}}<extra></extra>",
+                customdata=np.abs(eig),
+            )
+        )
+    fig.update_xaxes(title="Re", range=[-extent, extent], zeroline=True)
+    fig.update_yaxes(
+        title="Im", range=[-extent, extent], scaleanchor="x", scaleratio=1, zeroline=True
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=50, r=10, t=40 if title else 10, b=40),
+        title=title or None,
+        font=dict(size=FONT_SIZE - 2),
+        legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
+        showlegend=True,
+    )
+    return fig

@@ -1,0 +1,134 @@
+"""Reusable page panels (Streamlit): the live spectrum beside its formulas."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import streamlit as st
+
+from dynamics.methods import METHODS, Hyper
+from dynamics.spectrum import Spectrum
+from dynamics.variants import Variant
+from ui.figures import eigen_figure
+
+#: Numeric and analytic eigenvalues "agree" below this. Finite differences are accurate to
+#: ~1e-10 in J; a double eigenvalue (critical damping) turns that into ~1e-5.
+AGREE_TOL = 1e-4
+
+
+def fmt_complex(z: complex, digits: int = 6) -> str:
+    re, im = float(np.real(z)), float(np.imag(z))
+    re = 0.0 if abs(re) < 0.5 * 10**-digits else re  # no "-0.000000"
+    if abs(im) < 0.5 * 10**-digits:
+        return f"{re:.{digits}f}"
+    sign = "+" if im > 0 else "−"
+    return f"{re:.{digits}f} {sign} {abs(im):.{digits}f}i"
+
+
+def fmt_eigs(values: np.ndarray | None) -> str:
+    if values is None:
+        return "—"
+    return ", ".join(fmt_complex(z) for z in values)
+
+
+def latex_eigs(values: np.ndarray, digits: int = 4) -> str:
+    """Compact LaTeX for eigenvalues: a conjugate pair as a ± b i."""
+    v = np.asarray(values)
+    if len(v) == 2 and abs(v[0] - np.conj(v[1])) < 1e-12 and abs(v[0].imag) > 1e-12:
+        re, im = float(v[0].real), abs(float(v[0].imag))
+        head = "" if abs(re) < 0.5 * 10**-digits else f"{re:.{digits}f} "
+        return head + rf"\pm {im:.{digits}f}\,i"
+    return ",\; ".join(fmt_complex(z, digits).replace("i", r"\,i") for z in v)
+
+
+def _bmatrix(m: np.ndarray) -> str:
+    rows = r" \\ ".join(" & ".join(f"{float(x):.4f}" for x in row) for row in m)
+    return r"\begin{bmatrix}" + rows + r"\end{bmatrix}"
+
+
+def verdict_text(verdict: str | None, rho: float | None) -> str:
+    if verdict is None or rho is None:
+        return "no verdict"
+    if verdict == "converges":
+        return f"converges: error × {rho:.4f} per step"
+    if verdict == "neutral":
+        return "neutral: circles forever (ρ = 1)"
+    return f"diverges: error × {rho:.4f} per step"
+
+
+def _agreement(a: np.ndarray, b: np.ndarray) -> str:
+    diff = float(np.max(np.abs(a - b)))
+    mark = "✓" if diff < AGREE_TOL else "✗"
+    return f"{mark} numeric and analytic agree to {diff:.1e}"
+
+
+def spectrum_panel(
+    variant: Variant,
+    params: Mapping[str, float],
+    methods: Sequence[str],
+    hyper: Hyper,
+    spectra: Mapping[str, Spectrum],
+) -> None:
+    """Continuous-time eigenvalues beside their formula, then each method's update operator."""
+    st.subheader("Eigenvalues at the equilibrium")
+    first = next(iter(spectra.values()), None)
+    cont = first.continuous if first is not None else None
+    st.markdown("**Continuous time**: Jacobian J of the vector field at (0, 0)")
+    if not variant.differentiable:
+        st.info(
+            f"No Jacobian, no eigenvalues: {variant.no_jacobian_reason}. The linear theory "
+            "says nothing here; watch the paths instead.",
+            icon="ℹ️",
+        )
+    elif cont is not None and cont.numeric is not None and cont.analytic is not None:
+        st.latex(cont.formula or "")
+        st.latex((cont.formula_values or "") + r"\;=\;" + latex_eigs(cont.analytic))
+        st.latex(r"J_{\text{numeric}} = " + _bmatrix(cont.jacobian_numeric))
+        st.markdown(
+            f"numeric eigenvalues of J: `{fmt_eigs(cont.numeric)}`  \n"
+            f"closed form: `{fmt_eigs(cont.analytic)}`  \n{_agreement(cont.numeric, cont.analytic)}"
+        )
+    else:
+        st.caption("Select a training method to compute the spectrum.")
+    if not methods:
+        return
+    st.markdown("**Update operator of each method** (one training step, linearised)")
+    groups = []
+    for m in methods:
+        u = spectra[m].update
+        meth = METHODS[m]
+        with st.container(border=True):
+            if u.reason is not None:
+                st.markdown(f"**{meth.label}**: no linear update operator.")
+                st.caption(u.reason)
+                continue
+            assert u.numeric is not None and u.analytic is not None
+            st.markdown(
+                f"**{meth.label}** · ρ = `{u.spectral_radius:.6f}` · "
+                f":{_badge(u.verdict)}[{verdict_text(u.verdict, u.spectral_radius)}]"
+            )
+            if u.formula and u.closed_form:
+                st.latex(u.formula)
+            st.markdown(
+                f"numeric: `{fmt_eigs(u.numeric)}`  \n"
+                f"{'closed form' if u.closed_form else 'analytic operator'}: "
+                f"`{fmt_eigs(u.analytic)}`  \n{_agreement(u.numeric, u.analytic)}"
+            )
+            if u.steps_per_decade is not None:
+                st.caption(f"≈ {u.steps_per_decade:.0f} steps per tenfold error reduction.")
+            groups.append((m, meth.label, u.numeric))
+    if groups:
+        st.plotly_chart(
+            eigen_figure(groups, title="Update eigenvalues μ and the unit circle"),
+            key="eigen_chart",
+            config={"displaylogo": False},
+        )
+        st.caption(
+            "Inside the circle: the error shrinks every step (converges). On it: it keeps its "
+            "size (circles). Outside: it grows (diverges)."
+        )
+
+
+def _badge(verdict: str | None) -> str:
+    return {"converges": "green", "neutral": "orange", "diverges": "red"}.get(verdict or "", "gray")

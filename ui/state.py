@@ -1,0 +1,174 @@
+"""Controls ↔ session state ↔ URL query parameters.
+
+Every control of a page is described by a ``Spec`` (its URL key, type, default and valid
+range). Widgets are created with ``key=spec.key`` and no ``value=``: their value lives in
+``st.session_state``, which this module seeds from the URL when a page is opened with query
+parameters, and mirrors back into the URL (non-default values only) after every run, so a
+copied link reproduces the view. A malformed or out-of-range URL value falls back to its
+default with a visible note naming the parameter.
+
+We do this by hand rather than with ``bind="query-params"`` because the built-in binding
+drops invalid values silently, and the lab must say which parameter it ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import streamlit as st
+
+Kind = Literal["float", "int", "bool", "choice", "multi"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+#: Longest URL value we look at; anything longer is rejected outright.
+MAX_RAW = 200
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One URL-addressable control."""
+
+    key: str
+    kind: Kind
+    default: Any
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] = ()
+    label: str = ""  # words for notes ("learning rate h")
+
+    def describe(self) -> str:
+        if self.kind in ("float", "int"):
+            return f"a number in [{self.lo:g}, {self.hi:g}]"
+        if self.kind == "bool":
+            return "1 or 0"
+        return "one of " + ", ".join(self.choices)
+
+    def parse(self, raw: str | list[str]) -> Any:
+        """The value for a raw URL value, or raise ``ValueError``."""
+        if self.kind == "multi":
+            joined = ",".join(raw) if isinstance(raw, list) else raw
+            if len(joined) > MAX_RAW:
+                raise ValueError
+            items = [s.strip() for s in joined.split(",") if s.strip()]
+            if not items or any(s not in self.choices for s in items):
+                raise ValueError
+            return list(dict.fromkeys(items))  # keep order, drop repeats
+        text = raw[-1] if isinstance(raw, list) else raw
+        text = text.strip()
+        if len(text) > MAX_RAW:
+            raise ValueError
+        if self.kind == "choice":
+            if text not in self.choices:
+                raise ValueError
+            return text
+        if self.kind == "bool":
+            low = text.lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+            raise ValueError
+        x = float(text)  # ValueError for junk
+        if not math.isfinite(x):
+            raise ValueError
+        assert self.lo is not None and self.hi is not None
+        if not self.lo <= x <= self.hi:
+            raise ValueError
+        if self.kind == "int":
+            if x != int(x):
+                raise ValueError
+            return int(x)
+        return x
+
+    def encode(self, value: Any) -> str | list[str]:
+        if self.kind == "multi":
+            return ",".join(value)
+        if self.kind == "bool":
+            return "1" if value else "0"
+        if self.kind == "float":
+            return f"{float(value):.10g}"
+        return str(value)
+
+    def is_default(self, value: Any) -> bool:
+        if self.kind == "multi":
+            return list(value) == list(self.default)
+        if self.kind == "float":
+            return math.isclose(float(value), float(self.default), rel_tol=0, abs_tol=1e-12)
+        return bool(value == self.default)
+
+
+@dataclass
+class UrlState:
+    """URL sync for one page; ``page`` namespaces the bookkeeping in the session state."""
+
+    page: str
+
+    @property
+    def _written_key(self) -> str:
+        return f"_{self.page}_url_written"
+
+    @property
+    def _notes_key(self) -> str:
+        return f"_{self.page}_url_notes"
+
+    def should_load(self) -> bool:
+        """True when the URL carries settings this session has not seen: a new link."""
+        qp = st.query_params.to_dict()
+        return bool(qp) and qp != st.session_state.get(self._written_key)
+
+    def load(self, specs: Sequence[Spec], *, from_url: bool, overwrite: bool = False) -> None:
+        """Seed session state for ``specs``: URL values if ``from_url``, else defaults for keys
+        not set yet (or for all of them with ``overwrite``)."""
+        notes: list[str] = st.session_state.setdefault(self._notes_key, [])
+        for spec in specs:
+            if from_url and spec.key in st.query_params:
+                raw: str | list[str] = st.query_params.get_all(spec.key)
+                try:
+                    st.session_state[spec.key] = spec.parse(raw)
+                    continue
+                except (ValueError, OverflowError):
+                    shown = ",".join(raw)[:40] if isinstance(raw, list) else str(raw)[:40]
+                    name = f"{spec.key} ({spec.label})" if spec.label else spec.key
+                    notes.append(
+                        f"URL parameter **{name}** = `{shown}` is not valid (expected "
+                        f"{spec.describe()}); using the default {_show(spec.default)}."
+                    )
+                    st.session_state[spec.key] = spec.default
+                    continue
+            if overwrite or spec.key not in st.session_state:
+                st.session_state[spec.key] = spec.default
+
+    def unknown_keys(self, known: Iterable[str]) -> None:
+        """Note URL parameters this page does not know (they are dropped from the URL)."""
+        notes: list[str] = st.session_state.setdefault(self._notes_key, [])
+        for key in st.query_params:
+            if key not in set(known):
+                notes.append(f"URL parameter **{key[:40]}** is not used by this page; ignored.")
+
+    def notes(self) -> list[str]:
+        return list(st.session_state.get(self._notes_key, []))
+
+    def clear_notes(self) -> None:
+        st.session_state[self._notes_key] = []
+
+    def publish(self, values: Mapping[str, Any], specs: Sequence[Spec]) -> None:
+        """Mirror non-default values into the URL (and remember what we wrote)."""
+        out: dict[str, str | list[str]] = {}
+        for spec in specs:
+            if spec.key in values and not spec.is_default(values[spec.key]):
+                out[spec.key] = spec.encode(values[spec.key])
+        if out != st.query_params.to_dict():
+            st.query_params.from_dict(out)
+        st.session_state[self._written_key] = st.query_params.to_dict()
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
