@@ -39,7 +39,7 @@ def latex_eigs(values: np.ndarray, digits: int = 4) -> str:
         re, im = float(v[0].real), abs(float(v[0].imag))
         head = "" if abs(re) < 0.5 * 10**-digits else f"{re:.{digits}f} "
         return head + rf"\pm {im:.{digits}f}\,i"
-    return ",\; ".join(fmt_complex(z, digits).replace("i", r"\,i") for z in v)
+    return r",\; ".join(fmt_complex(z, digits).replace("i", r"\,i") for z in v)
 
 
 def _bmatrix(m: np.ndarray) -> str:
