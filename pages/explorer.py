@@ -67,18 +67,24 @@ def _variant_changed() -> None:
         st.session_state[spec.key] = spec.default
 
 
-def _field_clicked() -> None:
+def _consume_click() -> None:
+    """Move the start to a point clicked on the field (before the widgets are drawn).
+
+    The chart's selection arrives in the session state with the rerun it triggers; handling
+    it here, rather than in a callback, lets tests inject a selection the same way.
+    """
     event = st.session_state.get("field_chart") or {}
     points = (event.get("selection") or {}).get("points") or []
     xy = next(((p.get("x"), p.get("y")) for p in points if p.get("x") is not None), None)
-    if xy is None:
+    if xy is None or xy == st.session_state.get("_last_click"):
         return
-    step = st.session_state.get("view", 2.0) / CLICK_CELLS
+    st.session_state["_last_click"] = xy
     try:
         x, y = float(xy[0]), float(xy[1])
     except (TypeError, ValueError):
         return
     if np.isfinite(x) and np.isfinite(y):
+        step = float(st.session_state.get("view", 2.0)) / CLICK_CELLS
         st.session_state["theta0"] = snap(x, step, -START_MAX, START_MAX)
         st.session_state["psi0"] = snap(y, step, -START_MAX, START_MAX)
 
@@ -256,6 +262,7 @@ url.load(specs, from_url=from_url)
 url.load(param_specs(st.session_state["variant"]), from_url=from_url)
 if from_url:
     url.unknown_keys([s.key for s in specs] + list(ALL_PARAM_KEYS))
+_consume_click()
 
 c = explorer_controls(url)
 all_specs = specs + param_specs(c.variant)
@@ -293,7 +300,7 @@ with col_fig:
     st.plotly_chart(
         fig,
         key="field_chart",
-        on_select=_field_clicked,
+        on_select="rerun",
         selection_mode="points",
         config={
             "displaylogo": False,
@@ -306,7 +313,9 @@ with col_fig:
         + ", ".join(METHODS[m].label for m in c.methods),
     )
     st.caption(
-        "Grey lines follow the vector field (arrows show its direction). Each coloured path is "
+        "Grey lines follow the vector field (arrows show its direction)"
+        + ("; the blue shading is the speed ‖v‖ on a log scale, darker = faster" if c.speed else "")
+        + ". Each coloured path is "
         "one training method from the same start (open marker) to its end (filled marker). "
         "Press ▶ to replay training: the lower panel shows the data point mass at 0, the "
         "generator's point mass at θ and the discriminator's line D(x) = ψx at that step."
