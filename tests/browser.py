@@ -1,0 +1,95 @@
+"""Shared helpers for the real-browser tests (Playwright driving Debian's Chromium)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from bench.appserver import CHROMIUM, CHROMIUM_ARGS, ROOT, serve
+
+SHOTS = ROOT / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    with serve() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # No skip: a missing browser is a broken test environment, and .ci/run installs it.
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser: Browser, url: str, *, width: int = 1280, height: int = 800) -> tuple[Page, list[str]]:
+    """A new page at ``url``; returns it with the list that collects console errors."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    wait_idle(page)
+    return page, errors
+
+
+def wait_idle(page: Page, timeout: float = 60.0) -> None:
+    """Wait until the script has finished, no element is stale and the charts are drawn."""
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout * 1000
+    )
+    deadline = time.monotonic() + timeout
+    last, stable_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        n = page.locator(".js-plotly-plot").count()
+        busy = page.locator('[data-stale="true"]').count() or page.locator(
+            '[data-testid="stApp"][data-test-script-state="running"]'
+        ).count()
+        if n != last or busy:
+            last, stable_since = n, time.monotonic()
+        elif time.monotonic() - stable_since > 0.6:
+            return
+        time.sleep(0.1)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SHOTS.mkdir(exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def plot_point(page: Page, x: float, y: float, chart: int = 0) -> tuple[float, float]:
+    """Pixel position of data point (x, y) on the first subplot of the ``chart``-th figure."""
+    return tuple(
+        page.evaluate(
+            """([x, y, i]) => {
+                const gd = document.querySelectorAll('.js-plotly-plot')[i];
+                const L = gd._fullLayout, r = gd.getBoundingClientRect();
+                return [r.left + L.xaxis._offset + L.xaxis.l2p(x),
+                        r.top + L.yaxis._offset + L.yaxis.l2p(y)];
+            }""",
+            [x, y, chart],
+        )
+    )
+
+
+def trace_xy(page: Page, name: str, chart: int = 0) -> list[list[float]]:
+    """x and y of the trace called ``name`` in the ``chart``-th figure, as drawn."""
+    return page.evaluate(
+        """([name, i]) => {
+            const gd = document.querySelectorAll('.js-plotly-plot')[i];
+            const t = gd._fullData.find(d => d.name === name);
+            return t ? [Array.from(t.x), Array.from(t.y)] : null;
+        }""",
+        [name, chart],
+    )

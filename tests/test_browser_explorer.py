@@ -1,0 +1,74 @@
+"""The explorer page in headless Chromium: load, slider, click on the field, no console errors."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.browser import app_url, browser, open_page, plot_point, screenshot, trace_xy, wait_idle
+
+pytestmark = pytest.mark.browser
+__all__ = ["app_url", "browser"]  # fixtures
+
+
+def _start(page) -> tuple[float, float]:
+    xy = trace_xy(page, "SimGD start")
+    assert xy is not None
+    return xy[0][0], xy[1][0]
+
+
+def test_load_slide_click(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(browser, app_url + "/")
+    assert page.get_by_role("heading", name="Dirac-GAN explorer").is_visible()
+    assert page.locator(".js-plotly-plot").count() >= 3
+    assert _start(page) == pytest.approx((1.0, 1.0), abs=1e-6)
+    screenshot(page, "explorer-1280x800")
+
+    # Move the learning-rate slider with the keyboard: the spectral radius text must change.
+    before = page.get_by_text("SimGD · ρ").first.inner_text()
+    assert "1.004988" in before
+    thumb = page.get_by_role("slider", name="Learning rate h")
+    thumb.focus()
+    thumb.press("ArrowRight")
+    thumb.press("ArrowRight")
+    wait_idle(page)
+    after = page.get_by_text("SimGD · ρ").first.inner_text()
+    assert after != before
+    assert "h=" in page.url
+
+    # Click on the field at (−1, 0.5): the start moves there.
+    px, py = plot_point(page, -1.0, 0.5)
+    page.mouse.move(px, py)
+    time.sleep(0.3)
+    page.mouse.click(px, py)
+    wait_idle(page)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _start(page) != pytest.approx((-1.0, 0.5), abs=1e-6):
+        time.sleep(0.2)
+    assert _start(page) == pytest.approx((-1.0, 0.5), abs=1e-6)
+    assert "theta0=-1" in page.url and "psi0=0.5" in page.url
+    screenshot(page, "explorer-after-click")
+    assert not errors, errors
+    page.close()
+
+
+def test_large_screen_and_wgan_gp(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(
+        browser, app_url + "/?variant=wgan-gp&methods=simgd,altgd,flow", width=1920, height=1080
+    )
+    assert "not differentiable at the equilibrium" in page.inner_text("body")
+    screenshot(page, "explorer-wgan-gp-1920x1080")
+    assert not errors, errors
+    page.close()
+
+
+def test_bad_link_shows_a_note_not_a_traceback(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(browser, app_url + "/?h=banana&steps=-3")
+    body = page.inner_text("body")
+    assert "Traceback" not in body
+    assert "is not valid" in body and "h (learning rate h)" in body
+    screenshot(page, "explorer-bad-link")
+    assert not errors, errors
+    page.close()
