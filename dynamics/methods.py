@@ -53,10 +53,6 @@ class Hyper:
     eps: float = 1e-8
 
     @property
-    def H(self) -> FloatArray:
-        return np.diag([self.lr_gen, self.lr_disc])
-
-    @property
     def equal_rates(self) -> bool:
         return self.lr_gen == self.lr_disc
 
@@ -185,54 +181,94 @@ def adam_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatA
 
 
 # ------------------------------------------------------------ linearised update operators
+# All operators and closed forms broadcast: J may be a stack (..., 2, 2) and the learning
+# rates and β arrays of shape (...), so the stability map evaluates a whole parameter grid
+# in one call. n_gen and n_disc are plain integers.
+
+
+def _eye(n: int, batch: tuple[int, ...]) -> FloatArray:
+    return np.broadcast_to(np.eye(n), (*batch, n, n)).copy()
+
+
+def _HJ(J: FloatArray, hp: Hyper) -> FloatArray:
+    """H J with H = diag(h_gen, h_disc): row i of J scaled by player i's learning rate."""
+    J = np.asarray(J, dtype=float)
+    hg = np.asarray(hp.lr_gen, dtype=float)[..., None]
+    hd = np.asarray(hp.lr_disc, dtype=float)[..., None]
+    return np.stack(np.broadcast_arrays(hg * J[..., 0, :], hd * J[..., 1, :]), axis=-2)
+
+
+def _H(hp: Hyper, batch: tuple[int, ...]) -> FloatArray:
+    H = np.zeros((*batch, 2, 2))
+    H[..., 0, 0] = hp.lr_gen
+    H[..., 1, 1] = hp.lr_disc
+    return H
+
+
+def _block(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> FloatArray:
+    a, b, c, d = np.broadcast_arrays(a, b, c, d)
+    return np.concatenate(
+        [np.concatenate([a, b], axis=-1), np.concatenate([c, d], axis=-1)], axis=-2
+    )
 
 
 def _simgd_operator(J: FloatArray, hp: Hyper) -> FloatArray:
-    return np.eye(2) + hp.H @ J
+    A = _HJ(J, hp)
+    return _eye(2, A.shape[:-2]) + A
 
 
 def _altgd_operator(J: FloatArray, hp: Hyper) -> FloatArray:
-    e1, e2 = np.diag([1.0, 0.0]), np.diag([0.0, 1.0])
-    G = np.eye(2) + hp.lr_gen * e1 @ J
-    D = np.eye(2) + hp.lr_disc * e2 @ J
+    A = _HJ(J, hp)
+    batch = A.shape[:-2]
+    G = _eye(2, batch)
+    G[..., 0, :] += A[..., 0, :]  # the generator's sub-step moves θ only
+    D = _eye(2, batch)
+    D[..., 1, :] += A[..., 1, :]
     return np.linalg.matrix_power(D, hp.n_disc) @ np.linalg.matrix_power(G, hp.n_gen)
 
 
 def _flow_operator(J: FloatArray, hp: Hyper) -> FloatArray:
-    return expm(hp.H @ J)
+    return expm(_HJ(J, hp))
 
 
 def _extragradient_operator(J: FloatArray, hp: Hyper) -> FloatArray:
-    A = hp.H @ J
-    return np.eye(2) + A + A @ A
+    A = _HJ(J, hp)
+    return _eye(2, A.shape[:-2]) + A + A @ A
 
 
 def _optimistic_operator(J: FloatArray, hp: Hyper) -> FloatArray:
     # state (z, g_prev):  z' = (I + 2HJ) z − H g_prev,  g' = J z
-    A = hp.H @ J
-    return np.block([[np.eye(2) + 2 * A, -hp.H], [J, np.zeros((2, 2))]])
+    A = _HJ(J, hp)
+    batch = A.shape[:-2]
+    J = np.broadcast_to(J, A.shape)
+    return _block(_eye(2, batch) + 2 * A, -_H(hp, batch), J, np.zeros(A.shape))
 
 
 def _momentum_operator(J: FloatArray, hp: Hyper) -> FloatArray:
     # state (z, d = z_k − z_{k−1}):  z' = (I + HJ) z + β d,  d' = z' − z = HJ z + β d
-    A = hp.H @ J
-    b = hp.beta * np.eye(2)
-    return np.block([[np.eye(2) + A, b], [A, b]])
+    A = _HJ(J, hp)
+    batch = A.shape[:-2]
+    b = np.asarray(hp.beta, dtype=float)[..., None, None] * _eye(2, batch)
+    return _block(_eye(2, batch) + A, b, A, b)
 
 
 def _momentum_alt_operator(J: FloatArray, hp: Hyper) -> FloatArray:
     # Product of the linearised sub-steps on (θ, ψ, d_θ, d_ψ).
-    def sub(player: int, h: float) -> FloatArray:
-        M = np.eye(4)
-        row = np.zeros(4)
-        row[:2] = h * J[player]
-        row[2 + player] = hp.beta
-        M[player] = np.eye(4)[player] + row
-        M[2 + player] = row  # new velocity = the increment
+    A = _HJ(J, hp)
+    batch = A.shape[:-2]
+    beta = np.broadcast_to(np.asarray(hp.beta, dtype=float), batch)
+
+    def sub(player: int) -> FloatArray:
+        M = _eye(4, batch)
+        row = np.zeros((*batch, 4))
+        row[..., :2] = A[..., player, :]
+        row[..., 2 + player] = beta
+        M[..., player, :] += row
+        M[..., 2 + player, :] = row  # new velocity = the increment
         return M
 
-    G = np.linalg.matrix_power(sub(0, hp.lr_gen), hp.n_gen)
-    D = np.linalg.matrix_power(sub(1, hp.lr_disc), hp.n_disc)
+    G = np.linalg.matrix_power(sub(0), hp.n_gen)
+    D = np.linalg.matrix_power(sub(1), hp.n_disc)
     return D @ G
 
 
@@ -241,11 +277,14 @@ def _momentum_alt_operator(J: FloatArray, hp: Hyper) -> FloatArray:
 
 def _kappa(J: FloatArray, hp: Hyper) -> ComplexArray:
     """Eigenvalues of HJ (= hλ for equal rates), via the 2×2 closed form."""
-    return eig2(hp.H @ J)
+    return eig2(_HJ(J, hp))
 
 
 def eig2(A: ArrayLike) -> ComplexArray:
-    """Eigenvalues of 2×2 matrices ``A[..., 2, 2]`` from trace and determinant, sorted."""
+    """Eigenvalues of 2×2 matrices ``A[..., 2, 2]`` from trace and determinant.
+
+    A single matrix gives its two eigenvalues sorted by (re, im); a stack gives (..., 2).
+    """
     A = np.asarray(A, dtype=float)
     half_tr = 0.5 * (A[..., 0, 0] + A[..., 1, 1])
     det = A[..., 0, 0] * A[..., 1, 1] - A[..., 0, 1] * A[..., 1, 0]
@@ -257,9 +296,12 @@ def eig2(A: ArrayLike) -> ComplexArray:
 
 
 def _quadratic_roots(b: ComplexArray, c: ComplexArray | float) -> ComplexArray:
-    """Both roots of μ² − bμ + c = 0 for each b (and c)."""
-    disc = np.sqrt(b * b / 4 - c + 0j)
-    return np.concatenate([b / 2 - disc, b / 2 + disc])
+    """Both roots of μ² − bμ + c = 0 for each b (and c), concatenated on the last axis."""
+    b = np.asarray(b, dtype=complex)
+    c = np.asarray(c, dtype=complex)
+    c = c[..., None] if c.ndim and c.ndim == b.ndim - 1 else c
+    disc = np.sqrt(b * b / 4 - c)
+    return np.concatenate([b / 2 - disc, b / 2 + disc], axis=-1)
 
 
 def _simgd_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
@@ -267,14 +309,25 @@ def _simgd_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
 
 
 def _is_rotation(J: FloatArray) -> bool:
-    return J[0, 0] == 0.0 and J[1, 1] == 0.0 and J[0, 1] == -J[1, 0]
+    J = np.asarray(J)
+    return bool(
+        np.all(J[..., 0, 0] == 0.0)
+        and np.all(J[..., 1, 1] == 0.0)
+        and np.all(J[..., 0, 1] == -J[..., 1, 0])
+    )
 
 
 def _altgd_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
     if not _is_rotation(J):
         return None  # no closed form beyond the 2×2 product of sub-steps
-    alpha2 = hp.n_gen * hp.n_disc * hp.lr_gen * hp.lr_disc * J[1, 0] ** 2
-    return _quadratic_roots(np.array([2.0 - alpha2], dtype=complex), 1.0)
+    alpha2 = (
+        hp.n_gen
+        * hp.n_disc
+        * np.asarray(hp.lr_gen)
+        * np.asarray(hp.lr_disc)
+        * np.asarray(J)[..., 1, 0] ** 2
+    )
+    return _quadratic_roots((2.0 - alpha2)[..., None], 1.0)
 
 
 def _flow_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
@@ -293,7 +346,8 @@ def _optimistic_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
 
 def _momentum_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
     k = _kappa(J, hp)
-    return _quadratic_roots(1.0 + hp.beta + k, hp.beta)
+    beta = np.asarray(hp.beta, dtype=float)[..., None]
+    return _quadratic_roots(1.0 + beta + k, beta)
 
 
 # ------------------------------------------------------------------------------ registry

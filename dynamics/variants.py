@@ -127,6 +127,9 @@ def _wgan_gp(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray,
 
 def _instance_noise(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
     sigma = p["sigma"]
+    if sigma == 0.0:
+        # No noise: exactly the standard field (the quadrature weights sum to 1 only to rounding).
+        return _standard(theta, psi, p)
     s = np.abs(psi) * sigma
     a, b = smoothed_logistic(theta * psi, s)
     _, b0 = smoothed_logistic(np.zeros_like(s), s)
@@ -187,9 +190,16 @@ def _wgan_psi(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
 # --------------------------------------------------------------- Jacobians, eigenvalues
 
 
+def jacobian_matrix(a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike) -> FloatArray:
+    """[[a, b], [c, d]], broadcast: array entries give a stack (..., 2, 2), so a Jacobian
+    formula evaluates a whole grid of parameter values at once (the stability map)."""
+    a, b, c, d = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, b, c, d)))
+    return np.stack((np.stack((a, b), axis=-1), np.stack((c, d), axis=-1)), axis=-2)
+
+
 def _rotation_jacobian(omega: float) -> Callable[[Params], FloatArray]:
     def jac(p: Params) -> FloatArray:
-        return np.array([[0.0, -omega], [omega, 0.0]])
+        return jacobian_matrix(0.0, -omega, omega, 0.0)
 
     return jac
 
@@ -216,7 +226,7 @@ def sort_eigs(values: ArrayLike) -> ComplexArray:
 
 
 def _penalty_jacobian(p: Params) -> FloatArray:
-    return np.array([[0.0, -FP0], [FP0, -p["gamma"]]])
+    return jacobian_matrix(0.0, -FP0, FP0, -np.asarray(p["gamma"]))
 
 
 def _penalty_eigs(p: Params) -> ComplexArray:
@@ -225,7 +235,7 @@ def _penalty_eigs(p: Params) -> ComplexArray:
 
 
 def _noise_jacobian(p: Params) -> FloatArray:
-    return np.array([[0.0, -FP0], [FP0, 2 * FPP0 * p["sigma"] ** 2]])
+    return jacobian_matrix(0.0, -FP0, FP0, 2 * FPP0 * np.asarray(p["sigma"]) ** 2)
 
 
 def _noise_eigs(p: Params) -> ComplexArray:
@@ -235,8 +245,8 @@ def _noise_eigs(p: Params) -> ComplexArray:
 
 def _consensus_jacobian(p: Params) -> FloatArray:
     # J − γ JᵀJ with J the rotation by f'(0): JᵀJ = f'(0)² I.
-    g = p["gamma"] * FP0**2
-    return np.array([[-g, -FP0], [FP0, -g]])
+    g = np.asarray(p["gamma"]) * FP0**2
+    return jacobian_matrix(-g, -FP0, FP0, -g)
 
 
 def _consensus_eigs(p: Params) -> ComplexArray:

@@ -1,0 +1,273 @@
+"""Spectral radius over a grid of two parameters, and eigenvalue loci, fully vectorised.
+
+The Jacobian formulas of the variants and the update operators of the methods broadcast
+over stacks of 2 × 2 matrices, so a 200 × 200 map is one call each: closed-form eigenvalues
+(trace/determinant for 2 × 2, quadratic roots in κ = eig(HJ) for the augmented methods), or
+a batched ``numpy.linalg.eigvals`` for the one method without a closed form. There is no
+Python loop over cells (only over the few distinct values of an integer axis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dynamics.methods import HYPER_RANGES, Hyper, Method, eig2, get_method
+from dynamics.variants import Variant, get_variant
+
+FloatArray = NDArray[np.float64]
+ComplexArray = NDArray[np.complex128]
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A parameter that can span an axis of the map."""
+
+    name: str  # h, h_gen, h_disc, n_gen, n_disc, beta, or a variant parameter
+    label: str
+    lo: float
+    hi: float
+    log: bool = False
+    integer: bool = False
+
+    def values(self, n: int) -> FloatArray:
+        if self.integer:
+            return np.arange(int(self.lo), int(self.hi) + 1, dtype=float)
+        if self.log:
+            return np.geomspace(self.lo, self.hi, n)
+        return np.linspace(self.lo, self.hi, n)
+
+
+_HYPER_AXES = {
+    "h": Axis("h", "learning rate h (both players)", 0.001, 2.0, log=True),
+    "h_gen": Axis("h_gen", "generator learning rate h_gen", 0.001, 2.0, log=True),
+    "h_disc": Axis("h_disc", "discriminator learning rate h_disc", 0.001, 2.0, log=True),
+    "n_gen": Axis("n_gen", "generator steps n_gen", 1, 20, integer=True),
+    "n_disc": Axis("n_disc", "discriminator steps n_disc", 1, 20, integer=True),
+    "beta": Axis("beta", "momentum β", HYPER_RANGES["beta"][0], 0.95),
+}
+_HYPER_USE = {"h": "lr_gen", "h_gen": "lr_gen", "h_disc": "lr_disc", "n_gen": "n_gen",
+              "n_disc": "n_disc", "beta": "beta"}  # fmt: skip
+
+
+def _jacobian_params(variant: Variant) -> list[str]:
+    """Parameters the Jacobian at the equilibrium depends on (clip and g0 do not)."""
+    if variant.jacobian is None:
+        return []
+    base = {p.name: p.default for p in variant.params}
+    J0 = variant.jacobian(base)
+    out = []
+    for p in variant.params:
+        other = dict(base, **{p.name: p.lo if p.default != p.lo else p.hi})
+        if not np.allclose(variant.jacobian(other), J0):
+            out.append(p.name)
+    return out
+
+
+def available_axes(variant_name: str, method_name: str) -> dict[str, Axis]:
+    """Axes that change the spectrum of this (variant, method)."""
+    variant = get_variant(variant_name)
+    method = get_method(method_name)
+    axes: dict[str, Axis] = {}
+    for name in _jacobian_params(variant):
+        p = variant.param_index[name]
+        axes[name] = Axis(name, p.label, p.lo, p.hi)
+    for name, ax in _HYPER_AXES.items():
+        if _HYPER_USE[name] in method.uses:
+            axes[name] = ax
+    return axes
+
+
+def _hyper_with(hp: Hyper, name: str, value: FloatArray | float | int) -> Hyper:
+    if name == "h":
+        return replace(hp, lr_gen=value, lr_disc=value)
+    if name in ("n_gen", "n_disc"):
+        return replace(hp, **{name: int(value)})
+    return replace(hp, **{_HYPER_USE[name]: value})
+
+
+def update_eigenvalues(J: FloatArray, method: Method, hp: Hyper) -> ComplexArray:
+    """Eigenvalues of the update operator for a stack of Jacobians (..., 2, 2)."""
+    if method.operator is None:
+        raise ValueError(method.no_operator_reason or f"{method.name} has no linear operator")
+    if method.closed_form is not None:
+        closed = method.closed_form(J, hp)
+        if closed is not None:
+            return np.broadcast_to(closed, (*np.shape(J)[:-2], closed.shape[-1]))
+    op = method.operator(J, hp)
+    return eig2(op) if op.shape[-1] == 2 else np.linalg.eigvals(op)
+
+
+@dataclass(frozen=True)
+class StabilityMap:
+    x: FloatArray  # (nx,)
+    y: FloatArray  # (ny,)
+    rho: FloatArray  # (ny, nx), finite
+    eigs: ComplexArray  # (ny, nx, k), the update eigenvalues sorted by modulus, largest first
+    x_axis: Axis
+    y_axis: Axis
+
+
+def stability_map(
+    variant_name: str,
+    method_name: str,
+    x_axis: Axis,
+    y_axis: Axis,
+    *,
+    params: Mapping[str, float] | None = None,
+    hyper: Hyper | None = None,
+    n: int = 201,
+) -> StabilityMap:
+    """Spectral radius of the update operator over an (x, y) parameter grid."""
+    variant = get_variant(variant_name)
+    method = get_method(method_name)
+    if variant.jacobian is None:
+        raise ValueError(variant.no_jacobian_reason or "no Jacobian")
+    if x_axis.name == y_axis.name:
+        raise ValueError("the two axes must be different parameters")
+    base = variant.resolve(params)
+    hp = hyper or Hyper()
+    xs, ys = x_axis.values(n), y_axis.values(n)
+    rho = np.empty((len(ys), len(xs)))
+    eigs: ComplexArray | None = None
+    # An integer axis (n_gen, n_disc) is a matrix power: loop over its few values, never cells.
+    int_axis = next((a for a in (x_axis, y_axis) if a.integer), None)
+    groups = [None] if int_axis is None else list(int_axis.values(n))
+    for g in groups:
+        X, Y = np.meshgrid(xs, ys)
+        sl: tuple[slice | int, ...] = (slice(None), slice(None))
+        if int_axis is x_axis:
+            sl = (slice(None), int(g - xs[0]))
+        elif int_axis is y_axis:
+            sl = (int(g - ys[0]), slice(None))
+        X, Y = X[sl], Y[sl]
+        p = dict(base)
+        h = hp
+        for ax, vals in ((x_axis, X), (y_axis, Y)):
+            if ax.name in base:
+                p[ax.name] = vals
+            elif ax.integer:
+                h = _hyper_with(h, ax.name, g)
+            else:
+                h = _hyper_with(h, ax.name, vals)
+        J = variant.jacobian(p)
+        J = np.broadcast_to(J, (*X.shape, 2, 2))
+        with np.errstate(all="ignore"):
+            lam = update_eigenvalues(J, method, h)
+        order = np.argsort(-np.abs(lam), axis=-1)
+        lam = np.take_along_axis(lam, order, axis=-1)
+        if eigs is None:
+            eigs = np.empty((len(ys), len(xs), lam.shape[-1]), dtype=complex)
+        eigs[sl] = lam
+        rho[sl] = np.abs(lam[..., 0])
+    assert eigs is not None
+    rho = np.where(np.isfinite(rho), rho, np.finfo(float).max)
+    return StabilityMap(xs, ys, rho, eigs, x_axis, y_axis)
+
+
+def analytic_boundary(
+    variant_name: str,
+    method_name: str,
+    m: StabilityMap,
+    *,
+    params: Mapping[str, float] | None = None,
+    hyper: Hyper | None = None,
+) -> tuple[FloatArray, FloatArray, str] | None:
+    """The ρ = 1 curve from a closed form, where one is known, as (x, y, formula).
+
+    - AltGD on a pure rotation (standard, non-saturating, WGAN): α = √(n_g n_d h_g h_d)·ω = 2.
+    - SimGD, learning rate h against a variant parameter: |1 + hλ| = 1 at h = −2 Re λ / |λ|²
+      (the smallest over the eigenvalues with Re λ < 0).
+    """
+    variant = get_variant(variant_name)
+    hp = hyper or Hyper()
+    base = variant.resolve(params)
+    names = {m.x_axis.name, m.y_axis.name}
+    if variant.jacobian is None:
+        return None
+    if method_name == "altgd":
+        J = variant.jacobian(base)
+        if not (J[0, 0] == 0 and J[1, 1] == 0 and J[0, 1] == -J[1, 0]):
+            return None
+        omega2 = J[1, 0] ** 2
+        if names == {"h", "n_disc"} or names == {"h", "n_gen"}:
+            other = hp.n_gen if "n_disc" in names else hp.n_disc
+            n = np.linspace(1, 20, 400)
+            h = 2.0 / np.sqrt(n * other * omega2)
+            curve = (h, n) if m.x_axis.name == "h" else (n, h)
+            return curve[0], curve[1], r"\alpha = \sqrt{n_g n_d}\, h\, f'(0) = 2"
+        if names == {"h_gen", "h_disc"}:
+            hg = np.geomspace(m.x_axis.lo, m.x_axis.hi, 400)
+            hd = 4.0 / (hp.n_gen * hp.n_disc * omega2 * hg)
+            return hg, hd, r"\alpha = \sqrt{n_g n_d h_g h_d}\, f'(0) = 2"
+        return None
+    if method_name == "simgd" and "h" in names:
+        other = (names - {"h"}).pop()
+        if other not in base:
+            return None
+        ax = m.x_axis if m.x_axis.name == other else m.y_axis
+        vals = np.linspace(ax.lo, ax.hi, 400)
+        lam = eig2(variant.jacobian(dict(base, **{other: vals})))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hstar = np.where(lam.real < 0, -2 * lam.real / np.abs(lam) ** 2, np.inf).min(axis=-1)
+        ok = np.isfinite(hstar)
+        curve = (hstar[ok], vals[ok]) if m.x_axis.name == "h" else (vals[ok], hstar[ok])
+        return curve[0], curve[1], r"|1 + h\lambda| = 1"
+    return None
+
+
+def continuous_locus(
+    variant_name: str, sweep: str, values: FloatArray, params: Mapping[str, float] | None = None
+) -> ComplexArray:
+    """Eigenvalues of J as ``sweep`` runs over ``values``: (len(values), 2)."""
+    variant = get_variant(variant_name)
+    if variant.jacobian is None:
+        raise ValueError(variant.no_jacobian_reason or "no Jacobian")
+    base = variant.resolve(params)
+    p = dict(base)
+    if sweep in base:
+        p[sweep] = np.asarray(values, dtype=float)
+    J = np.broadcast_to(variant.jacobian(p), (len(values), 2, 2))
+    return _sorted_rows(eig2(J))
+
+
+def _sorted_rows(lam: ComplexArray) -> ComplexArray:
+    # Keep the two branches continuous along a sweep: order each row by imaginary part,
+    # then by real part (a real pair is ordered by value).
+    key = np.where(np.abs(lam.imag) > 1e-12, lam.imag, lam.real)
+    return np.take_along_axis(lam, np.argsort(key, axis=-1), axis=-1)
+
+
+def update_locus(
+    variant_name: str,
+    method_name: str,
+    sweep: str,
+    values: FloatArray,
+    *,
+    params: Mapping[str, float] | None = None,
+    hyper: Hyper | None = None,
+) -> ComplexArray:
+    """Eigenvalues of the update operator as ``sweep`` runs over ``values``: (len, k)."""
+    variant = get_variant(variant_name)
+    method = get_method(method_name)
+    if variant.jacobian is None:
+        raise ValueError(variant.no_jacobian_reason or "no Jacobian")
+    base = variant.resolve(params)
+    hp = hyper or Hyper()
+    vals = np.asarray(values, dtype=float)
+    p = dict(base)
+    if sweep in base:
+        p[sweep] = vals
+    elif sweep in ("n_gen", "n_disc"):
+        return np.concatenate(
+            [update_locus(variant_name, method_name, "h", np.array([hp.lr_gen]), params=params,
+                          hyper=_hyper_with(hp, sweep, v)) for v in vals]
+        )  # fmt: skip
+    else:
+        hp = _hyper_with(hp, sweep, vals)
+    J = np.broadcast_to(variant.jacobian(p), (len(vals), 2, 2))
+    with np.errstate(all="ignore"):
+        return update_eigenvalues(J, method, hp)
