@@ -5,7 +5,13 @@ import streamlit as st
 st.set_page_config(page_title="GAN dynamics lab", page_icon="🌀", layout="wide")
 
 pages = [
-    st.Page("pages/explorer.py", title="Dirac-GAN explorer", icon="🌀", default=True),
-    st.Page("pages/mode_collapse.py", title="Mode collapse (GMM-GAN)", icon="🎯"),
+    st.Page(
+        "pages/explorer.py", title="Dirac-GAN explorer", icon=":material/explore:", default=True
+    ),
+    st.Page("pages/compare.py", title="Compare variants", icon=":material/grid_view:"),
+    st.Page("pages/stability.py", title="Stability map", icon=":material/map:"),
+    st.Page(
+        "pages/mode_collapse.py", title="Mode collapse (GMM-GAN)", icon=":material/scatter_plot:"
+    ),
 ]
 st.navigation(pages).run()

@@ -108,3 +108,34 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
 
 #: The view on first load: the authors' first figure.
 DEFAULT_PRESET = PRESETS["Authors' Fig. 1: standard GAN, SimGD vs AltGD"]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A column of the compare page: a method with its sub-step counts and momentum."""
+
+    name: str
+    label: str
+    method: str
+    n_gen: int = 1
+    n_disc: int = 1
+    beta: float = 0.0
+
+
+SCHEMES: Mapping[str, Scheme] = MappingProxyType(
+    {
+        s.name: s
+        for s in (
+            Scheme("simgd", "SimGD", "simgd"),
+            Scheme("altgd1", "AltGD, n_disc = 1", "altgd"),
+            Scheme("altgd5", "AltGD, n_disc = 5", "altgd", n_disc=5),
+            Scheme("flow", "Continuous flow", "flow"),
+            Scheme("extragradient", "Extragradient", "extragradient"),
+            Scheme("optimistic", "Optimistic GD", "optimistic"),
+            Scheme("negmom", "Alt. momentum β = −0.5", "momentum-alt", beta=-0.5),
+            Scheme("adam", "Adam", "adam"),
+        )
+    }
+)
+#: The authors' comparison figure: SimGD, AltGD n_disc = 1, AltGD n_disc = 5.
+DEFAULT_SCHEMES = ("simgd", "altgd1", "altgd5")

@@ -176,7 +176,7 @@ def analytic_boundary(
     params: Mapping[str, float] | None = None,
     hyper: Hyper | None = None,
 ) -> tuple[FloatArray, FloatArray, str] | None:
-    """The ρ = 1 curve from a closed form, where one is known, as (x, y, formula).
+    """The ρ = 1 curve from a closed form, where one is known, as (x, y, formula in words).
 
     - AltGD on a pure rotation (standard, non-saturating, WGAN): α = √(n_g n_d h_g h_d)·ω = 2.
     - SimGD, learning rate h against a variant parameter: |1 + hλ| = 1 at h = −2 Re λ / |λ|²
@@ -198,11 +198,11 @@ def analytic_boundary(
             n = np.linspace(1, 20, 400)
             h = 2.0 / np.sqrt(n * other * omega2)
             curve = (h, n) if m.x_axis.name == "h" else (n, h)
-            return curve[0], curve[1], r"\alpha = \sqrt{n_g n_d}\, h\, f'(0) = 2"
+            return curve[0], curve[1], "α = √(n_g n_d)·h·f'(0) = 2"
         if names == {"h_gen", "h_disc"}:
             hg = np.geomspace(m.x_axis.lo, m.x_axis.hi, 400)
             hd = 4.0 / (hp.n_gen * hp.n_disc * omega2 * hg)
-            return hg, hd, r"\alpha = \sqrt{n_g n_d h_g h_d}\, f'(0) = 2"
+            return hg, hd, "α = √(n_g n_d h_g h_d)·f'(0) = 2"
         return None
     if method_name == "simgd" and "h" in names:
         other = (names - {"h"}).pop()
@@ -215,7 +215,7 @@ def analytic_boundary(
             hstar = np.where(lam.real < 0, -2 * lam.real / np.abs(lam) ** 2, np.inf).min(axis=-1)
         ok = np.isfinite(hstar)
         curve = (hstar[ok], vals[ok]) if m.x_axis.name == "h" else (vals[ok], hstar[ok])
-        return curve[0], curve[1], r"|1 + h\lambda| = 1"
+        return curve[0], curve[1], "|1 + hλ| = 1"
     return None
 
 
@@ -271,3 +271,83 @@ def update_locus(
     J = np.broadcast_to(variant.jacobian(p), (len(vals), 2, 2))
     with np.errstate(all="ignore"):
         return update_eigenvalues(J, method, hp)
+
+
+def level_curve(
+    x: FloatArray, y: FloatArray, z: FloatArray, level: float = 1.0
+) -> tuple[FloatArray, FloatArray]:
+    """Segments of the curve z = level on a grid (marching squares, vectorised).
+
+    Returns x and y of the segments, each followed by NaN (a gap for Plotly). Coordinates
+    are interpolated linearly between grid nodes, so a log-spaced axis works too.
+    """
+    f = np.asarray(z, dtype=float) - level
+    a, b, c, d = f[:-1, :-1], f[:-1, 1:], f[1:, 1:], f[1:, :-1]  # corners, counter-clockwise
+    ny, nx = a.shape
+    iy, ix = np.mgrid[0:ny, 0:nx].astype(float)
+
+    def cross(f0: FloatArray, f1: FloatArray) -> tuple[FloatArray, FloatArray]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = f0 / (f0 - f1)
+        return (f0 < 0) != (f1 < 0), np.clip(np.nan_to_num(t), 0.0, 1.0)
+
+    edges = [cross(a, b), cross(b, c), cross(d, c), cross(a, d)]  # bottom, right, top, left
+    px = [ix + edges[0][1], ix + 1.0, ix + edges[2][1], ix]
+    py = [iy, iy + edges[1][1], iy + 1.0, iy + edges[3][1]]
+    hit = np.stack([e[0] for e in edges], axis=-1)  # (ny, nx, 4)
+    count = hit.sum(axis=-1)
+    # Cells with 2 crossings give one segment; saddles (4) give two: pair edges (0,1), (2,3).
+    segs = []
+    for pair in ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)):
+        m = (count == 2) & hit[..., pair[0]] & hit[..., pair[1]]
+        segs.append((m, pair))
+    saddle = count == 4
+    segs += [(saddle, (0, 1)), (saddle, (2, 3))]
+    xs_i, ys_i = [], []
+    for m, (e0, e1) in segs:
+        if not m.any():
+            continue
+        xs_i.append(np.stack([px[e0][m], px[e1][m], np.full(m.sum(), np.nan)], axis=-1).ravel())
+        ys_i.append(np.stack([py[e0][m], py[e1][m], np.full(m.sum(), np.nan)], axis=-1).ravel())
+    if not xs_i:
+        return np.empty(0), np.empty(0)
+    gx, gy = np.concatenate(xs_i), np.concatenate(ys_i)
+    # index space -> data space (piecewise linear between nodes)
+    ok = np.isfinite(gx)
+    outx, outy = np.full_like(gx, np.nan), np.full_like(gy, np.nan)
+    outx[ok] = np.interp(gx[ok], np.arange(len(x)), x)
+    outy[ok] = np.interp(gy[ok], np.arange(len(y)), y)
+    return outx, outy
+
+
+def critical_values(
+    variant_name: str,
+    sweep: str,
+    lo: float,
+    hi: float,
+    params: Mapping[str, float] | None = None,
+    n: int = 401,
+) -> list[float]:
+    """Parameter values in [lo, hi] where J's eigenvalues turn from complex to real (or back):
+    the discriminant (tr J / 2)² − det J changes sign. Critical damping of the gradient
+    penalty sits at γ = 2 f'(0) = 1."""
+    from scipy.optimize import brentq
+
+    variant = get_variant(variant_name)
+    if variant.jacobian is None:
+        return []
+    jac = variant.jacobian
+    base = variant.resolve(params)
+
+    def disc(v: FloatArray | float) -> FloatArray:
+        J = np.asarray(jac(dict(base, **{sweep: v})))
+        return (0.5 * (J[..., 0, 0] + J[..., 1, 1])) ** 2 - (
+            J[..., 0, 0] * J[..., 1, 1] - J[..., 0, 1] * J[..., 1, 0]
+        )
+
+    vals = np.linspace(lo, hi, n)
+    d = np.broadcast_to(disc(vals), vals.shape)
+    brackets = np.flatnonzero(np.sign(d[:-1]) * np.sign(d[1:]) < 0)
+    return [
+        float(brentq(lambda v: float(disc(v)), vals[i], vals[i + 1], xtol=1e-14)) for i in brackets
+    ]

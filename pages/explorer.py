@@ -13,6 +13,7 @@ from dynamics.methods import METHODS, Hyper, get_method
 from dynamics.presets import PRESETS
 from dynamics.variants import VARIANTS, get_variant
 from ui import compute
+from ui.boot import require_entrypoint
 from ui.controls import (
     ALL_PARAM_KEYS,
     DENSITY_MAX,
@@ -32,6 +33,8 @@ from ui.controls import (
 from ui.figures import PathView, distance_figure, explorer_figure
 from ui.panels import spectrum_panel
 from ui.state import UrlState
+
+require_entrypoint()
 
 PAGE = "explorer"
 CLICK_CELLS = 20  # click grid: 2·20 + 1 points per axis
@@ -96,6 +99,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         "Preset (the authors' figure panels and more)",
         ["—", *PRESETS],
         key="preset",
+        persist_state="session",
         on_change=_apply_preset,
         help="Loads every setting of one panel of Mescheder et al.'s figures (or a method demo).",
     )
@@ -104,6 +108,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         "Variant",
         list(VARIANTS),
         key="variant",
+        persist_state="session",
         format_func=lambda n: VARIANTS[n].label,
         on_change=_variant_changed,
         help="The GAN objective and regulariser; each defines its own vector field.",
@@ -111,13 +116,20 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
     params: dict[str, float] = {}
     for prm in get_variant(variant).params:
         params[prm.name] = sb.slider(
-            prm.label, float(prm.lo), float(prm.hi), key=prm.name, step=0.01, help=prm.help
+            prm.label,
+            float(prm.lo),
+            float(prm.hi),
+            key=prm.name,
+            persist_state="session",
+            step=0.01,
+            help=prm.help,
         )
     sb.subheader("Training")
     methods = sb.multiselect(
         "Training methods (overlaid)",
         list(METHODS),
         key="methods",
+        persist_state="session",
         format_func=lambda n: METHODS[n].label,
         help="SimGD: both players step at once. AltGD: they take turns. Flow: the "
         "continuous-time limit (tiny steps). More optimisers are listed too.",
@@ -125,6 +137,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
     split = sb.checkbox(
         "Separate generator / discriminator learning rates",
         key="split",
+        persist_state="session",
         help="Two-time-scale training: h_gen for θ, h_disc for ψ.",
     )
     if split:
@@ -132,6 +145,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             "Generator learning rate h_gen",
             lr_options(st.session_state["h_gen"]),
             key="h_gen",
+            persist_state="session",
             format_func=format_lr,
             help="Step size of the generator (log-spaced).",
         )
@@ -139,6 +153,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             "Discriminator learning rate h_disc",
             lr_options(st.session_state["h_disc"]),
             key="h_disc",
+            persist_state="session",
             format_func=format_lr,
             help="Step size of the discriminator (log-spaced).",
         )
@@ -147,6 +162,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             "Learning rate h",
             lr_options(st.session_state["h"]),
             key="h",
+            persist_state="session",
             format_func=format_lr,
             help="Step size of both players (log-spaced from 0.001 to 2). For the flow, the "
             "time between two samples.",
@@ -156,10 +172,20 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
     if "n_gen" in uses:
         c1, c2 = sb.columns(2)
         hyper["n_gen"] = c1.number_input(
-            "n_gen", 1, N_SUBSTEPS_MAX, key="n_gen", help="Generator steps per round (AltGD)."
+            "n_gen",
+            1,
+            N_SUBSTEPS_MAX,
+            key="n_gen",
+            persist_state="session",
+            help="Generator steps per round (AltGD).",
         )
         hyper["n_disc"] = c2.number_input(
-            "n_disc", 1, N_SUBSTEPS_MAX, key="n_disc", help="Discriminator steps per round (AltGD)."
+            "n_disc",
+            1,
+            N_SUBSTEPS_MAX,
+            key="n_disc",
+            persist_state="session",
+            help="Discriminator steps per round (AltGD).",
         )
     if "beta" in uses:
         hyper["beta"] = sb.slider(
@@ -167,6 +193,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             -1.0,
             0.99,
             key="beta",
+            persist_state="session",
             step=0.01,
             help="Heavy-ball momentum: negative values damp the rotation (Gidel et al. 2019).",
         )
@@ -177,6 +204,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             0.0,
             0.999,
             key="beta1",
+            persist_state="session",
             step=0.01,
             format="%.3f",
             help="Decay of Adam's running mean of the gradient.",
@@ -186,12 +214,18 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             0.0,
             0.99999,
             key="beta2",
+            persist_state="session",
             step=0.001,
             format="%.5f",
             help="Decay of Adam's running mean of the squared gradient.",
         )
     steps = sb.slider(
-        "Number of steps", 1, STEPS_MAX, key="steps", help="Training steps to simulate."
+        "Number of steps",
+        1,
+        STEPS_MAX,
+        key="steps",
+        persist_state="session",
+        help="Training steps to simulate.",
     )
     sb.subheader("Start point")
     c1, c2 = sb.columns(2)
@@ -200,6 +234,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         -START_MAX,
         START_MAX,
         key="theta0",
+        persist_state="session",
         step=0.05,
         format="%.3f",
         help="Initial generator position. Or click anywhere on the field.",
@@ -209,6 +244,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         -START_MAX,
         START_MAX,
         key="psi0",
+        persist_state="session",
         step=0.05,
         format="%.3f",
         help="Initial discriminator weight. Or click anywhere on the field.",
@@ -220,6 +256,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         VIEW_MIN,
         VIEW_MAX,
         key="view",
+        persist_state="session",
         step=0.5,
         help="The plot shows [−w, w]²; zoom out to watch a path diverge.",
     )
@@ -228,12 +265,14 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         DENSITY_MIN,
         DENSITY_MAX,
         key="density",
+        persist_state="session",
         step=0.1,
         help="Spacing of the streamlines (1 = matplotlib's default).",
     )
     speed = sb.checkbox(
         "Colour by speed ‖v‖",
         key="speed",
+        persist_state="session",
         help="Shade the background by the field's magnitude: the saturated quadrants θψ > 0 "
         "show up pale.",
     )
@@ -401,6 +440,7 @@ e4.radio(
     "Toolbar image format",
     ["png", "svg"],
     key="img_format",
+    persist_state="session",
     horizontal=True,
     help="The camera button of the figure's toolbar saves this format.",
 )

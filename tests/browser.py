@@ -31,15 +31,58 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-def open_page(browser: Browser, url: str, *, width: int = 1280, height: int = 800) -> tuple[Page, list[str]]:
+def open_page(
+    browser: Browser, url: str, *, width: int = 1280, height: int = 800
+) -> tuple[Page, ConsoleErrors]:
     """A new page at ``url``; returns it with the list that collects console errors."""
     page = browser.new_page(viewport={"width": width, "height": height})
     errors: list[str] = []
+    failed: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     page.goto(url)
     wait_idle(page)
-    return page, errors
+    return page, ConsoleErrors(errors, failed)
+
+
+class ConsoleErrors:
+    """Console errors, minus the frontend's own probes on a page's sub-path.
+
+    On a deep link such as ``/compare``, Streamlit's frontend first asks for
+    ``/compare/_stcore/health`` and ``/compare/_stcore/host-config`` (in case the app is served
+    under that base path), gets 404 and falls back to ``/_stcore/...``. Those two 404s are
+    logged as console errors by Chromium; they are expected and everything else counts.
+    """
+
+    def __init__(self, errors: list[str], failed: list[str]) -> None:
+        self._errors, self._failed = errors, failed  # filled live by the page's listeners
+
+    def _current(self) -> list[str]:
+        probes = [
+            u for u in self._failed if u.endswith(("/_stcore/health", "/_stcore/host-config"))
+        ]
+        others = [u for u in self._failed if u not in probes]
+        n_probe_msgs = len(probes)
+        out = []
+        for e in self._errors:
+            if n_probe_msgs and e.startswith("Failed to load resource") and not others:
+                n_probe_msgs -= 1
+                continue
+            out.append(e)
+        return out + [f"HTTP error: {u}" for u in others]
+
+    def __bool__(self) -> bool:
+        return bool(self._current())
+
+    def __repr__(self) -> str:
+        return repr(self._current())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
 
 
 def wait_idle(page: Page, timeout: float = 60.0) -> None:
@@ -51,9 +94,10 @@ def wait_idle(page: Page, timeout: float = 60.0) -> None:
     last, stable_since = -1, time.monotonic()
     while time.monotonic() < deadline:
         n = page.locator(".js-plotly-plot").count()
-        busy = page.locator('[data-stale="true"]').count() or page.locator(
-            '[data-testid="stApp"][data-test-script-state="running"]'
-        ).count()
+        busy = (
+            page.locator('[data-stale="true"]').count()
+            or page.locator('[data-testid="stApp"][data-test-script-state="running"]').count()
+        )
         if n != last or busy:
             last, stable_since = n, time.monotonic()
         elif time.monotonic() - stable_since > 0.6:

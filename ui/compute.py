@@ -72,3 +72,137 @@ def trajectory(
 def spectra(variant: str, params: ParamsKey, method: str, hyper: HyperKey) -> Spectrum:
     game = make_game(variant, dict(params))
     return spectrum(game, method, Hyper(**dict(hyper)))
+
+
+@dataclass(frozen=True)
+class CompareCell:
+    points: np.ndarray
+    status: str
+    diverged_at: int | None
+    rho: float | None
+    verdict: str | None
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def compare_grid(
+    variants: tuple[str, ...],
+    schemes: tuple[str, ...],
+    lr: float,
+    steps: int,
+    start: tuple[float, float],
+    view: float,
+    density: float,
+) -> tuple[list[list[CompareCell]], list[Streamlines]]:
+    """Every (variant, scheme) panel of the compare page in one cached computation."""
+    from dynamics.presets import SCHEMES
+
+    grid: list[list[CompareCell]] = []
+    lines: list[Streamlines] = []
+    for v in variants:
+        game = make_game(v)
+        lines.append(trace_streamlines(game.field, (-view, view), (-view, view), density))
+        row = []
+        for name in schemes:
+            sc = SCHEMES[name]
+            hp = Hyper(lr_gen=lr, lr_disc=lr, n_gen=sc.n_gen, n_disc=sc.n_disc, beta=sc.beta)
+            traj = simulate(game, sc.method, hp, [start], steps)
+            upd = spectrum(game, sc.method, hp).update
+            div = int(traj.diverged_at[0])
+            row.append(
+                CompareCell(
+                    points=traj.path(0).copy(),
+                    status=traj.status[0],
+                    diverged_at=None if div < 0 else div,
+                    rho=upd.spectral_radius,
+                    verdict=upd.verdict,
+                )
+            )
+        grid.append(row)
+    return grid, lines
+
+
+@dataclass(frozen=True)
+class MapResult:
+    x: np.ndarray
+    y: np.ndarray
+    rho: np.ndarray
+    eigs: np.ndarray
+    boundary: tuple[np.ndarray, np.ndarray, str] | None
+
+
+def _hyper(lr: float, n_gen: int, n_disc: int, beta: float) -> Hyper:
+    return Hyper(lr_gen=lr, lr_disc=lr, n_gen=n_gen, n_disc=n_disc, beta=beta)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def stability(
+    variant: str,
+    method: str,
+    x: str,
+    y: str,
+    res: int,
+    params: ParamsKey,
+    lr: float,
+    n_gen: int,
+    n_disc: int,
+    beta: float,
+) -> MapResult:
+    from dynamics.stability import analytic_boundary, available_axes, stability_map
+
+    axes = available_axes(variant, method)
+    hp = _hyper(lr, n_gen, n_disc, beta)
+    m = stability_map(variant, method, axes[x], axes[y], params=dict(params), hyper=hp, n=res)
+    b = analytic_boundary(variant, method, m, params=dict(params), hyper=hp)
+    return MapResult(m.x, m.y, m.rho, m.eigs, b)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def level(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, value: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    from dynamics.stability import level_curve
+
+    return level_curve(x, y, z, value)
+
+
+@dataclass(frozen=True)
+class LocusResult:
+    values: np.ndarray
+    continuous: np.ndarray
+    update: np.ndarray
+    continuous_now: np.ndarray
+    update_now: np.ndarray
+    marks: list[tuple[float, str]]
+    mark_eigs: list[np.ndarray]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def locus(
+    variant: str,
+    method: str,
+    sweep: str,
+    lo: float,
+    hi: float,
+    params: ParamsKey,
+    lr: float,
+    n_gen: int,
+    n_disc: int,
+    beta: float,
+    n: int = 301,
+) -> LocusResult:
+    from dynamics.stability import continuous_locus, critical_values, update_locus
+
+    hp = _hyper(lr, n_gen, n_disc, beta)
+    p = dict(params)
+    values = np.geomspace(lo, hi, n) if sweep == "h" else np.linspace(lo, hi, n)
+    now = lr if sweep == "h" else p[sweep]
+    cont = continuous_locus(variant, sweep, values, p)
+    upd = update_locus(variant, method, sweep, values, params=p, hyper=hp)
+    cont_now = continuous_locus(variant, sweep, np.array([now]), p)[0]
+    upd_now = update_locus(variant, method, sweep, np.array([now]), params=p, hyper=hp)[0]
+    marks, mark_eigs = [], []
+    if sweep != "h":
+        for v in critical_values(variant, sweep, lo, hi, p):
+            marks.append((v, "critical damping"))
+            mark_eigs.append(continuous_locus(variant, sweep, np.array([v]), p)[0])
+    return LocusResult(values, cont, upd, cont_now, upd_now, marks, mark_eigs)

@@ -594,3 +594,362 @@ def eigen_figure(
         showlegend=True,
     )
     return fig
+
+
+# ------------------------------------------------------------------------ compare page
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One small multiple: a (variant, scheme) pair."""
+
+    title: str  # e.g. "Standard GAN · SimGD"
+    method: str
+    points: FloatArray  # kept trajectory points
+    status: str
+    diverged_at: int | None
+    rho: float | None
+    verdict: str | None  # converges / neutral / diverges / None (no linearisation)
+    link: str  # relative URL of the explorer with the same settings
+
+
+def _verdict_line(p: Panel) -> str:
+    if p.verdict is None or p.rho is None:
+        return "no linearisation"
+    return f"ρ = {p.rho:.4f} · {p.verdict}"
+
+
+def compare_figure(
+    panels: Sequence[Sequence[Panel]],
+    lines: Sequence[object | None],
+    *,
+    view: float,
+    panel_px: int = 340,
+) -> go.Figure:
+    """Small multiples: rows = variants (``lines[r]`` their streamlines), columns = schemes.
+
+    Each title names the panel, its spectral radius and verdict (in words and colour) and
+    links to the explorer with the same settings.
+    """
+    rows, cols = len(panels), len(panels[0]) if panels else 0
+    titles = []
+    for row in panels:
+        for p in row:
+            color = VERDICT_COLOR.get(p.verdict or "", "#777777")
+            titles.append(
+                f'<a href="{p.link}" target="_self"><span style="color:{color}">{p.title} ↗</span></a>'
+                f'<br><span style="color:{color}">{_verdict_line(p)}</span>'
+            )
+    fig = make_subplots(
+        rows=max(rows, 1),
+        cols=max(cols, 1),
+        subplot_titles=titles or None,
+        horizontal_spacing=0.06,
+        vertical_spacing=0.3 / max(rows, 1),
+    )
+    for r, row in enumerate(panels, start=1):
+        ln = lines[r - 1]
+        for c, p in enumerate(row, start=1):
+            if ln is not None and getattr(ln, "n_lines", 0) > 0:
+                fig.add_trace(
+                    go.Scatter(
+                        x=_f32(ln.x),
+                        y=_f32(ln.y),
+                        mode="lines",
+                        line=dict(color=STREAMLINE_COLOR, width=0.8),
+                        hoverinfo="skip",
+                        showlegend=False,
+                    ),
+                    row=r,
+                    col=c,
+                )
+            st_ = style_of(p.method)
+            pts = p.points[: visible_prefix(p.points, view)] if p.status == "diverged" else p.points
+            shown, idx = decimate(pts, 800)
+            fig.add_trace(
+                go.Scatter(
+                    x=_f32(shown[:, 0]),
+                    y=_f32(shown[:, 1]),
+                    customdata=idx,
+                    mode="lines",
+                    line=dict(color=st_.color, dash=st_.dash, width=2),
+                    showlegend=False,
+                    name=p.title,
+                    hovertemplate=f"{p.title}<br>step %{{customdata}}<extra></extra>",
+                ),
+                row=r,
+                col=c,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=_f32(pts[:1, 0]),
+                    y=_f32(pts[:1, 1]),
+                    mode="markers",
+                    marker=dict(symbol="circle-open", size=9, color=st_.color, line=dict(width=2)),
+                    showlegend=False,
+                    hoverinfo="skip",
+                ),
+                row=r,
+                col=c,
+            )
+            color = VERDICT_COLOR.get(p.verdict or "", "#999999")
+            fig.add_shape(
+                type="rect",
+                xref="x domain" if (r, c) == (1, 1) else f"x{(r - 1) * cols + c} domain",
+                yref="y domain" if (r, c) == (1, 1) else f"y{(r - 1) * cols + c} domain",
+                x0=0,
+                x1=1,
+                y0=0,
+                y1=1,
+                line=dict(color=color, width=2.5),
+                fillcolor=color,
+                opacity=0.07,
+                layer="below",
+            )
+            if p.status == "diverged" and p.diverged_at is not None:
+                fig.add_annotation(
+                    text=f"diverged at step {p.diverged_at}",
+                    xref="x domain" if (r, c) == (1, 1) else f"x{(r - 1) * cols + c} domain",
+                    yref="y domain" if (r, c) == (1, 1) else f"y{(r - 1) * cols + c} domain",
+                    x=0.5,
+                    y=0.04,
+                    showarrow=False,
+                    font=dict(size=FONT_SIZE - 3, color=VERDICT_COLOR["diverges"]),
+                    bgcolor="rgba(255,255,255,0.75)",
+                )
+    fig.update_xaxes(
+        range=[-view, view], showticklabels=True, tickfont=dict(size=11), constrain="domain"
+    )
+    for i in range(1, rows * cols + 1):
+        fig.update_yaxes(
+            range=[-view, view],
+            scaleanchor="x" if i == 1 else f"x{i}",
+            scaleratio=1,
+            constrain="domain",
+            tickfont=dict(size=11),
+            row=(i - 1) // cols + 1,
+            col=(i - 1) % cols + 1,
+        )
+    fig.update_annotations(font_size=FONT_SIZE - 2)
+    fig.update_layout(
+        height=max(1, rows) * panel_px + 60,
+        margin=dict(l=30, r=10, t=70, b=20),
+        showlegend=False,
+        dragmode=False,
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------- stability page
+
+
+def stability_figure(
+    x: FloatArray,
+    y: FloatArray,
+    rho: FloatArray,
+    *,
+    x_title: str,
+    y_title: str,
+    x_log: bool,
+    y_log: bool,
+    contour: tuple[FloatArray, FloatArray] | None = None,
+    boundary: tuple[FloatArray, FloatArray, str] | None = None,
+    hover: tuple[FloatArray, FloatArray, FloatArray] | None = None,
+    current: tuple[float, float] | None = None,
+    height: int = 620,
+) -> go.Figure:
+    """Heat map of the spectral radius ρ, centred on the stability boundary ρ = 1.
+
+    ``hover`` = (x, y, customdata[n, 5] = ρ, Re μ₁, Im μ₁, Re μ₂, Im μ₂): an invisible, coarser
+    grid of points that carries the hover read-out and reports clicks.
+    """
+    fig = go.Figure()
+    shown = np.clip(rho, 0.0, 2.0)  # colours saturate beyond ρ = 2; the hover has the value
+    fig.add_trace(
+        go.Heatmap(
+            x=_f32(x),
+            y=_f32(y),
+            z=_f32(shown),
+            zmin=0.0,
+            zmax=2.0,
+            zmid=1.0,
+            colorscale=[
+                [0.0, "#0b5394"],
+                [0.45, "#cfe2f3"],
+                [0.5, "#f7f7f7"],
+                [0.55, "#f4cccc"],
+                [1.0, "#990000"],
+            ],
+            colorbar=dict(
+                title=dict(text="ρ", side="right"),
+                tickvals=[0, 0.5, 1, 1.5, 2],
+                ticktext=["0", "0.5", "1", "1.5", "≥ 2"],
+                thickness=14,
+            ),
+            hoverinfo="skip",
+            name="spectral radius",
+        )
+    )
+    if contour is not None and len(contour[0]):
+        fig.add_trace(
+            go.Scatter(
+                x=_f32(contour[0]),
+                y=_f32(contour[1]),
+                mode="lines",
+                line=dict(color="black", width=2),
+                name="ρ = 1 (computed)",
+                hoverinfo="skip",
+            )
+        )
+    if boundary is not None:
+        bx, by, formula = boundary
+        fig.add_trace(
+            go.Scatter(
+                x=_f32(bx),
+                y=_f32(by),
+                mode="lines",
+                line=dict(color="#E69F00", width=3, dash="dash"),
+                name=f"analytic boundary: {formula}",
+                hoverinfo="skip",
+            )
+        )
+    if hover is not None:
+        hx, hy, cd = hover
+        fig.add_trace(
+            go.Scatter(
+                x=_f32(hx),
+                y=_f32(hy),
+                customdata=_f32(cd),
+                mode="markers",
+                marker=dict(size=8, opacity=0),
+                showlegend=False,
+                name="cells",
+                hovertemplate=(
+                    f"{x_title} = %{{x:.4g}}<br>{y_title} = %{{y:.4g}}<br>ρ = %{{customdata[0]:.5f}}"
+                    "<br>μ₁ = %{customdata[1]:.4f} %{customdata[2]:+.4f}i"
+                    "<br>μ₂ = %{customdata[3]:.4f} %{customdata[4]:+.4f}i"
+                    "<br><i>click: open in the explorer</i><extra></extra>"
+                ),
+                selected=dict(marker=dict(opacity=0)),
+                unselected=dict(marker=dict(opacity=0)),
+            )
+        )
+    if current is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[current[0]],
+                y=[current[1]],
+                mode="markers",
+                marker=dict(
+                    symbol="star", size=16, color="#FFD700", line=dict(width=1.5, color="black")
+                ),
+                name="current settings",
+                hoverinfo="skip",
+            )
+        )
+
+    def rng(v: FloatArray, log: bool) -> list[float]:
+        lo, hi = float(v[0]), float(v[-1])
+        return [np.log10(lo), np.log10(hi)] if log else [lo, hi]
+
+    fig.update_xaxes(
+        title=x_title, type="log" if x_log else "linear", showgrid=False, range=rng(x, x_log)
+    )
+    fig.update_yaxes(
+        title=y_title, type="log" if y_log else "linear", showgrid=False, range=rng(y, y_log)
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=70, r=20, t=30, b=60),
+        font=dict(size=FONT_SIZE - 1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
+        hovermode="closest",
+        clickmode="event+select",
+        dragmode="zoom",
+    )
+    return fig
+
+
+def locus_figure(
+    values: FloatArray,
+    eigs: NDArray[np.complex128],
+    *,
+    param_label: str,
+    current: float | None = None,
+    current_eigs: NDArray[np.complex128] | None = None,
+    marks: Sequence[tuple[float, str]] = (),
+    mark_eigs: Sequence[NDArray[np.complex128]] = (),
+    unit_circle: bool = False,
+    title: str = "",
+    height: int = 420,
+) -> go.Figure:
+    """Eigenvalue locus in the complex plane as a parameter sweeps ``values``.
+
+    ``eigs`` is (len(values), k); points are coloured by the parameter value. ``marks`` label
+    special values (e.g. critical damping), drawn at ``mark_eigs``.
+    """
+    fig = go.Figure()
+    if unit_circle:
+        t = np.linspace(0, 2 * np.pi, 181)
+        fig.add_trace(
+            go.Scatter(
+                x=np.cos(t), y=np.sin(t), mode="lines", line=dict(color="rgba(128,128,128,0.8)"),
+                name="unit circle", hoverinfo="skip",
+            )
+        )  # fmt: skip
+    eigs = np.asarray(eigs)
+    finite = np.isfinite(eigs)
+    for j in range(eigs.shape[1]):
+        ok = finite[:, j]
+        fig.add_trace(
+            go.Scatter(
+                x=_f32(eigs[ok, j].real),
+                y=_f32(eigs[ok, j].imag),
+                customdata=_f32(values[ok]),
+                mode="markers",
+                marker=dict(
+                    size=6,
+                    color=_f32(values[ok]),
+                    colorscale="Viridis",
+                    showscale=j == 0,
+                    colorbar=dict(title=dict(text=param_label, side="right"), thickness=12),
+                ),
+                name="eigenvalues" if j == 0 else "",
+                showlegend=j == 0,
+                hovertemplate=f"{param_label} = %{{customdata:.4g}}<br>%{{x:.4f}} %{{y:+.4f}}i<extra></extra>",
+            )
+        )
+    for (val, text), e in zip(marks, mark_eigs, strict=True):
+        e = np.asarray(e)
+        fig.add_trace(
+            go.Scatter(
+                x=e.real, y=e.imag, mode="markers",
+                marker=dict(symbol="diamond-open", size=16, color="#D55E00", line=dict(width=2.5)),
+                name=f"{text} ({param_label} = {val:g})", hoverinfo="skip",
+            )
+        )  # fmt: skip
+    if current is not None and current_eigs is not None:
+        e = np.asarray(current_eigs)
+        fig.add_trace(
+            go.Scatter(
+                x=e.real, y=e.imag, mode="markers",
+                marker=dict(symbol="star", size=17, color="#FFD700", line=dict(width=1.5, color="black")),
+                name=f"current {param_label} = {current:g}", hoverinfo="skip",
+            )
+        )  # fmt: skip
+    fig.update_xaxes(title="Re", zeroline=True, zerolinecolor="rgba(128,128,128,0.6)")
+    fig.update_yaxes(
+        title="Im",
+        zeroline=True,
+        zerolinecolor="rgba(128,128,128,0.6)",
+        scaleanchor="x",
+        scaleratio=1,
+    )
+    fig.update_layout(
+        height=height,
+        title=dict(text=title, font=dict(size=FONT_SIZE)) if title else None,
+        margin=dict(l=60, r=20, t=50 if title else 20, b=50),
+        font=dict(size=FONT_SIZE - 2),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+    )
+    return fig

@@ -103,9 +103,18 @@ class Spec:
 
 @dataclass
 class UrlState:
-    """URL sync for one page; ``page`` namespaces the bookkeeping in the session state."""
+    """URL sync for one page; ``page`` namespaces the bookkeeping in the session state.
+
+    ``prefix`` is prepended to every spec key to form its session-state (widget) key, so two
+    pages can use the same URL names ("h", "steps") without sharing widget state.
+    """
 
     page: str
+    prefix: str = ""
+
+    def sk(self, key: str) -> str:
+        """Session-state key of the control with URL key ``key``."""
+        return self.prefix + key
 
     @property
     def _written_key(self) -> str:
@@ -128,7 +137,7 @@ class UrlState:
             if from_url and spec.key in st.query_params:
                 raw: str | list[str] = st.query_params.get_all(spec.key)
                 try:
-                    st.session_state[spec.key] = spec.parse(raw)
+                    st.session_state[self.sk(spec.key)] = spec.parse(raw)
                     continue
                 except (ValueError, OverflowError):
                     shown = ",".join(raw)[:40] if isinstance(raw, list) else str(raw)[:40]
@@ -137,10 +146,10 @@ class UrlState:
                         f"URL parameter **{name}** = `{shown}` is not valid (expected "
                         f"{spec.describe()}); using the default {_show(spec.default)}."
                     )
-                    st.session_state[spec.key] = spec.default
+                    st.session_state[self.sk(spec.key)] = spec.default
                     continue
-            if overwrite or spec.key not in st.session_state:
-                st.session_state[spec.key] = spec.default
+            if overwrite or self.sk(spec.key) not in st.session_state:
+                st.session_state[self.sk(spec.key)] = spec.default
 
     def unknown_keys(self, known: Iterable[str]) -> None:
         """Note URL parameters this page does not know (they are dropped from the URL)."""
@@ -155,12 +164,17 @@ class UrlState:
     def clear_notes(self) -> None:
         st.session_state[self._notes_key] = []
 
+    def values(self, specs: Sequence[Spec]) -> dict[str, Any]:
+        """Current values of ``specs`` by URL key."""
+        return {s.key: st.session_state.get(self.sk(s.key)) for s in specs}
+
     def publish(self, values: Mapping[str, Any], specs: Sequence[Spec]) -> None:
         """Mirror non-default values into the URL (and remember what we wrote)."""
         out: dict[str, str | list[str]] = {}
         for spec in specs:
-            if spec.key in values and not spec.is_default(values[spec.key]):
-                out[spec.key] = spec.encode(values[spec.key])
+            v = values.get(spec.key)
+            if v is not None and not spec.is_default(v):
+                out[spec.key] = spec.encode(v)
         if out != st.query_params.to_dict():
             st.query_params.from_dict(out)
         st.session_state[self._written_key] = st.query_params.to_dict()

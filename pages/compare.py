@@ -1,0 +1,189 @@
+"""Compare: every variant under every training scheme, side by side (small multiples)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from dynamics.presets import DEFAULT_SCHEMES, SCHEMES
+from dynamics.variants import VARIANTS
+from ui import compute
+from ui.boot import require_entrypoint
+from ui.controls import (
+    LR_MAX,
+    LR_MIN,
+    START_MAX,
+    STEPS_MAX,
+    VIEW_MAX,
+    VIEW_MIN,
+    format_lr,
+    lr_options,
+)
+from ui.figures import VERDICT_COLOR, Panel, compare_figure
+from ui.state import Spec, UrlState
+
+require_entrypoint()
+
+SPECS = [
+    Spec("variants", "multi", list(VARIANTS), choices=tuple(VARIANTS), label="variants (rows)"),
+    Spec(
+        "schemes", "multi", list(DEFAULT_SCHEMES), choices=tuple(SCHEMES), label="schemes (columns)"
+    ),
+    Spec("h", "float", 0.2, LR_MIN, LR_MAX, label="learning rate h"),
+    Spec("steps", "int", 500, 1, STEPS_MAX, label="number of steps"),
+    Spec("theta0", "float", 1.0, -START_MAX, START_MAX, label="start θ₀"),
+    Spec("psi0", "float", 1.0, -START_MAX, START_MAX, label="start ψ₀"),
+    Spec("view", "float", 2.0, VIEW_MIN, VIEW_MAX, label="view half-width"),
+]
+
+
+@dataclass(frozen=True)
+class CompareControls:
+    variants: tuple[str, ...]
+    schemes: tuple[str, ...]
+    lr: float
+    steps: int
+    start: tuple[float, float]
+    view: float
+
+
+def compare_controls(url: UrlState) -> CompareControls:
+    sb = st.sidebar
+    variants = sb.multiselect(
+        "Variants (rows)",
+        list(VARIANTS),
+        key=url.sk("variants"),
+        persist_state="session",
+        format_func=lambda n: VARIANTS[n].label,
+        help="The GAN objectives to compare, one row each.",
+    )
+    schemes = sb.multiselect(
+        "Training schemes (columns)",
+        list(SCHEMES),
+        key=url.sk("schemes"),
+        persist_state="session",
+        format_func=lambda n: SCHEMES[n].label,
+        help="The authors' figure uses SimGD, AltGD with n_disc = 1 and AltGD with n_disc = 5.",
+    )
+    lr = sb.select_slider(
+        "Learning rate h",
+        lr_options(st.session_state[url.sk("h")]),
+        key=url.sk("h"),
+        persist_state="session",
+        format_func=format_lr,
+        help="Shared by every panel (log-spaced).",
+    )
+    steps = sb.slider(
+        "Number of steps",
+        1,
+        STEPS_MAX,
+        key=url.sk("steps"),
+        persist_state="session",
+        help="Shared by every panel.",
+    )
+    c1, c2 = sb.columns(2)
+    theta0 = c1.number_input(
+        "θ₀",
+        -START_MAX,
+        START_MAX,
+        key=url.sk("theta0"),
+        persist_state="session",
+        step=0.05,
+        help="Shared start: generator.",
+    )
+    psi0 = c2.number_input(
+        "ψ₀",
+        -START_MAX,
+        START_MAX,
+        key=url.sk("psi0"),
+        persist_state="session",
+        step=0.05,
+        help="Shared start: discriminator.",
+    )
+    view = sb.slider(
+        "View half-width",
+        VIEW_MIN,
+        VIEW_MAX,
+        key=url.sk("view"),
+        persist_state="session",
+        step=0.5,
+        help="Each panel shows [−w, w]².",
+    )
+    return CompareControls(
+        tuple(variants),
+        tuple(schemes),
+        float(lr),
+        int(steps),
+        (float(theta0), float(psi0)),
+        float(view),
+    )
+
+
+def explorer_link(variant: str, scheme: str, c: CompareControls) -> str:
+    sc = SCHEMES[scheme]
+    q = {"variant": variant, "methods": sc.method, "h": f"{c.lr:g}", "steps": c.steps,
+         "theta0": f"{c.start[0]:g}", "psi0": f"{c.start[1]:g}", "view": f"{c.view:g}"}  # fmt: skip
+    if sc.n_disc != 1:
+        q["n_disc"] = sc.n_disc
+    if sc.beta != 0.0:
+        q["beta"] = f"{sc.beta:g}"
+    return "/?" + urlencode(q)
+
+
+url = UrlState("compare", prefix="cmp_")
+from_url = url.should_load()
+if from_url:
+    url.clear_notes()
+url.load(SPECS, from_url=from_url)
+if from_url:
+    url.unknown_keys([s.key for s in SPECS])
+c = compare_controls(url)
+url.publish(url.values(SPECS), SPECS)
+
+st.title("Compare variants and training schemes")
+st.caption(
+    "Small multiples after Mescheder et al. (ICML 2018), Figure 3: each row is a GAN objective, "
+    "each column a training scheme, every panel the same start, learning rate and number of "
+    "steps. The title gives the spectral radius ρ of the linearised update and its verdict "
+    ":green[converges] (ρ < 1), :orange[neutral] (ρ = 1), :red[diverges] (ρ > 1); "
+    "click a title to open that panel in the explorer."
+)
+for note in url.notes():
+    st.warning(note, icon="⚠️")
+
+if not c.variants or not c.schemes:
+    st.info("Choose at least one variant and one training scheme in the sidebar.")
+    st.stop()
+
+with st.spinner("Computing every panel…"):
+    grid, lines = compute.compare_grid(c.variants, c.schemes, c.lr, c.steps, c.start, c.view, 0.6)
+panels = [
+    [
+        Panel(
+            title=f"{VARIANTS[v].label} · {SCHEMES[s].label}",
+            method=SCHEMES[s].method,
+            points=cell.points,
+            status=cell.status,
+            diverged_at=cell.diverged_at,
+            rho=cell.rho,
+            verdict=cell.verdict,
+            link=explorer_link(v, s, c),
+        )
+        for s, cell in zip(c.schemes, row, strict=True)
+    ]
+    for v, row in zip(c.variants, grid, strict=True)
+]
+st.plotly_chart(
+    compare_figure(panels, lines, view=c.view),
+    key="compare_chart",
+    config={"displaylogo": False, "scrollZoom": False},
+    alt="Grid of small phase portraits: rows are GAN variants, columns training schemes.",
+)
+counts = {k: sum(p.verdict == k for row in panels for p in row) for k in VERDICT_COLOR}
+st.caption(
+    f"{counts['converges']} panels converge, {counts['neutral']} circle, "
+    f"{counts['diverges']} diverge; WGAN-GP has no linearisation at the equilibrium "
+    "(its field jumps across ψ = 0), so its panels carry no ρ."
+)

@@ -1,0 +1,284 @@
+"""Stability map: where each training method converges, over two parameters at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from dynamics.methods import METHODS, NEUTRAL_TOL
+from dynamics.stability import available_axes
+from dynamics.variants import VARIANTS, get_variant
+from ui import compute
+from ui.boot import require_entrypoint
+from ui.controls import LR_MAX, LR_MIN, N_SUBSTEPS_MAX, format_lr, lr_options
+from ui.figures import locus_figure, stability_figure
+from ui.state import Spec, UrlState
+
+require_entrypoint()
+
+_LINEAR = [m for m, meth in METHODS.items() if meth.operator is not None]
+_SMOOTH = [v for v, var in VARIANTS.items() if var.differentiable]
+RESOLUTIONS = (101, 201, 301)
+HOVER_EVERY = 3  # the hover/click grid takes every 3rd cell: small payload, fine enough
+
+
+def _pairs(variant: str, method: str) -> list[str]:
+    """Axis pairs "x,y" that change this spectrum (learning rates on x when present)."""
+    order = ["h", "h_gen", "h_disc", "beta", "n_gen", "n_disc", "gamma", "sigma"]
+    axes = available_axes(variant, method)
+    names = [n for n in order if n in axes]
+    out = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            if {a, b} & {"h_gen", "h_disc"} and "h" in {a, b}:
+                continue  # h already sets both learning rates
+            if axes[a].integer and axes[b].integer:
+                continue
+            out.append(f"{a},{b}")
+    return out
+
+
+def _default_pair(variant: str, method: str) -> str:
+    pairs = _pairs(variant, method)
+    prefs = ["h,gamma", "h,sigma", "h,n_disc", "h,beta", "h_gen,h_disc"]
+    return next((p for p in prefs if p in pairs), pairs[0])
+
+
+def _sweeps(variant: str, method: str) -> list[str]:
+    """Locus sweep choices: the variant parameters the Jacobian depends on, then h."""
+    axes = available_axes(variant, method)
+    return [p.name for p in get_variant(variant).params if p.name in axes] + ["h"]
+
+
+def specs(variant: str, method: str) -> list[Spec]:
+    var = get_variant(variant)
+    out = [
+        Spec("variant", "choice", "gradient-penalty", choices=tuple(_SMOOTH), label="variant"),
+        Spec("method", "choice", "simgd", choices=tuple(_LINEAR), label="method"),
+        Spec(
+            "axes",
+            "choice",
+            _default_pair(variant, method),
+            choices=tuple(_pairs(variant, method)),
+            label="axes",
+        ),
+        Spec("res", "int", 201, min(RESOLUTIONS), max(RESOLUTIONS), label="resolution"),
+        Spec("h", "float", 0.2, LR_MIN, LR_MAX, label="learning rate h"),
+        Spec("n_gen", "int", 1, 1, N_SUBSTEPS_MAX, label="n_gen"),
+        Spec("n_disc", "int", 1, 1, N_SUBSTEPS_MAX, label="n_disc"),
+        Spec("beta", "float", 0.0, -1.0, 0.95, label="momentum β"),
+        Spec(
+            "sweep",
+            "choice",
+            _sweeps(variant, method)[0],
+            choices=tuple(_sweeps(variant, method)),
+            label="sweep",
+        ),
+    ]
+    out += [Spec(p.name, "float", p.default, p.lo, p.hi, label=p.label) for p in var.params]
+    return out
+
+
+@dataclass(frozen=True)
+class StabilityControls:
+    variant: str
+    method: str
+    x: str
+    y: str
+    res: int
+    params: tuple[tuple[str, float], ...]
+    lr: float
+    n_gen: int
+    n_disc: int
+    beta: float
+    sweep: str
+
+
+def _reset_dependent() -> None:
+    # a new variant/method has its own axes, parameters and sweep choices
+    for key in ("axes", "sweep", "gamma", "sigma", "clip", "g0"):
+        st.session_state.pop(url.sk(key), None)
+
+
+def stability_controls(url: UrlState) -> StabilityControls:
+    sb = st.sidebar
+    k = url.sk
+    variant = sb.selectbox(
+        "Variant", _SMOOTH, key=k("variant"), format_func=lambda n: VARIANTS[n].label,
+        on_change=_reset_dependent,
+        help="WGAN-GP is not listed: its field has no Jacobian at the equilibrium.",
+    )  # fmt: skip
+    method = sb.selectbox(
+        "Training method", _LINEAR, key=k("method"), format_func=lambda n: METHODS[n].label,
+        on_change=_reset_dependent,
+        help="Adam is not listed: it has no fixed linear update operator.",
+    )  # fmt: skip
+    url.load(specs(variant, method), from_url=False)
+    axes = available_axes(variant, method)
+    pair = sb.selectbox(
+        "Axes (x, y)", _pairs(variant, method), key=k("axes"),
+        format_func=lambda p: " × ".join(axes[a].label for a in p.split(",")),
+        help="The two parameters that span the map; the others keep the values below.",
+    )  # fmt: skip
+    x, y = pair.split(",")
+    res = sb.select_slider(
+        "Resolution (cells per axis)", RESOLUTIONS, key=k("res"),
+        help="201 × 201 cells by default; every cell is an exact eigenvalue computation.",
+    )  # fmt: skip
+    sb.subheader("Fixed values")
+    sb.caption("Used for the parameters that are not on an axis, and marked ★ on the map.")
+    lr = sb.select_slider(
+        "Learning rate h", lr_options(st.session_state[k("h")]), key=k("h"),
+        format_func=format_lr, help="Both players' learning rate when it is not on an axis.",
+    )  # fmt: skip
+    meth = METHODS[method]
+    n_gen = n_disc = 1
+    beta = 0.0
+    if "n_gen" in meth.uses:
+        c1, c2 = sb.columns(2)
+        n_gen = c1.number_input(
+            "n_gen", 1, N_SUBSTEPS_MAX, key=k("n_gen"), help="Generator steps per round."
+        )
+        n_disc = c2.number_input(
+            "n_disc", 1, N_SUBSTEPS_MAX, key=k("n_disc"), help="Discriminator steps per round."
+        )
+    if "beta" in meth.uses:
+        beta = sb.slider(
+            "Momentum β", -1.0, 0.95, key=k("beta"), step=0.01, help="Heavy-ball coefficient."
+        )
+    params = {}
+    for p in get_variant(variant).params:
+        params[p.name] = sb.slider(p.label, p.lo, p.hi, key=k(p.name), step=0.01, help=p.help)
+    sweep = sb.selectbox(
+        "Eigenvalue locus: sweep", _sweeps(variant, method), key=k("sweep"),
+        format_func=lambda n: "learning rate h" if n == "h" else get_variant(variant).param_index[n].label,
+        help="The parameter that runs along the eigenvalue locus below the map.",
+    )  # fmt: skip
+    return StabilityControls(
+        variant, method, x, y, int(res), compute.params_key(params), float(lr), int(n_gen),
+        int(n_disc), float(beta), sweep,
+    )  # fmt: skip
+
+
+url = UrlState("stability", prefix="stab_")
+first_variant = st.session_state.get(url.sk("variant"), "gradient-penalty")
+from_url = url.should_load()
+if from_url:
+    url.clear_notes()
+    raw_v = st.query_params.get("variant", first_variant)
+    raw_m = st.query_params.get("method", "simgd")
+    v0 = raw_v if raw_v in _SMOOTH else "gradient-penalty"
+    m0 = raw_m if raw_m in _LINEAR else "simgd"
+    url.load(specs(v0, m0), from_url=True)
+    url.unknown_keys([s.key for s in specs(v0, m0)] + ["gamma", "sigma"])
+else:
+    url.load(specs("gradient-penalty", "simgd")[:2], from_url=False)
+
+c = stability_controls(url)
+all_specs = specs(c.variant, c.method)
+url.publish(url.values(all_specs), all_specs)
+
+st.title("Stability map")
+st.caption(
+    "Where does each training method converge? Every cell is the spectral radius ρ of the "
+    "method's linearised update at the equilibrium (Mescheder et al., ICML 2018): blue "
+    "ρ < 1 converges, white ρ = 1 circles, red ρ > 1 diverges."
+)
+for note in url.notes():
+    st.warning(note, icon="⚠️")
+
+m = compute.stability(
+    c.variant, c.method, c.x, c.y, c.res, c.params, c.lr, c.n_gen, c.n_disc, c.beta
+)
+axes = available_axes(c.variant, c.method)
+fixed = {"h": c.lr, "h_gen": c.lr, "h_disc": c.lr, "n_gen": c.n_gen, "n_disc": c.n_disc,
+         "beta": c.beta, **dict(c.params)}  # fmt: skip
+sub = (slice(None, None, HOVER_EVERY), slice(None, None, HOVER_EVERY))
+hx, hy = np.meshgrid(m.x[sub[1]], m.y[sub[0]])
+e = m.eigs[sub][..., :2]
+cd = np.stack(
+    [m.rho[sub], e[..., 0].real, e[..., 0].imag, e[..., -1].real, e[..., -1].imag], axis=-1
+)
+fig = stability_figure(
+    m.x, m.y, m.rho,
+    x_title=axes[c.x].label, y_title=axes[c.y].label,
+    x_log=axes[c.x].log, y_log=axes[c.y].log,
+    # just above 1: a neutral region (ρ = 1 up to rounding) must not draw noise
+    contour=compute.level(m.x, m.y, m.rho, 1.0 + NEUTRAL_TOL),
+    boundary=m.boundary,
+    hover=(hx.ravel(), hy.ravel(), cd.reshape(-1, 5)),
+    current=(fixed[c.x], fixed[c.y]),
+)  # fmt: skip
+event = st.plotly_chart(
+    fig, key="stability_chart", on_select="rerun", selection_mode="points",
+    config={"displaylogo": False},
+    alt=f"Heat map of the spectral radius of {METHODS[c.method].label} on the "
+    f"{VARIANTS[c.variant].label} over {axes[c.x].label} and {axes[c.y].label}.",
+)  # fmt: skip
+st.caption(
+    "Hover a cell for ρ and the two largest eigenvalues μ of the update; the black line is "
+    "ρ = 1 computed from the grid"
+    + (", the dashed orange line the analytic boundary" if m.boundary is not None else "")
+    + ". Click a cell to open the explorer with those settings."
+)
+
+# A click opens the explorer: the selection carries the cell's coordinates.
+points = ((event or {}).get("selection") or {}).get("points") or []
+clicked = (points[0].get("x"), points[0].get("y")) if points else None
+if clicked is not None and clicked != st.session_state.get("_stab_last_click"):
+    st.session_state["_stab_last_click"] = clicked
+    px, py = float(clicked[0]), float(clicked[1])
+    cell = {c.x: px, c.y: py}
+    q: dict[str, str] = {"variant": c.variant, "methods": c.method, "steps": "500"}
+    vals = {**fixed, **cell}
+    if "h_gen" in cell or "h_disc" in cell:
+        q.update(split="1", h_gen=f"{vals['h_gen']:.6g}", h_disc=f"{vals['h_disc']:.6g}")
+    else:
+        q["h"] = f"{vals['h']:.6g}"
+    for name in ("n_gen", "n_disc"):
+        if name in METHODS[c.method].uses:
+            q[name] = str(round(vals[name]))
+    if "beta" in METHODS[c.method].uses:
+        q["beta"] = f"{vals['beta']:.6g}"
+    for name, _ in c.params:
+        q[name] = f"{vals[name]:.6g}"
+    st.switch_page("pages/explorer.py", query_params=q)
+
+st.subheader("Eigenvalue locus")
+sweep_axis = axes.get(c.sweep)
+lo, hi = (
+    (0.0, 1.5)
+    if c.sweep == "gamma"
+    else ((sweep_axis.lo, sweep_axis.hi) if sweep_axis else (0.001, 2.0))
+)
+loc = compute.locus(c.variant, c.method, c.sweep, lo, hi, c.params, c.lr, c.n_gen, c.n_disc, c.beta)
+col1, col2 = st.columns(2)
+label = "h" if c.sweep == "h" else get_variant(c.variant).param_index[c.sweep].symbol.strip("\\")
+with col1:
+    st.plotly_chart(
+        locus_figure(
+            loc.values, loc.continuous, param_label=label, current=fixed[c.sweep],
+            current_eigs=loc.continuous_now, marks=loc.marks, mark_eigs=loc.mark_eigs,
+            title="Continuous time: eigenvalues λ of J",
+        ),
+        key="locus_cont", config={"displaylogo": False},
+    )  # fmt: skip
+    st.caption(
+        "As the parameter grows the eigenvalues move along these curves (colour = value). "
+        "Where two complex eigenvalues meet on the real axis the damping is critical "
+        "(◇, e.g. γ = 1 for the gradient penalty)."
+        if loc.marks
+        else "The eigenvalues of the Jacobian do not depend on the learning rate."
+    )
+with col2:
+    st.plotly_chart(
+        locus_figure(
+            loc.values, loc.update, param_label=label, current=fixed[c.sweep],
+            current_eigs=loc.update_now, unit_circle=True,
+            title=f"{METHODS[c.method].label}: eigenvalues μ of the update",
+        ),
+        key="locus_update", config={"displaylogo": False},
+    )  # fmt: skip
+    st.caption("Inside the unit circle the method converges; the ★ marks the current value.")
