@@ -86,23 +86,36 @@ class ConsoleErrors:
 
 
 def wait_idle(page: Page, timeout: float = 60.0) -> None:
-    """Wait until the script has finished, no element is stale and the charts are drawn."""
+    """Wait until the script has finished, nothing is stale, every chart is drawn, and the
+    page has stayed like that for a moment (Plotly loads lazily, reruns can chain)."""
     page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout * 1000
+        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout * 1000
     )
     deadline = time.monotonic() + timeout
-    last, stable_since = -1, time.monotonic()
+    last: tuple[int, int] = (-1, -1)
+    stable_since = time.monotonic()
     while time.monotonic() < deadline:
-        n = page.locator(".js-plotly-plot").count()
+        drawn = page.locator(".js-plotly-plot").count()
+        elements = page.locator('[data-testid="stElementContainer"]').count()
         busy = (
-            page.locator('[data-stale="true"]').count()
+            elements == 0
+            or page.locator('[data-stale="true"]').count()
             or page.locator('[data-testid="stApp"][data-test-script-state="running"]').count()
+            # a chart element whose Plotly figure is not drawn yet (plotly.js loads lazily)
+            or page.locator('[data-testid="stPlotlyChart"]').count() > drawn
         )
-        if n != last or busy:
-            last, stable_since = n, time.monotonic()
-        elif time.monotonic() - stable_since > 0.6:
+        if busy or (drawn, elements) != last:
+            last, stable_since = (drawn, elements), time.monotonic()
+        elif time.monotonic() - stable_since > 0.8:
             return
         time.sleep(0.1)
+    raise TimeoutError("the page did not settle")
+
+
+def href(page: Page) -> str:
+    """The address bar now. ``page.url`` can lag: Streamlit rewrites the query string with
+    ``history.replaceState``, which Playwright does not always report as a navigation."""
+    return str(page.evaluate("location.href"))
 
 
 def screenshot(page: Page, name: str) -> Path:

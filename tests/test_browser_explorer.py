@@ -7,10 +7,9 @@ import time
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser import app_url, browser, open_page, plot_point, screenshot, trace_xy, wait_idle
+from tests.browser import href, open_page, plot_point, screenshot, trace_xy, wait_idle
 
 pytestmark = pytest.mark.browser
-__all__ = ["app_url", "browser"]  # fixtures
 
 
 def _start(page) -> tuple[float, float]:
@@ -36,7 +35,7 @@ def test_load_slide_click(browser: Browser, app_url: str) -> None:
     wait_idle(page)
     after = page.get_by_text("SimGD · ρ").first.inner_text()
     assert after != before
-    assert "h=" in page.url
+    assert "h=" in href(page)
 
     # Click on the field at (−1, 0.5): the start moves there.
     px, py = plot_point(page, -1.0, 0.5)
@@ -48,7 +47,7 @@ def test_load_slide_click(browser: Browser, app_url: str) -> None:
     while time.monotonic() < deadline and _start(page) != pytest.approx((-1.0, 0.5), abs=1e-6):
         time.sleep(0.2)
     assert _start(page) == pytest.approx((-1.0, 0.5), abs=1e-6)
-    assert "theta0=-1" in page.url and "psi0=0.5" in page.url
+    assert "theta0=-1" in href(page) and "psi0=0.5" in href(page)
     screenshot(page, "explorer-after-click")
     assert not errors, errors
     page.close()

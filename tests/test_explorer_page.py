@@ -28,7 +28,9 @@ def run(query: dict[str, str] | None = None) -> AppTest:
 
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown]
-    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info]
+    parts += (
+        [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info]
+    )
     parts += [c.value for c in at.caption]
     return "\n".join(parts)
 
@@ -178,7 +180,9 @@ def test_a_click_on_the_field_moves_the_start_to_the_grid_point() -> None:
 
 def test_a_preset_applies_all_its_settings() -> None:
     at = run()
-    at.selectbox(key="preset").set_value("Gradient penalty, critical γ = 1 · AltGD, n_disc = 5").run()
+    at.selectbox(key="preset").set_value(
+        "Gradient penalty, critical γ = 1 · AltGD, n_disc = 5"
+    ).run()
     assert at.selectbox(key="variant").value == "gradient-penalty"
     assert at.slider(key="gamma").value == 1.0
     assert at.multiselect(key="methods").value == ["altgd"]

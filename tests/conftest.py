@@ -1,0 +1,24 @@
+"""Generic test set-up shared by the whole suite (nothing page- or model-specific here)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+# A moderate default profile; individual tests lower max_examples where each example is costly.
+settings.register_profile("lab", max_examples=40, deadline=None)
+# A long run for hunting flaky tolerances: pytest --hypothesis-profile=stress
+settings.register_profile("stress", max_examples=400, deadline=None)
+settings.load_profile("lab")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A fixed-seed generator: reproducible random points for non-hypothesis tests."""
+    return np.random.default_rng(20180710)
+
+
+# The browser fixtures (one Chromium and one app server for the whole session) live in
+# tests/browser.py; registering them here keeps them session-wide across test modules.
+pytest_plugins = ["tests.browser"]

@@ -1,0 +1,67 @@
+"""Compare and stability-map pages in headless Chromium: render, links, click-through."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.browser import href, open_page, plot_point, screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def test_compare_page_renders_and_links_to_the_explorer(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(browser, app_url + "/compare", width=1920, height=1080)
+    assert page.get_by_role("heading", name="Compare variants and training schemes").is_visible()
+    # the sidebar navigation comes from app.py's st.navigation, not the pages/ folder
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Dirac-GAN explorer" in nav and "Stability map" in nav
+    screenshot(page, "compare-1920x1080")
+    link = page.locator("a", has_text="Consensus optimisation · AltGD, n_disc = 5").first
+    target = link.evaluate("e => e.getAttribute('href') || e.getAttribute('xlink:href') || ''")
+    assert "variant=consensus" in target and "n_disc=5" in target
+    link.click()
+    wait_idle(page)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "consensus weight" not in page.inner_text("body"):
+        time.sleep(0.2)
+    body = page.inner_text("body")
+    assert "variant=consensus" in href(page) and "n_disc=5" in href(page)
+    assert "consensus weight γ" in body and "is not valid" not in body
+    assert not errors, errors
+    page.close()
+
+
+def test_compare_page_small_screen(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(browser, app_url + "/compare")
+    screenshot(page, "compare-1280x800")
+    assert not errors, errors
+    page.close()
+
+
+def test_stability_map_click_opens_the_explorer(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(browser, app_url + "/stability", width=1920, height=1080)
+    assert page.get_by_role("heading", name="Stability map").is_visible()
+    screenshot(page, "stability-1920x1080")
+    px, py = plot_point(page, 0.0, 1.0)  # x axis is log10(h): 10**0 = 1, γ = 1
+    page.mouse.move(px, py)
+    time.sleep(0.5)
+    page.mouse.click(px, py)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "variant=gradient-penalty" not in href(page):
+        time.sleep(0.2)
+    wait_idle(page)
+    assert "variant=gradient-penalty" in href(page)
+    assert page.get_by_role("heading", name="Dirac-GAN explorer").is_visible()
+    assert "gamma=" in href(page)
+    assert not errors, errors
+    page.close()
+
+
+def test_stability_map_small_screen(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(browser, app_url + "/stability?variant=standard&method=altgd")
+    screenshot(page, "stability-1280x800")
+    assert not errors, errors
+    page.close()
