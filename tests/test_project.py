@@ -1,0 +1,84 @@
+"""Project-level checks: the README's commands, lint, pins, layering, and no raw HTML."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    setup = text.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    return [line.strip() for line in setup.splitlines() if line.startswith("    ")]
+
+
+def test_readme_has_exactly_two_setup_commands() -> None:
+    cmds = _readme_commands()
+    assert len(cmds) == 2, cmds
+    assert cmds[0].endswith("streamlit run app.py")
+    assert "pytest" in cmds[1]
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert _readme_commands()[1] in ci.splitlines()
+    assert ci.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in ci
+
+
+def test_requirements_are_exact_pins() -> None:
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if not line or line.startswith("-r "):
+                continue
+            assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][A-Za-z0-9.+\-]*", line), line
+
+
+def test_runtime_requirements_are_the_stack() -> None:
+    direct = (ROOT / "requirements.txt").read_text().split("# Their dependencies", 1)[0]
+    names = {ln.split("==")[0].lower() for ln in direct.splitlines() if "==" in ln}
+    assert names == {"streamlit", "numpy", "scipy", "plotly"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "dynamics").glob("*.py")), ids=lambda p: p.name)
+def test_the_core_never_imports_streamlit_or_plotly(path: Path) -> None:
+    assert not _imports(path) & {"streamlit", "plotly", "matplotlib"}
+
+
+UNSAFE = re.compile(r"unsafe_allow_html\s*=\s*True|st\.html\(|components\.html\(|components\.v1")
+
+
+@pytest.mark.parametrize(
+    "path", sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]),
+    ids=lambda p: p.name,
+)
+def test_no_page_renders_raw_html(path: Path) -> None:
+    # Any text derived from user input (URL values, widget state) reaches the page only
+    # through Markdown/LaTeX/Plotly; raw HTML would let a crafted link inject markup.
+    assert not UNSAFE.search(path.read_text()), path
+
+
+def test_ruff_check_and_format() -> None:
+    ruff = [sys.executable, "-m", "ruff"]
+    check = subprocess.run([*ruff, "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fmt = subprocess.run([*ruff, "format", "--check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
