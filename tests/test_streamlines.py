@@ -204,8 +204,8 @@ def test_circles_keep_their_radius_and_end():
     assert closed >= 5
 
 
-def test_dirac_circles_end_where_the_field_saturates():
-    # Same orbits as the rotation (only the speed differs), so the same picture.
+def test_dirac_field_draws_the_rotation_orbits():
+    # The same orbits as the rotation (only the speed differs, vanishing where θψ ≫ 0).
     a = trace_streamlines(dirac, BOX, BOX)
     b = trace_streamlines(rotation, BOX, BOX)
     np.testing.assert_allclose(a.x, b.x, atol=2e-3)
@@ -248,6 +248,20 @@ def test_sink_equilibrium_stops_lines():
     # Each half-line would wander about the sink for ever without the stop tests.
     sizes = np.diff(np.append(s.starts, len(s.x)))
     assert sizes.max() < 2 * 60
+
+
+def test_max_steps_bounds_the_lines_not_the_memory():
+    def wavy(x, y):  # curvy lines across the box: many short steps
+        return np.ones_like(x), 3 * np.sin(8 * x)
+
+    short = trace_streamlines(wavy, BOX, BOX, 0.3, max_steps=5)
+    # Two halves of 5 steps, 2 end pieces (to the border, or towards a line), 1 NaN.
+    assert np.diff(np.append(short.starts, len(short.x))).max() <= 2 * 5 + 1 + 2 + 1
+    a = trace_streamlines(wavy, BOX, BOX, 0.3, max_steps=5_000)
+    b = trace_streamlines(wavy, BOX, BOX, 0.3, max_steps=1_000_000)
+    np.testing.assert_array_equal(a.x, b.x)
+    # Longer than the history first allocated (2 × 9 + 1 steps), so it was grown.
+    assert np.diff(np.append(a.starts, len(a.x))).max() > 2 * 9 + 1
 
 
 def test_huge_and_overflowing_values():
