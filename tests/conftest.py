@@ -4,13 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import settings
-
-# A moderate default profile; individual tests lower max_examples where each example is costly.
-settings.register_profile("lab", max_examples=40, deadline=None)
-# A long run for hunting flaky tolerances: pytest --hypothesis-profile=stress
-settings.register_profile("stress", max_examples=400, deadline=None)
-settings.load_profile("lab")
 
 
 @pytest.fixture

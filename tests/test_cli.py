@@ -131,21 +131,26 @@ def test_trajectory_diverged(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_trajectory_separate_rates_and_hyper(capsys: pytest.CaptureFixture[str]) -> None:
-    data = run_json(
-        traj(
-            "--start", "1,1", "--steps", "3", "--lr-gen", "0.1", "--lr-disc", "0.4",
-            "--beta", "-0.3", method="momentum-alt",
-        ),
-        capsys,
-    )  # fmt: skip
-    assert data["hyper"] == {
-        "lr_gen": 0.1, "lr_disc": 0.4, "beta": -0.3, "n_gen": 1, "n_disc": 1,
-    }  # fmt: skip
+    flags = [
+        "--start",
+        "1,1",
+        "--steps",
+        "3",
+        "--lr-gen",
+        "0.1",
+        "--lr-disc",
+        "0.4",
+        "--beta",
+        "-0.3",
+    ]
+    data = run_json(traj(*flags, method="momentum-alt"), capsys)
+    want = {"lr_gen": 0.1, "lr_disc": 0.4, "beta": -0.3, "n_gen": 1, "n_disc": 1}
+    assert data["hyper"] == want
 
 
 def test_trajectory_csv_matches_json(capsys: pytest.CaptureFixture[str]) -> None:
     base = traj("--start", "-1,1", "--steps", "25", method="extragradient")
-    rows = list(csv.reader(io.StringIO(run(base + ["--format", "csv"], capsys)[1])))
+    rows = list(csv.reader(io.StringIO(run([*base, "--format", "csv"], capsys)[1])))
     assert rows[0] == ["step", "theta", "psi", "distance"]
     body = np.array(rows[1:], dtype=float)
     assert body.shape == (26, 4)
@@ -225,9 +230,17 @@ def _bad_cases() -> list[tuple[list[str], str]]:
         (traj("--start", "1,1"), "--steps"),
     ]
     # Every hyper-parameter flag: out of range on both sides, NaN, ±inf, not a number.
-    users = {"lr": "simgd", "lr_gen": "simgd", "lr_disc": "simgd", "n_gen": "altgd",
-             "n_disc": "altgd", "beta": "momentum", "beta1": "adam", "beta2": "adam",
-             "eps": "adam"}  # fmt: skip
+    users = {
+        "lr": "simgd",
+        "lr_gen": "simgd",
+        "lr_disc": "simgd",
+        "n_gen": "altgd",
+        "n_disc": "altgd",
+        "beta": "momentum",
+        "beta1": "adam",
+        "beta2": "adam",
+        "eps": "adam",
+    }
     for field, method in users.items():
         lo, hi = HYPER_RANGES["lr_gen" if field == "lr" else field]
         flag = "--" + field.replace("_", "-")
@@ -248,8 +261,20 @@ def _bad_cases() -> list[tuple[list[str], str]]:
                     (["spectrum", "--variant", v.name, "--method", "simgd", flag, value], flag)
                 )
     # --start: malformed, non-finite, out of range.
-    for value in ["1", "1,2,3", "a,b", "", ",", "1,", "nan,1", "1,inf", "-inf,0",
-                  f"{START_LIMIT * 1.01:g},0", f"0,-{START_LIMIT * 1.01:g}", "-1"]:  # fmt: skip
+    for value in [
+        "1",
+        "1,2,3",
+        "a,b",
+        "",
+        ",",
+        "1,",
+        "nan,1",
+        "1,inf",
+        "-inf,0",
+        f"{START_LIMIT * 1.01:g},0",
+        f"0,-{START_LIMIT * 1.01:g}",
+        "-1",
+    ]:
         cases.append((traj("--start", value, "--steps", "10"), "--start"))
     # --steps: beyond the maximum, negative, not an integer.
     for value in [str(MAX_STEPS + 1), "-1", "-100", "1.5", "1e3", "ten", ""]:
@@ -361,7 +386,9 @@ def _distances(r: subprocess.CompletedProcess[str]) -> np.ndarray:
     return np.hypot(pts[:, 0], pts[:, 1])
 
 
-def test_subprocess_simgd_spirals_out(cli_runs: dict[str, subprocess.CompletedProcess[str]]) -> None:
+def test_subprocess_simgd_spirals_out(
+    cli_runs: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
     d = _distances(cli_runs["simgd"])
     assert len(d) == 501
     assert d[-1] > d[0]

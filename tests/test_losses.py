@@ -7,10 +7,13 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dynamics.losses import FP0, FPP0, f, fprime, fsecond
+
+#: Hypothesis budget for this module (no deadline: numerical examples vary in cost).
+FAST = settings(max_examples=40, deadline=None)
 
 # Where the textbook formulas can be evaluated without overflow: e^700 < 1.8e308.
 SAFE = st.floats(-700.0, 700.0, allow_nan=False)
@@ -23,18 +26,21 @@ def test_values_at_zero_are_exact() -> None:
     assert fsecond(0.0) == -0.25 == FPP0
 
 
+@FAST
 @given(SAFE)
 def test_f_matches_definition(t: float) -> None:
     expected = -math.log1p(math.exp(-t))
     assert float(f(t)) == pytest.approx(expected, rel=1e-14, abs=1e-300)
 
 
+@FAST
 @given(SAFE)
 def test_fprime_matches_definition(t: float) -> None:
     expected = 1.0 / (1.0 + math.exp(t))
     assert float(fprime(t)) == pytest.approx(expected, rel=1e-14, abs=1e-300)
 
 
+@FAST
 @given(SAFE)
 def test_fsecond_matches_definition(t: float) -> None:
     # f''(t) = −e^t / (1 + e^t)² written without cancellation: −1 / ((1 + e^t)(1 + e^−t)).
@@ -42,6 +48,7 @@ def test_fsecond_matches_definition(t: float) -> None:
     assert float(fsecond(t)) == pytest.approx(expected, rel=1e-13, abs=1e-300)
 
 
+@FAST
 @given(MODERATE)
 def test_derivatives_by_central_differences(t: float) -> None:
     # Central differences: truncation h²|f'''|/6 ≈ 2e-12, rounding ε|f|/h ≤ 1e-16·30/1e-5 = 3e-10.
@@ -52,6 +59,7 @@ def test_derivatives_by_central_differences(t: float) -> None:
     assert float(d2) == pytest.approx(float(fsecond(t)), abs=1e-9)
 
 
+@FAST
 @given(st.floats(-1e6, 1e6, allow_nan=False))
 def test_symmetries(t: float) -> None:
     # σ(−t) + σ(t) = 1, f'' is even, f(t) − f(−t) = t.

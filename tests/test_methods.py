@@ -11,7 +11,7 @@ from dataclasses import fields
 
 import numpy as np
 import pytest
-from hypothesis import assume, example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from dynamics.losses import FP0
@@ -25,6 +25,9 @@ from dynamics.methods import (
 )
 from dynamics.spectrum import spectrum
 from dynamics.variants import VARIANTS, Game, make_game
+
+#: Hypothesis budget for this module (no deadline: numerical examples vary in cost).
+FAST = settings(max_examples=40, deadline=None)
 
 ALL_VARIANTS = list(VARIANTS)
 ALL_METHODS = list(METHODS)
@@ -198,6 +201,7 @@ def test_equilibrium_is_a_fixed_point(variant: str, method: str) -> None:
 # ----------------------------------------------------------------------------- SimGD, flow
 
 
+@FAST
 @given(
     h=LR,
     th=st.floats(-3, 3),
@@ -283,6 +287,7 @@ def _closed_altgd(alpha: float) -> np.ndarray:
     return np.array([b - r, b + r])
 
 
+@FAST
 @given(altgd_hyper(st.floats(0.01, 1.999)))
 def test_altgd_standard_eigenvalues_on_the_unit_circle_below_alpha_2(
     hp_alpha: tuple[Hyper, float],
@@ -291,13 +296,16 @@ def test_altgd_standard_eigenvalues_on_the_unit_circle_below_alpha_2(
     u = spectrum(make_game("standard"), "altgd", hp).update
     assert u.closed_form and u.analytic is not None and u.numeric is not None
     np.testing.assert_allclose(np.abs(u.analytic), 1.0, atol=1e-12)
-    np.testing.assert_allclose(np.sort_complex(u.analytic), np.sort_complex(_closed_altgd(alpha)), atol=1e-9)
+    np.testing.assert_allclose(
+        np.sort_complex(u.analytic), np.sort_complex(_closed_altgd(alpha)), atol=1e-9
+    )
     # Finite differences of the real map: error δ ≲ 1e-9‖M‖, eigenvalue error ≲ δ/gap with
     # gap = |μ₁ − μ₂| = 2 sin φ ≥ 2√(1 − (1 − 1.999²/2)²) ≈ 0.09.
     assert np.abs(np.abs(u.numeric) - 1.0).max() <= 1e-6
     assert u.verdict == "neutral"
 
 
+@FAST
 @given(altgd_hyper(st.floats(2.001, 6.0)))
 def test_altgd_standard_one_eigenvalue_outside_above_alpha_2(
     hp_alpha: tuple[Hyper, float],
@@ -315,6 +323,7 @@ def test_altgd_standard_one_eigenvalue_outside_above_alpha_2(
     assert u.verdict == "diverges"
 
 
+@FAST
 @given(hp_alpha=altgd_hyper(st.floats(0.05, 1.95)), r0=st.floats(0.05, 2.0), ang=st.floats(0, 6.3))
 def test_altgd_on_a_linear_rotation_stays_within_the_invariant_ellipse(
     hp_alpha: tuple[Hyper, float], r0: float, ang: float
@@ -358,6 +367,7 @@ def test_altgd_standard_gan_keeps_circling_with_the_authors_settings(n_disc: int
     assert (s[-1] > 1.3 * s[0]).all()
 
 
+@FAST
 @given(
     hp_alpha=altgd_hyper(st.floats(0.05, 1.2), n_max=10),  # n ≤ 10: runtime only
     r0=st.floats(0.01, 0.1),
@@ -390,6 +400,7 @@ def test_altgd_standard_gan_stays_bounded_near_the_equilibrium(
 # -------------------------------------------------------------------------------- WGAN clip
 
 
+@FAST
 @given(
     method=st.sampled_from(ALL_METHODS),
     clip=st.floats(*(lambda p: (p.lo, p.hi))(VARIANTS["wgan"].param_index["clip"])),
@@ -459,7 +470,9 @@ def test_huge_learning_rate_diverges_cleanly(variant: str, method: str, h: float
         assert (np.abs(path) <= DIVERGENCE_BOUND).all()
         assert not (np.abs(raw[k, b]) <= DIVERGENCE_BOUND).all()
         # After the stop the path is frozen at its last kept point.
-        np.testing.assert_array_equal(t.points[k:, b], np.broadcast_to(path[-1], (steps + 1 - k, 2)))
+        np.testing.assert_array_equal(
+            t.points[k:, b], np.broadcast_to(path[-1], (steps + 1 - k, 2))
+        )
         assert t.final_distance[b] == pytest.approx(math.hypot(*path[-1]))
 
 

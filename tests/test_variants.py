@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 from scipy.optimize import linear_sum_assignment
@@ -21,6 +21,9 @@ from scipy.special import roots_hermite
 
 from dynamics.noise import smoothed_logistic
 from dynamics.variants import NOT_DIFFERENTIABLE, VARIANTS, Game, Variant, make_game
+
+#: Hypothesis budget for this module (no deadline: numerical examples vary in cost).
+FAST = settings(max_examples=40, deadline=None)
 
 ALL = list(VARIANTS)
 WITH_JACOBIAN = [n for n, v in VARIANTS.items() if v.jacobian is not None]
@@ -202,6 +205,7 @@ def test_param_check_rejects_bad_values(name: str) -> None:
                 make_game(name, **{p.name: value})
 
 
+@FAST
 @given(data=st.data())
 def test_param_check_rejects_out_of_range(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from([n for n in ALL if VARIANTS[n].params]))
@@ -232,6 +236,7 @@ def test_unknown_parameters_and_variants_are_rejected(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ALL)
+@FAST
 @given(data=st.data())
 def test_equilibrium_is_a_zero_of_the_field(name: str, data: st.DataObject) -> None:
     game = make_game(name, data.draw(params_strategy(VARIANTS[name])))
@@ -249,7 +254,9 @@ def test_field_is_elementwise_over_any_shape(
     ps = rng.uniform(-3, 3, size=shape)
     vt, vp = game.field(th, ps)
     assert np.shape(vt) == shape and np.shape(vp) == shape
-    one = np.array([game.field(float(a), float(b)) for a, b in zip(th.ravel(), ps.ravel())])
+    one = np.array(
+        [game.field(float(a), float(b)) for a, b in zip(th.ravel(), ps.ravel(), strict=True)]
+    )
     # Instance noise sums quadrature nodes with a matrix product: same terms, and the
     # summation order may differ between batch sizes, hence 1 ulp-level tolerance.
     np.testing.assert_allclose(np.ravel(vt), one[:, 0], rtol=1e-14, atol=1e-15)
@@ -257,6 +264,7 @@ def test_field_is_elementwise_over_any_shape(
 
 
 @pytest.mark.parametrize("name", ALL)
+@FAST
 @given(data=st.data(), th=COORD, ps=COORD)
 def test_single_components_equal_the_full_field(
     name: str, data: st.DataObject, th: float, ps: float
@@ -277,6 +285,7 @@ def test_fast_components_are_present_where_expected() -> None:
 
 
 @pytest.mark.parametrize("name", CLOSED_FORM_FIELDS)
+@FAST
 @given(data=st.data(), th=COORD, ps=COORD)
 def test_field_matches_theory_formula(name: str, data: st.DataObject, th: float, ps: float) -> None:
     p = data.draw(params_strategy(VARIANTS[name]))
@@ -295,6 +304,7 @@ def test_wgan_gp_jumps_across_psi_zero() -> None:
 
 
 @pytest.mark.parametrize("name", [*CLOSED_FORM_FIELDS, "consensus"])
+@FAST
 @given(data=st.data(), th=COORD, ps=COORD)
 def test_field_derivative_matches_theory_derivative(
     name: str, data: st.DataObject, th: float, ps: float
@@ -314,6 +324,7 @@ def test_field_derivative_matches_theory_derivative(
 
 
 @pytest.mark.parametrize("name", WITH_JACOBIAN)
+@FAST
 @given(data=st.data())
 def test_analytic_jacobian_matches_finite_differences_at_equilibrium(
     name: str, data: st.DataObject
@@ -349,6 +360,7 @@ def _check_eigenvalues(game: Game) -> None:
 
 
 @pytest.mark.parametrize("name", WITH_JACOBIAN)
+@FAST
 @given(data=st.data())
 def test_closed_form_eigenvalues_match_eigvals(name: str, data: st.DataObject) -> None:
     _check_eigenvalues(make_game(name, data.draw(params_strategy(VARIANTS[name]))))
@@ -416,10 +428,11 @@ def eval_latex_eigs(tex: str) -> np.ndarray:
     assert "\\" not in rhs.replace(r"\pm", ""), rhs
     assert rhs.count(r"\pm") == 1, rhs
     env = {"__builtins__": {}, "sqrt": lambda x: complex(x) ** 0.5}
-    return np.array([complex(eval(rhs.replace(r"\pm", s), env)) for s in "+-"])  # noqa: S307
+    return np.array([complex(eval(rhs.replace(r"\pm", s), env)) for s in "+-"])
 
 
 @pytest.mark.parametrize("name", WITH_JACOBIAN)
+@FAST
 @given(data=st.data())
 def test_latex_values_substitute_every_parameter_and_evaluate_to_the_eigenvalues(
     name: str, data: st.DataObject
@@ -526,6 +539,7 @@ def test_instance_noise_field_equals_brute_force_expectation(
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
 
 
+@FAST
 @given(th=st.floats(-3, 3), ps=st.floats(-3, 3), sigma=st.floats(0.05, 2.0))
 @example(th=0.4, ps=1.0 / 0.7, sigma=0.7)  # on the quadrature switch |ψ|σ = 1
 @example(th=-1.0, ps=2.9, sigma=2.0)
@@ -576,6 +590,7 @@ def test_instance_noise_quadrature_is_converged() -> None:
     np.testing.assert_allclose(b1, fpp(m), rtol=1e-13, atol=1e-15)
 
 
+@FAST
 @given(th=COORD, ps=COORD)
 def test_instance_noise_without_noise_is_exactly_the_standard_field(th: float, ps: float) -> None:
     pts_t = np.array([th, -th, ps, 0.0])
@@ -594,6 +609,7 @@ def _half_norm2_standard(th: np.ndarray, ps: np.ndarray) -> np.ndarray:
     return 0.5 * (vt * vt + vp * vp)
 
 
+@FAST
 @given(th=st.floats(-3, 3), ps=st.floats(-3, 3), gamma=st.floats(0.0, 5.0))
 @example(th=1.0, ps=1.0, gamma=1.0)  # where the authors' halved cubic term differs most
 def test_consensus_is_v_minus_gamma_grad_half_norm2(th: float, ps: float, gamma: float) -> None:

@@ -1,0 +1,539 @@
+"""The mode-collapse page (GMM-GAN after Li et al.) under AppTest, and its figure builders.
+
+The displayed numbers and badges are compared with the core (``dynamics.gmm``) called
+directly with the same settings; the figure builders are called without Streamlit and every
+array they put in a figure is checked to be finite.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dynamics import gmm
+from ui import gmm_compute as compute
+from ui.gmm_figures import (
+    Fractions,
+    PlanePath,
+    Series,
+    fractions_figure,
+    outcome_maps_figure,
+    plane_figure,
+    series_figure,
+)
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/mode_collapse.py"
+D = gmm.GMMSettings()
+START = (1.5, -1.0)  # the page's default start
+STEPS = 200  # the page's default number of single-run steps
+
+
+def page(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if query:
+        at.query_params.update(query)
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [w.value for w in at.warning] + [e.value for e in at.error]
+    parts += [i.value for i in at.info]
+    return "\n".join(parts)
+
+
+def core_runs(
+    start: tuple[float, float] = START,
+    target: tuple[float, float] = D.target,
+    eta_gen: float = D.eta_gen,
+    eta_disc: float = D.eta_disc,
+    steps: int = STEPS,
+    k: int = 1,
+    simultaneous: bool = False,
+    ell: str = "optimal",
+    seed: int = 0,
+    ell_range: tuple[float, float] = D.ell_range,
+) -> dict[str, gmm.GMMRun]:
+    """Both dynamics straight from the core, with the page's conventions for ℓ₀."""
+    if ell == "optimal":
+        ell0 = gmm.optimal_intervals(np.asarray(start), np.asarray(target))
+    else:
+        ell0 = gmm.draw_starts(np.random.default_rng(seed), 1, D.mu_range, ell_range)[1][0]
+    return {
+        "optimal": gmm.run_optimal(start, target, eta_gen, steps),
+        "first-order": gmm.run_first_order(
+            start, ell0, target, eta_gen, eta_disc, steps, k, simultaneous
+        ),
+    }
+
+
+def expected_numbers(r: gmm.GMMRun) -> str:
+    m1, m2 = r.mu[-1, 0]
+    return (
+        f"final μ = ({m1:.4f}, {m2:.4f})  \n"
+        f"TV = {r.tv[-1, 0]:.4f} · |μ₁ − μ₂| = {r.gap[-1, 0]:.4f}  \n"
+        f"‖∇μ L‖ = {r.grad_norm[-1, 0]:.3e} · (1 + TV) − L = {r.suboptimality[-1, 0]:.4f}"
+    )
+
+
+def displayed(at: AppTest) -> dict[str, tuple[str, str]]:
+    """{dynamics: (status badge, numbers)} as shown in the two outcome boxes."""
+    md = [m.value for m in at.markdown]
+    out = {}
+    for key, head in (("optimal", "**Optimal"), ("first-order", "**First-order")):
+        i = next(i for i, v in enumerate(md) if v.startswith(head + " discriminator**"))
+        badge = re.search(r"-badge\[:material/[a-z_]+: ([a-z]+)\]", md[i])
+        assert badge, md[i]
+        out[key] = (badge.group(1), md[i + 1])
+    return out
+
+
+def assert_matches_core(
+    at: AppTest, runs: dict[str, gmm.GMMRun], tol: float = D.tol, collapse: float = D.collapse
+) -> None:
+    shown = displayed(at)
+    for key, r in runs.items():
+        status = gmm.run_status(r, 0, tol=tol, collapse=collapse)
+        assert shown[key] == (status, expected_numbers(r)), key
+
+
+def chart_spec(at: AppTest, key: str) -> dict:
+    for ch in at.get("plotly_chart"):
+        if ch.proto.id.endswith("-" + key):
+            return json.loads(ch.proto.spec)
+    raise AssertionError(f"no chart {key}")
+
+
+# ------------------------------------------------------------------------------ defaults
+
+
+def test_default_view_matches_the_core() -> None:
+    at = page()
+    assert at.title[0].value == "Mode collapse (GMM-GAN)"
+    assert not at.warning
+    assert at.number_input(key="gmm_target1").value == D.target[0]
+    assert at.number_input(key="gmm_target2").value == D.target[1]
+    assert at.select_slider(key="gmm_lr_gen").value == D.eta_gen
+    assert at.select_slider(key="gmm_lr_disc").value == D.eta_disc
+    assert at.slider(key="gmm_k").value == D.k
+    assert at.checkbox(key="gmm_sim").value is D.simultaneous
+    assert (at.number_input(key="gmm_mu1").value, at.number_input(key="gmm_mu2").value) == START
+    assert at.slider(key="gmm_steps").value == STEPS
+    runs = core_runs()
+    assert_matches_core(at, runs)
+    # the default start shows the contrast the page is about
+    assert displayed(at)["optimal"][0] == "converged"
+    assert displayed(at)["first-order"][0] == "collapsed"
+    assert [ch.proto.id.split("-")[-1] for ch in at.get("plotly_chart")] == [
+        "gmm_plane",
+        "gmm_series",
+    ]
+    body = texts(at)
+    assert "after Li et al." in body
+    assert "On the Limitations of First-Order Approximation in GAN Dynamics" in body
+    assert "was not available" in body
+    assert "Mode collapse" in body and "Discriminator collapse" in body
+    assert dict(at.query_params) == {}  # defaults are not written into the URL
+
+
+def test_every_control_has_a_tooltip() -> None:
+    at = page({"tab": "batch"})
+    widgets = (
+        list(at.number_input) + list(at.slider) + list(at.select_slider) + list(at.checkbox)
+        + list(at.radio) + list(at.multiselect)
+    )  # fmt: skip
+    assert len(widgets) >= 20
+    for w in widgets:
+        assert w.help, w.label
+
+
+# ------------------------------------------------------------------------------ controls
+
+
+@pytest.mark.parametrize(
+    ("widget", "key", "value", "core"),
+    [
+        ("slider", "gmm_k", 5, dict(k=5)),
+        ("checkbox", "gmm_sim", True, dict(simultaneous=True)),
+        ("select_slider", "gmm_lr_gen", 0.3, dict(eta_gen=0.3)),
+        ("select_slider", "gmm_lr_disc", 0.02, dict(eta_disc=0.02)),
+        ("slider", "gmm_steps", 120, dict(steps=120)),
+        ("number_input", "gmm_target1", -1.2, dict(target=(-1.2, 0.5))),
+        ("number_input", "gmm_target2", 1.5, dict(target=(-0.5, 1.5))),
+        ("number_input", "gmm_mu1", -1.5, dict(start=(-1.5, -1.0))),
+        ("number_input", "gmm_mu2", 0.7, dict(start=(1.5, 0.7))),
+        ("radio", "gmm_ell", "random", dict(ell="random")),
+        ("number_input", "gmm_ell_hi", 1.0, dict(ell_range=(-3.0, 1.0))),
+    ],
+)
+def test_a_control_change_shows_the_core_values(
+    widget: str, key: str, value: object, core: dict
+) -> None:
+    at = page()
+    if key == "gmm_ell_hi":  # the ends range only matters for random starting intervals
+        at.radio(key="gmm_ell").set_value("random")
+        core = {**core, "ell": "random"}
+    getattr(at, widget)(key=key).set_value(value)
+    rerun(at)
+    assert_matches_core(at, core_runs(**core))
+    assert at.query_params[key.removeprefix("gmm_")]  # the change is in the URL
+
+
+def test_seed_changes_the_random_starting_intervals() -> None:
+    at = page({"ell": "random"})
+    at.number_input(key="gmm_seed").set_value(7)
+    rerun(at)
+    assert_matches_core(at, core_runs(ell="random", seed=7))
+    ell0 = gmm.draw_starts(np.random.default_rng(7), 1)[1][0]
+    assert ", ".join(f"{v:.3f}" for v in ell0) in texts(at)
+
+
+def test_thresholds_change_the_badges_like_the_core() -> None:
+    at = page()
+    at.number_input(key="gmm_tol").set_value(0.001)
+    at.number_input(key="gmm_collapse").set_value(0.01)
+    rerun(at)
+    assert_matches_core(at, core_runs(), tol=0.001, collapse=0.01)
+    assert displayed(at)["first-order"][0] != "collapsed"
+
+
+def test_the_data_space_follows_the_chosen_dynamics() -> None:
+    at = page()
+    plane = chart_spec(at, "gmm_plane")
+    ann = " ".join(a.get("text", "") for a in plane["layout"]["annotations"])
+    assert "first-order run" in ann
+    bands = [t for t in plane["data"] if t.get("name") == "first-order D = 1 (bands)"]
+    assert len(bands) == 2 and bands[0]["showlegend"] is True
+    at.radio(key="gmm_dyn").set_value("optimal")
+    rerun(at)
+    plane = chart_spec(at, "gmm_plane")
+    ann = " ".join(a.get("text", "") for a in plane["layout"]["annotations"])
+    assert "optimal run" in ann
+    assert at.query_params["dyn"] == "optimal"
+
+
+def test_simultaneous_updates_fix_k_to_one() -> None:
+    at = page({"k": "7", "sim": "1"})
+    assert at.slider(key="gmm_k").disabled
+    assert_matches_core(at, core_runs(k=1, simultaneous=True))
+
+
+# ------------------------------------------------------------------------------- the URL
+
+
+def test_query_parameters_seed_every_control() -> None:
+    q = {
+        "target1": "-1", "target2": "1", "lr_gen": "0.05", "lr_disc": "0.2", "k": "3",
+        "mu1": "0.8", "mu2": "-1.6", "steps": "150", "dyn": "optimal", "ell": "random",
+        "seed": "11", "tol": "0.05", "collapse": "0.3",
+    }  # fmt: skip
+    at = page(q)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.number_input(key="gmm_target1").value == -1.0
+    assert at.select_slider(key="gmm_lr_gen").value == 0.05
+    assert at.slider(key="gmm_k").value == 3
+    assert at.radio(key="gmm_dyn").value == "optimal"
+    assert at.number_input(key="gmm_seed").value == 11
+    runs = core_runs(
+        start=(0.8, -1.6), target=(-1.0, 1.0), eta_gen=0.05, eta_disc=0.2, steps=150, k=3,
+        ell="random", seed=11,
+    )  # fmt: skip
+    assert_matches_core(at, runs, tol=0.05, collapse=0.3)
+    # the URL written back reproduces the same view
+    for key, value in q.items():
+        assert at.query_params[key] == value
+
+
+def test_an_off_grid_learning_rate_from_a_link_is_kept_exactly() -> None:
+    at = page({"lr_gen": "0.137"})
+    assert at.select_slider(key="gmm_lr_gen").value == 0.137
+    assert_matches_core(at, core_runs(eta_gen=0.137))
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("target1", "abc"),
+        ("target2", "9"),
+        ("lr_gen", "0"),
+        ("lr_disc", "nan"),
+        ("k", "0"),
+        ("k", "2.5"),
+        ("sim", "maybe"),
+        ("mu1", "inf"),
+        ("mu2", "1e400"),
+        ("steps", "99999"),
+        ("dyn", "both"),
+        ("ell", "zero"),
+        ("seed", "-1"),
+        ("tol", "0"),
+        ("collapse", "-1"),
+        ("tab", "plots"),
+        ("runs", "0"),
+        ("bsteps", "1e9"),
+        ("ks", "1,7"),
+        ("grid", "50"),
+        ("mu_lo", ""),
+    ],
+)
+def test_bad_query_values_fall_back_with_a_note(key: str, value: str) -> None:
+    at = page({key: value})
+    notes = [w.value for w in at.warning]
+    assert any(f"**{key}" in n and "not valid" in n for n in notes), notes
+    assert at.title[0].value == "Mode collapse (GMM-GAN)"
+    assert "Traceback" not in texts(at)
+
+
+def test_unknown_keys_are_named_and_dropped() -> None:
+    at = page({"foo": "1", "k": "2"})
+    notes = "\n".join(w.value for w in at.warning)
+    assert "**foo**" in notes
+    assert at.slider(key="gmm_k").value == 2
+    assert "foo" not in at.query_params
+
+
+def test_an_inverted_range_falls_back_to_the_default_with_a_warning() -> None:
+    at = page({"ell": "random", "ell_lo": "2", "ell_hi": "1"})
+    assert any("Interval ends" in w.value for w in at.sidebar.warning)
+    assert_matches_core(at, core_runs(ell="random"))
+
+
+# ----------------------------------------------------------------------------- the click
+
+
+def test_a_click_on_the_plane_moves_the_start_to_the_grid_point() -> None:
+    at = page()
+    at.session_state["gmm_plane"] = {"selection": {"points": [{"x": -1.02, "y": 0.49}]}}
+    rerun(at)
+    assert at.number_input(key="gmm_mu1").value == -1.0
+    assert at.number_input(key="gmm_mu2").value == 0.5
+    assert at.query_params["mu1"] == "-1" and at.query_params["mu2"] == "0.5"
+    assert_matches_core(at, core_runs(start=(-1.0, 0.5)))
+    # the same selection arriving again (any later rerun) does not move the start back
+    at.number_input(key="gmm_mu1").set_value(0.3)
+    rerun(at)
+    assert at.number_input(key="gmm_mu1").value == 0.3
+
+
+def test_a_malformed_click_is_ignored() -> None:
+    at = page()
+    at.session_state["gmm_plane"] = {"selection": {"points": [{"x": "left", "y": None}]}}
+    rerun(at)
+    assert (at.number_input(key="gmm_mu1").value, at.number_input(key="gmm_mu2").value) == START
+
+
+# ------------------------------------------------------------------------------- the batch
+
+
+def _table(at: AppTest) -> dict[str, list[str]]:
+    md = next(m.value for m in at.markdown if m.value.startswith("| configuration"))
+    rows = {}
+    for line in md.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def _cell(fraction: float, count: int) -> str:
+    return f"{fraction:.1%} ({count})"
+
+
+def test_batch_tab_runs_on_request_and_matches_the_core() -> None:
+    q = {"tab": "batch", "runs": "40", "bsteps": "30", "ks": "1,3", "grid": "21", "seed": "5"}
+    at = page(q)
+    assert any("Run batch experiment" in i.value for i in at.info)
+    assert not [m for m in at.markdown if m.value.startswith("| configuration")]
+    at.button(key="gmm_run_batch").click()
+    rerun(at)
+    rows = _table(at)
+    common = dict(runs=40, seed=5, steps=30, eta_gen=0.1, eta_disc=0.1)
+    expect = {
+        "optimal discriminator": gmm.batch_experiment("optimal", **common),
+        "first-order, k = 1": gmm.batch_experiment("first-order", k=1, **common),
+        "first-order, k = 3": gmm.batch_experiment("first-order", k=3, **common),
+    }
+    assert list(rows) == list(expect)
+    for label, r in expect.items():
+        c = r.counts
+        assert rows[label] == [
+            _cell(r.converged, c["converged"]),
+            _cell(r.collapsed, c["collapsed"]),
+            _cell(r.other, c["other"]),
+        ], label
+    assert rows["optimal discriminator"][0].startswith("100.0%")
+    # the outcome maps are the core's outcome grids (first-order at the sidebar's k = 1)
+    maps = chart_spec(at, "gmm_maps")
+    z = [t for t in maps["data"] if t["type"] == "heatmap"]
+    grid_args = dict(seed=5, steps=30, eta_gen=0.1, eta_disc=0.1)
+    for tr, dyn in zip(z, ("optimal", "first-order"), strict=True):
+        codes = gmm.outcome_grid(21, dyn, k=1, **grid_args).codes
+        shown = _arrays(tr["z"]).reshape(21, 21)
+        assert np.array_equal(shown, codes), dyn
+    fr = chart_spec(at, "gmm_fractions")
+    assert [t["name"] for t in fr["data"]] == ["converged", "collapsed", "other"]
+    assert "seed 5" in texts(at)
+    # the result stays on screen, from the cache, after an unrelated rerun
+    at.slider(key="gmm_steps").set_value(50)
+    rerun(at)
+    assert _table(at) == rows
+
+
+def test_batch_with_simultaneous_updates_adds_a_row() -> None:
+    q = {"tab": "batch", "runs": "20", "bsteps": "10", "ks": "2", "grid": "21", "bsim": "1"}
+    at = page(q)
+    at.button(key="gmm_run_batch").click()
+    rerun(at)
+    rows = _table(at)
+    assert list(rows) == [
+        "optimal discriminator",
+        "first-order, k = 2",
+        "first-order, simultaneous (k = 1)",
+    ]
+    r = gmm.batch_experiment("first-order", k=1, simultaneous=True, runs=20, steps=10)
+    assert rows["first-order, simultaneous (k = 1)"][1] == _cell(
+        r.collapsed, r.counts["collapsed"]
+    )
+
+
+def test_a_batch_beyond_the_limits_is_refused_with_a_message() -> None:
+    at = page({"tab": "batch", "runs": "20000", "bsteps": "10000"})
+    assert any("at most" in e.value for e in at.error)
+    assert at.button(key="gmm_run_batch").disabled
+
+
+# --------------------------------------------------------------------- figures, no Streamlit
+
+
+def _arrays(obj: object) -> np.ndarray:
+    """A figure-JSON array as floats (Plotly sends numpy arrays as base64 typed arrays)."""
+    if isinstance(obj, dict) and "bdata" in obj:
+        return np.frombuffer(base64.b64decode(obj["bdata"]), dtype=obj["dtype"]).astype(float)
+    return np.asarray(obj, dtype=float).ravel()
+
+
+def assert_finite(fig) -> None:
+    """Every x/y/z array of every trace and frame is finite, except the NaN separators of the
+    streamlines (which come in pairs: x and y are NaN at the same vertices)."""
+    spec = json.loads(fig.to_json())
+    traces = list(spec["data"])
+    for fr in spec.get("frames", []):
+        traces += fr["data"]
+    checked = 0
+    for tr in traces:
+        arrays = {k: _arrays(tr[k]) for k in ("x", "y", "z") if k in tr}
+        if "marker" in tr and isinstance(tr["marker"], dict) and "angle" in tr["marker"]:
+            arrays["angle"] = _arrays(tr["marker"]["angle"])
+        for name, a in arrays.items():
+            checked += a.size
+            if tr.get("name", "").startswith("−∇TV") and name in ("x", "y"):
+                nan_x, nan_y = np.isnan(_arrays(tr["x"])), np.isnan(_arrays(tr["y"]))
+                assert np.array_equal(nan_x, nan_y)
+                assert not nan_x[0] and not np.any(nan_x[1:] & nan_x[:-1])
+                a = a[~np.isnan(a)]
+            assert np.all(np.isfinite(a)), (tr.get("name"), name)
+    assert checked > 0
+
+
+def build_plane(
+    start=START, target=D.target, focus="first-order", steps=STEPS, k=1, ell="optimal"
+):
+    runs = {
+        d: compute.single_run(d, start, target, 0.1, 0.1, steps, k, False, ell, 0, D.mu_range,
+                              D.ell_range)
+        for d in ("optimal", "first-order")
+    }  # fmt: skip
+    view, step = compute.plane_view(target, start, D.mu_range, tuple(r.mu for r in runs.values()))
+    space = compute.data_space(
+        focus, start, target, 0.1, 0.1, steps, k, False, ell, 0, D.mu_range, D.ell_range,
+        compute.data_range(target, runs[focus].mu),
+    )  # fmt: skip
+    paths = [PlanePath(d, d, r.mu, "moving") for d, r in runs.items()]
+    fig = plane_figure(
+        compute.tv_surface(target, view), compute.tv_streamlines(target, view), paths, target,
+        view=view, click_step=step, space=space, focus=focus,
+    )  # fmt: skip
+    return fig, runs
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"focus": "optimal"},
+        {"target": (0.0, 0.0)},  # one Gaussian: no mirror
+        {"start": (1.0, 1.0)},  # on the collapse diagonal
+        {"start": (-0.5, 0.5)},  # at the optimum: h = 0, empty optimal discriminator
+        {"target": (5.0, -5.0), "start": (-5.0, 5.0)},  # far: the view is capped
+        {"steps": 1},
+        {"k": 25, "ell": "random"},
+    ],
+)
+def test_figure_builders_draw_finite_data_only(kw: dict) -> None:
+    fig, runs = build_plane(**kw)
+    assert_finite(fig)
+    assert len(fig.frames) <= compute.N_FRAMES
+    series = [
+        Series(d, d, r.tv, r.suboptimality, r.gap, r.grad_norm) for d, r in runs.items()
+    ]
+    assert_finite(series_figure(series))
+
+
+def test_batch_figures_draw_finite_data_only() -> None:
+    assert_finite(fractions_figure([Fractions("optimal", 1.0, 0.0, 0.0),
+                                    Fractions("first-order, k = 1", 0.1, 0.7, 0.2)]))  # fmt: skip
+    g = gmm.outcome_grid(11, "first-order", steps=5)
+    fig = outcome_maps_figure(g.axis, [("a", g.codes), ("b", g.codes)], D.target)
+    assert_finite(fig)
+
+
+def test_plane_streamlines_follow_minus_grad_tv() -> None:
+    """The field drawn is -∇TV: a small step along it lowers TV (finite differences)."""
+    field = compute.tv_field(D.target)
+    rng = np.random.default_rng(1)
+    pts = rng.uniform(-2, 2, size=(50, 2))
+    pts = pts[np.abs(pts[:, 0] - pts[:, 1]) > 0.1]
+    u, v = field(pts[:, 0], pts[:, 1])
+    eps = 1e-6
+    for (x, y), du, dv in zip(pts, u, v, strict=True):
+        gx = (gmm.tv_distance([x + eps, y], D.target) - gmm.tv_distance([x - eps, y], D.target))
+        gy = (gmm.tv_distance([x, y + eps], D.target) - gmm.tv_distance([x, y - eps], D.target))
+        assert du == pytest.approx(-gx / (2 * eps), abs=1e-5)
+        assert dv == pytest.approx(-gy / (2 * eps), abs=1e-5)
+
+
+def test_payloads_stay_small() -> None:
+    fig, runs = build_plane()
+    sizes = {"plane": len(fig.to_json())}
+    series = [Series(d, d, r.tv, r.suboptimality, r.gap, r.grad_norm) for d, r in runs.items()]
+    sizes["series"] = len(series_figure(series).to_json())
+    long_fig, long_runs = build_plane(steps=3000)
+    sizes["plane, 3000 steps"] = len(long_fig.to_json())
+    long_series = [
+        Series(d, d, r.tv, r.suboptimality, r.gap, r.grad_norm) for d, r in long_runs.items()
+    ]
+    sizes["series, 3000 steps"] = len(series_figure(long_series).to_json())
+    g = gmm.outcome_grid(81, "first-order", steps=1)
+    sizes["maps 81²"] = len(
+        outcome_maps_figure(g.axis, [("a", g.codes), ("b", g.codes)], D.target).to_json()
+    )
+    assert sizes["plane"] < 300_000, sizes
+    assert sizes["plane, 3000 steps"] < 320_000, sizes
+    assert sizes["series"] < 60_000, sizes
+    assert sizes["series, 3000 steps"] < 160_000, sizes
+    assert sizes["maps 81²"] < 60_000, sizes
