@@ -210,6 +210,7 @@ def cmd_trajectory(args: argparse.Namespace) -> dict[str, Any] | str:
         "steps": args.steps,
         "status": traj.status[0],
         "diverged_at": None if div < 0 else div,
+        "failed_at": traj.failed_at,
         "final_distance": float(traj.final_distance[0]),
         "tol": args.tol,
         "points": pts.tolist(),

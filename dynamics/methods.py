@@ -537,7 +537,9 @@ def get_method(name: str) -> Method:
 
 # ----------------------------------------------------------------------------- the driver
 
-STATUSES = ("converged", "not converged", "diverged")
+#: "solver failed": the flow's ODE solver could not continue (it happens on WGAN-GP, whose field
+#: jumps across ψ = 0, over very long time spans); the path is kept up to that step.
+STATUSES = ("converged", "not converged", "diverged", "solver failed")
 
 
 @dataclass(frozen=True)
@@ -552,6 +554,7 @@ class Trajectory:
     n_valid: NDArray[np.int64]  # (B,)
     diverged_at: NDArray[np.int64]  # (B,), −1 when the path did not diverge
     status: tuple[str, ...]  # (B,) one of STATUSES
+    failed_at: int | None
     final_distance: FloatArray  # (B,) distance to the equilibrium of the last kept point
 
     @property
@@ -586,12 +589,16 @@ def simulate(
         raise ValueError("steps must be ≥ 0")
     game.project(z0)
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
+        failed_at = None
         if m.continuous:
-            out = _integrate(game, hp, z0, steps)
-            first_bad = _first_bad(out, bound, np.full(z0.shape[0], steps + 1), 0)
+            out, solved = _integrate(game, hp, z0, steps)
+            first_bad = _first_bad(out[:solved], bound, np.full(z0.shape[0], steps + 1), 0)
+            if solved < steps + 1:
+                failed_at = solved
+                out = out[:solved]
         else:
             out, first_bad = _iterate(game, m, hp, z0, steps, bound)
-    return _finalise(out, first_bad, tol, steps)
+    return _finalise(out, first_bad, tol, steps, failed_at)
 
 
 #: Steps between divergence checks: small enough to stay in cache, large enough to amortise.
@@ -645,10 +652,10 @@ def _integrate(
     steps: int,
     rtol: float = FLOW_RTOL,
     atol: float = FLOW_ATOL,
-) -> FloatArray:
+) -> tuple[FloatArray, int]:
     """The flow ż = H v(z) sampled at t = 0, 1, …, steps (units of steps).
 
-    Rows after a solver failure stay NaN, so the caller reports the path as stopped there.
+    Returns the samples and how many rows the solver reached (rows after a failure are NaN).
     """
     B = z0.shape[0]
     rates = _rates(hp)
@@ -666,7 +673,7 @@ def _integrate(
     out = np.full((steps + 1, B, 2), np.nan)
     out[0] = z0
     if steps == 0:
-        return out
+        return out, 1
     sol = solve_ivp(
         rhs,
         (0.0, float(steps)),
@@ -680,25 +687,35 @@ def _integrate(
     out[:n] = sol.y.T.reshape(n, B, 2)
     if c is not None:
         np.clip(out[..., 1], -c, c, out=out[..., 1])
-    return out
+    return out, n
 
 
-def _finalise(out: FloatArray, first_bad: NDArray[np.int64], tol: float, steps: int) -> Trajectory:
+def _finalise(
+    out: FloatArray,
+    first_bad: NDArray[np.int64],
+    tol: float,
+    steps: int,
+    failed_at: int | None = None,
+) -> Trajectory:
     """Freeze stopped paths at their last kept point and pad to ``steps + 1`` rows."""
     n_done, B, _ = out.shape
     stopped = first_bad <= steps
     n_valid = np.minimum(first_bad, steps + 1)
+    failed = np.zeros(B, dtype=bool)
+    if failed_at is not None:
+        failed = ~stopped
+        n_valid = np.where(failed, failed_at, n_valid)
     if n_done < steps + 1:  # the loop ended early because every path had diverged
         out = np.concatenate([out, np.empty((steps + 1 - n_done, B, 2))])
-    if stopped.any():
-        cols = np.flatnonzero(stopped)
+    if (stopped | failed).any():
+        cols = np.flatnonzero(stopped | failed)
         idx = np.minimum(np.arange(steps + 1)[:, None], n_valid[cols] - 1)
         out[:, cols] = out[idx, cols[None, :]]
     last = out[-1]
     dist = np.hypot(last[:, 0], last[:, 1])
     status = tuple(
-        "diverged" if s else ("converged" if d < tol else "not converged")
-        for s, d in zip(stopped, dist, strict=True)
+        "diverged" if s else "solver failed" if f else ("converged" if d < tol else "not converged")
+        for s, f, d in zip(stopped, failed, dist, strict=True)
     )
     return Trajectory(
         points=out,
@@ -706,6 +723,7 @@ def _finalise(out: FloatArray, first_bad: NDArray[np.int64], tol: float, steps: 
         diverged_at=np.where(stopped, first_bad, -1).astype(np.int64),
         status=status,
         final_distance=dist,
+        failed_at=failed_at,
     )
 
 

@@ -87,7 +87,7 @@ def numeric_operator(game: Game, method: Method, hp: Hyper) -> FloatArray:
         e = FLOW_FD_STEP
         starts = np.concatenate([e * np.eye(2), -e * np.eye(2)])
         with np.errstate(all="ignore"):
-            pts = integrate_flow(game, hp, starts, 1, rtol=1e-13, atol=1e-18)[1]
+            pts = integrate_flow(game, hp, starts, 1, rtol=1e-13, atol=1e-18)[0][1]
         return ((pts[:2] - pts[2:]) / (2 * e)).T
     assert method.step is not None
     e = MAP_FD_STEP

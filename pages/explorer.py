@@ -37,7 +37,7 @@ from ui.state import UrlState
 require_entrypoint()
 
 PAGE = "explorer"
-CLICK_CELLS = 20  # click grid: 2·20 + 1 points per axis
+CLICK_CELLS = 10  # click grid: 2·10 + 1 points per axis (each invisible marker costs repaint time)
 
 
 @dataclass(frozen=True)
@@ -363,6 +363,12 @@ with col_fig:
         label = METHODS[m].label
         if r.status == "diverged":
             st.error(f"{label} diverged at step {r.diverged_at} (|θ| or |ψ| beyond 10⁶).")
+        elif r.status == "solver failed":
+            st.warning(
+                f"{label}: the ODE solver could not continue after step {r.failed_at} (the "
+                "field jumps across ψ = 0, which adaptive solvers resolve ever more finely); "
+                "the path is drawn up to there. Fewer steps or a smaller h get further."
+            )
 with col_side:
     spectrum_panel(variant, dict(c.params), c.methods, c.hyper, spectra)
 

@@ -1,6 +1,587 @@
-"""Mode collapse in a mixture-of-Gaussians GAN (after Li et al., ICML 2018). Placeholder."""
+"""Mode collapse in a mixture-of-Gaussians GAN, after Li, Madry, Peebles & Schmidt (ICML 2018):
+the optimal discriminator against first-order discriminator steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 import streamlit as st
 
-st.title("Mode collapse: a mixture-of-Gaussians GAN")
-st.info("This page is being built.")
+from dynamics.gmm import GMMSettings
+from dynamics.gmm_cli import MAX_DISC_STEPS, MAX_RUN_STEPS
+from ui import gmm_compute as compute
+from ui.boot import require_entrypoint
+from ui.controls import snap
+from ui.gmm_figures import (
+    Fractions,
+    PlanePath,
+    Series,
+    fractions_figure,
+    outcome_maps_figure,
+    plane_figure,
+    series_figure,
+)
+from ui.state import Spec, UrlState
+
+require_entrypoint()
+
+D = GMMSettings()
+R = GMMSettings.RANGES
+Pair = tuple[float, float]
+
+# Page-level choices (the model's own defaults and ranges come from GMMSettings).
+#: A single run records TV, L and the optimal discriminator at every step (about 0.7 ms per
+#: step and dynamics), so the page starts with fewer steps than the batch experiment.
+STEPS_DEFAULT = 200
+STEPS_MAX = 3000
+START_DEFAULT = (1.5, -1.0)  # both dynamics part ways from here
+LR_MIN = 0.001  # learning rates are in (0, 5]; the slider starts here
+TOL_MIN = 0.001  # tol is in (0, 2]
+LR_CHOICES = tuple(
+    v
+    for e in (-3, -2, -1, 0)
+    for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8)
+    if LR_MIN <= (v := round(m * 10.0**e, 6)) <= R["eta_gen"][1]
+)
+KS_CHOICES = ("1", "2", "3", "5", "10", "25", "50", "100")
+KS_DEFAULT = ["1", "5", "25"]
+GRID_CHOICES = ("21", "41", "61", "81")
+GRID_DEFAULT = "41"  # the core's outcome_grid default
+DYN_LABEL = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}
+ELL_LABEL = {"optimal": "optimal at the start", "random": "random (from the seed)"}
+TAB_LABEL = {"single": "Single run", "batch": "Batch experiment"}
+TAB_KEY = {v: k for k, v in TAB_LABEL.items()}
+BADGE = {
+    "converged": ("green", ":material/check_circle:"),
+    "collapsed": ("red", ":material/merge:"),
+    "oscillating": ("orange", ":material/sync:"),
+    "stuck": ("violet", ":material/pause_circle:"),
+    "moving": ("gray", ":material/trending_flat:"),
+}
+CITATION = (
+    "J. Li, A. Madry, J. Peebles, L. Schmidt, *On the Limitations of First-Order Approximation "
+    "in GAN Dynamics*, ICML 2018"
+)
+
+
+def gmm_specs() -> list[Spec]:
+    """Every control of the page with its URL key, default and range."""
+    t_lo, t_hi = R["target"]
+    m_lo, m_hi = R["mu_range"]
+    e_lo, e_hi = R["ell_range"]
+    return [
+        Spec("target1", "float", D.target[0], t_lo, t_hi, label="true mean μ\\*₁"),
+        Spec("target2", "float", D.target[1], t_lo, t_hi, label="true mean μ\\*₂"),
+        Spec("lr_gen", "float", D.eta_gen, LR_MIN, R["eta_gen"][1], label="generator learning rate"),
+        Spec("lr_disc", "float", D.eta_disc, LR_MIN, R["eta_disc"][1], label="discriminator learning rate"),
+        Spec("k", "int", D.k, *R["k"], label="discriminator steps k"),
+        Spec("sim", "bool", D.simultaneous, label="simultaneous updates"),
+        Spec("mu1", "float", START_DEFAULT[0], m_lo, m_hi, label="start μ₁"),
+        Spec("mu2", "float", START_DEFAULT[1], m_lo, m_hi, label="start μ₂"),
+        Spec("steps", "int", STEPS_DEFAULT, 1, STEPS_MAX, label="generator steps"),
+        Spec("dyn", "choice", "first-order", choices=tuple(DYN_LABEL), label="data-space view"),
+        Spec("ell", "choice", "optimal", choices=tuple(ELL_LABEL), label="first-order start"),
+        Spec("seed", "int", D.seed, *R["seed"], label="random seed"),
+        Spec("tol", "float", D.tol, TOL_MIN, R["tol"][1], label="convergence tolerance"),
+        Spec("collapse", "float", D.collapse, *R["collapse"], label="collapse threshold"),
+        Spec("mu_lo", "float", D.mu_range[0], m_lo, m_hi, label="start means: low"),
+        Spec("mu_hi", "float", D.mu_range[1], m_lo, m_hi, label="start means: high"),
+        Spec("ell_lo", "float", D.ell_range[0], e_lo, e_hi, label="start ends: low"),
+        Spec("ell_hi", "float", D.ell_range[1], e_lo, e_hi, label="start ends: high"),
+        Spec("tab", "choice", "single", choices=tuple(TAB_LABEL), label="tab"),
+        Spec("runs", "int", D.runs, *R["runs"], label="runs per configuration"),
+        Spec("bsteps", "int", D.steps, *R["steps"], label="generator steps (batch)"),
+        Spec("ks", "multi", KS_DEFAULT, choices=KS_CHOICES, label="values of k"),
+        Spec("bsim", "bool", False, label="also simultaneous"),
+        Spec("grid", "choice", GRID_DEFAULT, choices=GRID_CHOICES, label="outcome-map grid"),
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GMMControls:
+    target: Pair
+    eta_gen: float
+    eta_disc: float
+    k: int  # effective: 1 with simultaneous updates
+    simultaneous: bool
+    start: Pair
+    steps: int
+    focus: str
+    ell_mode: str
+    seed: int
+    tol: float
+    collapse: float
+    mu_range: Pair
+    ell_range: Pair
+
+    def run_args(self, dynamics: str) -> tuple:
+        """Arguments of ``compute.single_run`` (and, with the x-range, ``data_space``)."""
+        return (
+            dynamics, self.start, self.target, self.eta_gen, self.eta_disc, self.steps, self.k,
+            self.simultaneous, self.ell_mode, self.seed, self.mu_range, self.ell_range,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BatchControls:
+    runs: int
+    steps: int
+    ks: tuple[int, ...]
+    simultaneous: bool
+    grid: int
+
+
+def _lr_options(current: float) -> list[float]:
+    """Log-spaced learning rates, plus an off-grid value a link asked for."""
+    opts = set(LR_CHOICES)
+    if LR_MIN <= current <= R["eta_gen"][1]:
+        opts.add(current)
+    return sorted(opts)
+
+
+def _consume_click(url: UrlState) -> None:
+    """Move the start to a point clicked on the plane, before the widgets are drawn."""
+    event = st.session_state.get("gmm_plane") or {}
+    points = (event.get("selection") or {}).get("points") or []
+    xy = next(((p.get("x"), p.get("y")) for p in points if p.get("x") is not None), None)
+    if xy is None or xy == st.session_state.get("_gmm_last_click"):
+        return
+    st.session_state["_gmm_last_click"] = xy
+    try:
+        x, y = float(xy[0]), float(xy[1])
+    except (TypeError, ValueError):
+        return
+    step = float(st.session_state.get("_gmm_click_step", 0.1))
+    lo, hi = R["mu_range"]
+    if x == x and y == y and abs(x) < 1e6 and abs(y) < 1e6:  # finite
+        st.session_state[url.sk("mu1")] = snap(x, step, lo, hi)
+        st.session_state[url.sk("mu2")] = snap(y, step, lo, hi)
+
+
+def _range(url: UrlState, lo_key: str, hi_key: str, default: Pair, what: str) -> Pair:
+    lo, hi = float(st.session_state[url.sk(lo_key)]), float(st.session_state[url.sk(hi_key)])
+    if lo < hi:
+        return (lo, hi)
+    st.sidebar.warning(
+        f"{what}: the low end must be below the high end; using {default[0]:g} to {default[1]:g}."
+    )
+    return default
+
+
+def gmm_controls(url: UrlState) -> GMMControls:
+    """Sidebar widgets → a frozen ``GMMControls``."""
+    sb = st.sidebar
+    k_ = url.sk
+    ps = "session"
+    sb.subheader("Data (the target)")
+    c1, c2 = sb.columns(2)
+    t_lo, t_hi = R["target"]
+    t1 = c1.number_input(
+        "μ\\*₁", t_lo, t_hi, key=k_("target1"), persist_state=ps, step=0.1, format="%.2f",
+        help="First mean of the data G\\* = ½N(μ\\*₁, 1) + ½N(μ\\*₂, 1).",
+    )  # fmt: skip
+    t2 = c2.number_input(
+        "μ\\*₂", t_lo, t_hi, key=k_("target2"), persist_state=ps, step=0.1, format="%.2f",
+        help="Second mean of the data. Equal means make G* a single Gaussian.",
+    )  # fmt: skip
+    sb.subheader("Training")
+    eta_gen = sb.select_slider(
+        "Generator learning rate η_gen", _lr_options(st.session_state[k_("lr_gen")]),
+        key=k_("lr_gen"), persist_state=ps,
+        help="Step size of the generator's gradient descent on μ (both dynamics; log-spaced).",
+    )  # fmt: skip
+    eta_disc = sb.select_slider(
+        "Discriminator learning rate η_disc", _lr_options(st.session_state[k_("lr_disc")]),
+        key=k_("lr_disc"), persist_state=ps,
+        help="Step size of the first-order discriminator's gradient ascent on the interval "
+        "ends ℓ. The optimal discriminator has none: it jumps to the best intervals.",
+    )  # fmt: skip
+    simultaneous = sb.checkbox(
+        "Simultaneous updates (k = 1)", key=k_("sim"), persist_state=ps,
+        help="First-order: both players step from the same old state, instead of k "
+        "discriminator steps followed by one generator step.",
+    )  # fmt: skip
+    k = sb.slider(
+        "Discriminator steps per generator step k", int(R["k"][0]), int(R["k"][1]),
+        key=k_("k"), persist_state=ps, disabled=simultaneous,
+        help="First-order: projected gradient-ascent steps on ℓ before each generator step. "
+        "Fixed to 1 with simultaneous updates.",
+    )  # fmt: skip
+    sb.subheader("Single run")
+    m_lo, m_hi = R["mu_range"]
+    c1, c2 = sb.columns(2)
+    mu1 = c1.number_input(
+        "start μ₁", m_lo, m_hi, key=k_("mu1"), persist_state=ps, step=0.1, format="%.3f",
+        help="First generator mean at step 0. Or click on the (μ₁, μ₂) plane.",
+    )  # fmt: skip
+    mu2 = c2.number_input(
+        "start μ₂", m_lo, m_hi, key=k_("mu2"), persist_state=ps, step=0.1, format="%.3f",
+        help="Second generator mean at step 0. Or click on the (μ₁, μ₂) plane.",
+    )  # fmt: skip
+    sb.caption("Tip: click anywhere on the (μ₁, μ₂) plane to start there.")
+    steps = sb.slider(
+        "Generator steps", 1, STEPS_MAX, key=k_("steps"), persist_state=ps,
+        help="Length of the single run (both dynamics). The batch tab has its own, longer "
+        "setting.",
+    )  # fmt: skip
+    focus = sb.radio(
+        "Data-space view follows", list(DYN_LABEL), key=k_("dyn"), persist_state=ps,
+        format_func=lambda d: DYN_LABEL[d], horizontal=True,
+        help="Whose generator density and discriminator the data-space panel shows. Both "
+        "paths are always on the plane and in the time series.",
+    )  # fmt: skip
+    ell_mode = sb.radio(
+        "First-order discriminator starts", list(ELL_LABEL), key=k_("ell"), persist_state=ps,
+        format_func=lambda m: ELL_LABEL[m], horizontal=True,
+        help="Its intervals at step 0: the optimal ones for the start (a fair race), or four "
+        "sorted uniform draws from the 'interval ends' range below, seeded.",
+    )  # fmt: skip
+    seed = sb.number_input(
+        "Random seed", int(R["seed"][0]), int(R["seed"][1]), key=k_("seed"), persist_state=ps,
+        step=1, help="Seeds the random starting intervals and the batch's random starts: "
+        "the same seed gives the same numbers.",
+    )  # fmt: skip
+    sb.subheader("Outcome")
+    c1, c2 = sb.columns(2)
+    tol = c1.number_input(
+        "tolerance", TOL_MIN, float(R["tol"][1]), key=k_("tol"), persist_state=ps, step=0.01,
+        format="%.3f", help="Converged: every mean within this of the data's (in some order).",
+    )  # fmt: skip
+    collapse = c2.number_input(
+        "collapse below", float(R["collapse"][0]), float(R["collapse"][1]), key=k_("collapse"),
+        persist_state=ps, step=0.05, format="%.2f",
+        help="Collapsed: not converged, and |μ₁ − μ₂| below this (both modes in one place).",
+    )  # fmt: skip
+    sb.subheader("Random starts")
+    e_lo, e_hi = R["ell_range"]
+    c1, c2 = sb.columns(2)
+    c1.number_input(
+        "means from", m_lo, m_hi, key=k_("mu_lo"), persist_state=ps, step=0.5, format="%.1f",
+        help="Batch: starting means are uniform in [from, to]².",
+    )  # fmt: skip
+    c2.number_input(
+        "means to", m_lo, m_hi, key=k_("mu_hi"), persist_state=ps, step=0.5, format="%.1f",
+        help="Batch: starting means are uniform in [from, to]².",
+    )  # fmt: skip
+    c1.number_input(
+        "interval ends from", e_lo, e_hi, key=k_("ell_lo"), persist_state=ps, step=0.5,
+        format="%.1f", help="First-order starts: four sorted uniform draws in [from, to].",
+    )  # fmt: skip
+    c2.number_input(
+        "interval ends to", e_lo, e_hi, key=k_("ell_hi"), persist_state=ps, step=0.5,
+        format="%.1f", help="First-order starts: four sorted uniform draws in [from, to].",
+    )  # fmt: skip
+    return GMMControls(
+        target=(float(t1), float(t2)),
+        eta_gen=float(eta_gen),
+        eta_disc=float(eta_disc),
+        k=1 if simultaneous else int(k),
+        simultaneous=bool(simultaneous),
+        start=(float(mu1), float(mu2)),
+        steps=int(steps),
+        focus=str(focus),
+        ell_mode=str(ell_mode),
+        seed=int(seed),
+        tol=float(tol),
+        collapse=float(collapse),
+        mu_range=_range(url, "mu_lo", "mu_hi", D.mu_range, "Starting means"),
+        ell_range=_range(url, "ell_lo", "ell_hi", D.ell_range, "Interval ends"),
+    )
+
+
+def batch_controls(url: UrlState) -> BatchControls:
+    """The batch tab's own widgets."""
+    k_ = url.sk
+    ps = "session"
+    c1, c2, c3 = st.columns([1, 1, 2])
+    runs = c1.number_input(
+        "Random starts per configuration", int(R["runs"][0]), int(R["runs"][1]),
+        key=k_("runs"), persist_state=ps, step=100,
+        help="Each configuration trains from the same seeded random starts.",
+    )  # fmt: skip
+    steps = c2.number_input(
+        "Generator steps", int(R["steps"][0]), int(R["steps"][1]), key=k_("bsteps"),
+        persist_state=ps, step=100, help="Training length of every batch run.",
+    )  # fmt: skip
+    ks = c3.multiselect(
+        "First-order with k =", list(KS_CHOICES), key=k_("ks"), persist_state=ps,
+        help="Discriminator steps per generator step of the first-order configurations.",
+    )  # fmt: skip
+    c1, c2 = st.columns([1, 3])
+    grid = c1.select_slider(
+        "Outcome-map grid", list(GRID_CHOICES), key=k_("grid"), persist_state=ps,
+        format_func=lambda g: f"{g} × {g}",
+        help="Starting means per axis of the outcome maps (over the 'means' range).",
+    )  # fmt: skip
+    bsim = c2.checkbox(
+        "Also first-order with simultaneous updates (k = 1)", key=k_("bsim"), persist_state=ps,
+        help="Adds a configuration in which both players step from the same old state.",
+    )  # fmt: skip
+    return BatchControls(
+        runs=int(runs),
+        steps=int(steps),
+        ks=tuple(sorted({int(v) for v in ks})),
+        simultaneous=bool(bsim),
+        grid=int(grid),
+    )
+
+
+def fmt_status(status: str) -> str:
+    color, icon = BADGE.get(status, ("gray", ":material/help:"))
+    return f":{color}-badge[{icon} {status}]"
+
+
+def fmt_row(run: compute.RunView) -> list[str]:
+    """The final state of a run, as displayed (tests compare it with the core's values)."""
+    m1, m2 = run.mu[-1]
+    return [
+        f"({m1:.4f}, {m2:.4f})",
+        f"{run.tv[-1]:.4f}",
+        f"{run.gap[-1]:.4f}",
+        f"{run.grad_norm[-1]:.3e}",
+        f"{run.suboptimality[-1]:.4f}",
+    ]
+
+
+def outcome_table(runs: dict[str, compute.RunView], status: dict[str, str], steps: int) -> str:
+    head = (
+        f"| after {steps} steps | status | final μ | TV | \\|μ₁ − μ₂\\| | ‖∇μ L‖ "
+        "| (1 + TV) − L |\n|---|---|---|---:|---:|---:|---:|"
+    )
+    rows = [
+        f"| **{DYN_LABEL[d]}** | {fmt_status(status[d])} | " + " | ".join(fmt_row(r)) + " |"
+        for d, r in runs.items()
+    ]
+    return "\n".join([head, *rows])
+
+
+def _single_run_tab(c: GMMControls) -> None:
+    runs = {d: compute.single_run(*c.run_args(d)) for d in DYN_LABEL}
+    status = {d: compute.status_of(r, c.target, c.tol, c.collapse) for d, r in runs.items()}
+    view, click_step = compute.plane_view(
+        c.target, c.start, c.mu_range, tuple(r.mu for r in runs.values())
+    )
+    st.session_state["_gmm_click_step"] = click_step
+    surface = compute.tv_surface(c.target, view)
+    lines = compute.tv_streamlines(c.target, view)
+    x_range = compute.data_range(c.target, runs[c.focus].mu)
+    space = compute.data_space(*c.run_args(c.focus), x_range)
+    fo_label = (
+        "first-order, simultaneous" if c.simultaneous else f"first-order, k = {c.k}"
+    ) + " (μ of (μ, ℓ))"
+    paths = [
+        PlanePath("optimal", "optimal discriminator", runs["optimal"].mu, status["optimal"]),
+        PlanePath("first-order", fo_label, runs["first-order"].mu, status["first-order"]),
+    ]
+    fig = plane_figure(
+        surface, lines, paths, c.target, view=view, click_step=click_step, space=space,
+        focus=c.focus,
+    )  # fmt: skip
+    st.markdown(
+        outcome_table(runs, status, c.steps),
+        help="**converged**: every mean within the tolerance of the data's (in some order). "
+        "**collapsed**: not converged and |μ₁ − μ₂| below the threshold: one mode where the "
+        "data has two. **oscillating**: TV keeps rising and falling over the last quarter of "
+        "the steps. **stuck**: the generator's gradient has (almost) vanished away from the "
+        "data. **moving**: none of these yet. (1 + TV) − L: what the discriminator gives "
+        "away against the optimal one (0 for the optimal dynamics).",
+    )
+    if c.ell_mode == "random":
+        st.caption(
+            f"First-order discriminator's intervals at step 0, drawn with seed {c.seed}: "
+            "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."
+        )
+    st.plotly_chart(
+        fig, key="gmm_plane", on_select="rerun", selection_mode="points",
+        config={"displaylogo": False, "toImageButtonOptions": {"filename": "gmm-gan"}},
+        alt="Left: heat map of the total-variation distance over the generator means "
+        "(μ₁, μ₂) with grey streamlines of its negative gradient, the optimum, its mirror, "
+        "the collapse diagonal and the paths of the optimal and the first-order dynamics. "
+        "Right: the data and generator densities with both discriminators' intervals at "
+        "the current step.",
+    )  # fmt: skip
+    st.caption(
+        "Left: shading = TV between the generator and the data (white = 0); grey lines "
+        "follow −∇TV, the way the optimal discriminator makes the generator go; ★ marks the "
+        "data's means, ☆ the same means swapped (an equally good answer); the dotted "
+        "diagonal is mode collapse. Click anywhere to start there. Blue solid: optimal "
+        "discriminator; orange dashed: first-order discriminator (its state also holds the "
+        "intervals ℓ; the plane shows its μ). Right (press ▶ or drag the step slider): the "
+        "data density (grey), the generator's (coloured), where the optimal discriminator "
+        "says 'real' (dashed green) and, for the first-order run, where its own intervals "
+        "are (orange bands)."
+    )
+    st.subheader("Over training")
+    st.plotly_chart(
+        series_figure(
+            [
+                Series(d, p.label, runs[d].tv, runs[d].suboptimality, runs[d].gap,
+                       runs[d].grad_norm)
+                for d, p in zip(DYN_LABEL, paths, strict=True)
+            ]
+        ),
+        key="gmm_series", config={"displaylogo": False},
+        alt="Four time series for both dynamics: TV, the discriminator's sub-optimality, "
+        "the distance between the two generator means, and the generator's gradient norm.",
+    )  # fmt: skip
+    st.caption(
+        "Blue solid: optimal discriminator; orange dashed: first-order. TV falls steadily "
+        "for the optimal dynamics (it is gradient descent on TV); the first-order "
+        "discriminator lags behind the optimal one (upper right), and the generator then "
+        "follows a wrong signal: its means may merge (|μ₁ − μ₂| → 0, lower left) or its "
+        "gradient may vanish (lower right)."
+    )
+
+
+def _batch_tab(c: GMMControls, url: UrlState) -> None:
+    st.markdown(
+        "Train from many seeded random starts (means uniform in "
+        f"[{c.mu_range[0]:g}, {c.mu_range[1]:g}]², first-order intervals four sorted "
+        f"uniform draws in [{c.ell_range[0]:g}, {c.ell_range[1]:g}]) and count the "
+        "outcomes, for the optimal discriminator and for first-order discriminators with "
+        "several k. Learning rates, the data's means, the thresholds and the seed come from "
+        "the sidebar."
+    )
+    b = batch_controls(url)
+    map_k, map_sim = c.k, c.simultaneous
+    errors = []
+    if b.runs * b.steps > MAX_RUN_STEPS:
+        errors.append(f"runs × steps must be at most {MAX_RUN_STEPS:,} (got {b.runs * b.steps:,}).")
+    disc = b.runs * b.steps * max((*b.ks, map_k))
+    if disc > MAX_DISC_STEPS:
+        errors.append(
+            f"runs × steps × k must be at most {MAX_DISC_STEPS:,} (got {disc:,}): fewer runs, "
+            "steps or a smaller k."
+        )
+    args = (
+        c.target, c.eta_gen, c.eta_disc, b.steps, b.runs, c.seed, b.ks, b.simultaneous,
+        b.grid, map_k, map_sim, c.mu_range, c.ell_range, c.tol, c.collapse,
+    )  # fmt: skip
+    eta = compute.batch_estimate(b.runs, b.steps, b.ks, b.simultaneous, b.grid, map_k, map_sim)
+    for e in errors:
+        st.error(e, icon="⛔")
+    pressed = st.button(
+        "Run batch experiment", key="gmm_run_batch", type="primary", disabled=bool(errors),
+        help=f"About {eta:.0f} s on the reference machine. Results are cached: the same "
+        "settings show again at once.",
+    )  # fmt: skip
+    done: set = st.session_state.setdefault("_gmm_batch_done", set())
+    if pressed and not errors:
+        done.add(args)
+    if args not in done:
+        st.info(
+            f"Press **Run batch experiment** (about {eta:.0f} s; the result is cached, so "
+            "it comes back at once for the same settings). It runs "
+            f"{1 + len(b.ks) + b.simultaneous} configurations × {b.runs} random starts × "
+            f"{b.steps} steps, and two outcome maps of {b.grid} × {b.grid} starts.",
+            icon="ℹ️",
+        )
+        return
+    bar = st.progress(0.0, text="starting…")
+    table = compute.batch_with_progress(bar, *args)
+    bar.empty()
+    st.plotly_chart(
+        fractions_figure(
+            [Fractions(r.label, r.converged, r.collapsed, r.other) for r in table.rows]
+        ),
+        key="gmm_fractions", config={"displaylogo": False},
+        alt="Bar chart of the fractions of runs that converged, collapsed or did neither, "
+        "for the optimal discriminator and first-order discriminators with several k.",
+    )  # fmt: skip
+    st.caption(
+        "Fraction of the random starts whose final means converged to the data's (blue, "
+        "plain), collapsed onto one mode (orange, hatched) or ended elsewhere (grey, dotted)."
+    )
+    lines = ["| configuration | converged | collapsed | other |", "|---|---:|---:|---:|"]
+    for r in table.rows:
+        cnt = r.counts
+        lines.append(
+            f"| {r.label} | {r.converged:.1%} ({cnt['converged']}) | "
+            f"{r.collapsed:.1%} ({cnt['collapsed']}) | {r.other:.1%} ({cnt['other']}) |"
+        )
+    st.markdown("\n".join(lines))
+    st.caption(
+        f"{b.runs} runs per configuration, {b.steps} generator steps, seed {c.seed}; "
+        f"computed in {table.seconds:.1f} s (cached afterwards)."
+    )
+    st.plotly_chart(
+        outcome_maps_figure(
+            table.axis,
+            [("Optimal discriminator", table.map_optimal),
+             (table.map_label.capitalize(), table.map_first_order)],
+            c.target,
+        ),
+        key="gmm_maps", config={"displaylogo": False},
+        alt="Two maps over the starting means: the outcome of the optimal and of the "
+        "first-order dynamics from each start.",
+    )  # fmt: skip
+    st.caption(
+        "Outcome from each starting mean (μ₁, μ₂) on a grid (the first-order discriminator's "
+        "intervals drawn at random per start, seeded; k and simultaneous updates from the "
+        "sidebar). ★ and ☆ are the data's means and their mirror; the dotted diagonal μ₁ = μ₂ "
+        "is where the optimal dynamics cannot leave (a saddle of TV)."
+    )
+
+
+# ---------------------------------------------------------------------------- the page
+
+url = UrlState("gmm", prefix="gmm_")
+specs = gmm_specs()
+from_url = url.should_load()
+if from_url:
+    url.clear_notes()
+url.load(specs, from_url=from_url)
+if from_url:
+    url.unknown_keys([s.key for s in specs])
+_consume_click(url)
+
+c = gmm_controls(url)
+
+st.title("Mode collapse (GMM-GAN)")
+st.caption(
+    "A model after Li et al. (ICML 2018): the data are ½N(μ\\*₁, 1) + ½N(μ\\*₂, 1), the generator "
+    "½N(μ₁, 1) + ½N(μ₂, 1), the discriminator says 'real' on two intervals. If the "
+    "discriminator is optimal at every step, training is gradient descent on the total "
+    "variation distance (TV) and converges; if it only takes gradient steps (first-order, as "
+    "in practice), training can oscillate or collapse."
+)
+for note in url.notes():
+    st.warning(note, icon="⚠️")
+
+if from_url or "gmm_tabs" not in st.session_state:
+    st.session_state["gmm_tabs"] = TAB_LABEL[st.session_state[url.sk("tab")]]
+tab_single, tab_batch = st.tabs(list(TAB_LABEL.values()), key="gmm_tabs", on_change="rerun")
+st.session_state[url.sk("tab")] = TAB_KEY.get(st.session_state.get("gmm_tabs"), "single")
+url.publish(url.values(specs), specs)
+
+if tab_single.open:
+    with tab_single:
+        _single_run_tab(c)
+if tab_batch.open:
+    with tab_batch:
+        _batch_tab(c, url)
+
+with st.expander("What do “mode collapse” and “discriminator collapse” mean here?"):
+    st.markdown(
+        "**Mode collapse**: the data has two modes (μ\\*₁ and μ\\*₂) but the generator puts its "
+        "two means in one place, μ₁ ≈ μ₂ (the dotted diagonal): it produces one bump where "
+        "there should be two. The diagonal is invariant for the optimal dynamics (a saddle "
+        "of TV), so they only get stuck there if they start there.  \n"
+        "**Discriminator collapse**: the first-order discriminator's intervals shrink to "
+        "nothing or merge (ends meet: a band disappears or two bands fuse). Its gradient "
+        "then tells the generator little or the wrong thing, and training stalls, "
+        "oscillates or collapses although a perfect discriminator would lead it home.  \n"
+        "**Total variation (TV)**: the largest difference in probability the two "
+        "distributions give to any set; 0 means identical. The optimal discriminator "
+        "achieves L = 1 + TV, so (1 + TV) − L measures how far a discriminator is from "
+        "optimal.  \n"
+        "**First-order dynamics**: k projected gradient-ascent steps on the interval ends "
+        "ℓ₁ ≤ ℓ₂ ≤ ℓ₃ ≤ ℓ₄ (ends that cross are pooled, so intervals can empty or merge), "
+        "then one gradient-descent step on μ."
+    )
+    st.markdown(
+        f"*Reference*: {CITATION}. The paper proves that the optimal-discriminator dynamics "
+        "converge while first-order steps may not. Its body was not available to us: the "
+        "model here is reconstructed from its abstract and secondary sources, hence "
+        "“after Li et al.”, and every setting is a control."
+    )

@@ -34,6 +34,7 @@ class PathResult:
     status: str
     diverged_at: int | None
     final_distance: float
+    failed_at: int | None = None
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -65,6 +66,7 @@ def trajectory(
         status=traj.status[0],
         diverged_at=None if div < 0 else div,
         final_distance=float(traj.final_distance[0]),
+        failed_at=traj.failed_at,
     )
 
 
