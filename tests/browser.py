@@ -101,7 +101,8 @@ def wait_idle(page: Page, timeout: float = 60.0) -> None:
             elements == 0
             or page.locator('[data-stale="true"]').count()
             or page.locator('[data-testid="stApp"][data-test-script-state="running"]').count()
-            # a chart element whose Plotly figure is not drawn yet (plotly.js loads lazily)
+            # lazily loaded elements (plotly.js) show a skeleton until they are drawn
+            or page.locator('[data-testid="stSkeleton"]').count()
             or page.locator('[data-testid="stPlotlyChart"]').count() > drawn
         )
         if busy or (drawn, elements) != last:

@@ -37,17 +37,17 @@ def test_load_slide_click(browser: Browser, app_url: str) -> None:
     assert after != before
     assert "h=" in href(page)
 
-    # Click on the field at (−1, 0.5): the start moves there.
-    px, py = plot_point(page, -1.0, 0.5)
+    # Click on the field at (−1, 0.6): the start moves there.
+    px, py = plot_point(page, -1.0, 0.6)
     page.mouse.move(px, py)
     time.sleep(0.3)
     page.mouse.click(px, py)
     wait_idle(page)
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and _start(page) != pytest.approx((-1.0, 0.5), abs=1e-6):
+    while time.monotonic() < deadline and _start(page) != pytest.approx((-1.0, 0.6), abs=1e-6):
         time.sleep(0.2)
-    assert _start(page) == pytest.approx((-1.0, 0.5), abs=1e-6)
-    assert "theta0=-1" in href(page) and "psi0=0.5" in href(page)
+    assert _start(page) == pytest.approx((-1.0, 0.6), abs=1e-6)
+    assert "theta0=-1" in href(page) and "psi0=0.6" in href(page)
     screenshot(page, "explorer-after-click")
     assert not errors, errors
     page.close()

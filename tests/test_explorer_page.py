@@ -170,11 +170,12 @@ def test_bad_variant_parameter_and_unknown_keys_are_named() -> None:
 
 def test_a_click_on_the_field_moves_the_start_to_the_grid_point() -> None:
     at = run()
-    at.session_state["field_chart"] = {"selection": {"points": [{"x": -1.02, "y": 0.49}]}}
+    at.session_state["field_chart"] = {"selection": {"points": [{"x": -1.02, "y": 0.61}]}}
     at.run()
     assert not at.exception
+    # snapped to the click grid (view / 10 = 0.2 at the default view)
     assert at.number_input(key="theta0").value == -1.0
-    assert at.number_input(key="psi0").value == 0.5
+    assert at.number_input(key="psi0").value == 0.6
     assert at.query_params["theta0"] == "-1"
 
 
