@@ -13,5 +13,6 @@ pages = [
     st.Page(
         "pages/mode_collapse.py", title="Mode collapse (GMM-GAN)", icon=":material/scatter_plot:"
     ),
+    st.Page("pages/lessons.py", title="Guided lessons", icon=":material/school:"),
 ]
 st.navigation(pages).run()
