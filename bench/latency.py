@@ -1,0 +1,172 @@
+"""Interaction latency in a real browser: slider change → figure repainted with new data.
+
+Starts three Streamlit servers side by side (the app; a blank one-slider page; a one-slider
+page with a 500-point Plotly line) and drives each with headless Chromium: every repetition
+presses → on a slider and measures, inside the page, the time from the key press to the first
+painted frame whose chart data (or text) has changed. The three are interleaved repetition
+by repetition, because this machine is shared and noisy. Also reports the explorer figure's
+payload and the first complete render of every page.
+
+    python bench/latency.py [--reps 30]
+
+Last line: one JSON object (page_median_ms, page_p95_ms, blank_median_ms, plot_median_ms,
+ratio = page / blank, ratio_plot = page / plot, payload_bytes, first_load_ms per page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from bench.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from tests.browser import wait_idle  # noqa: E402
+
+# In-page measurement: press → on the focused slider, then watch animation frames until the
+# signature changes; one more frame so the change has been painted.
+MEASURE_JS = """
+async ([sigSrc, timeoutMs]) => {
+  const sig = new Function(sigSrc);
+  const before = sig();
+  const slider = document.activeElement;
+  const t0 = performance.now();
+  slider.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', code: 'ArrowRight', keyCode: 39, bubbles: true}));
+  slider.dispatchEvent(new KeyboardEvent('keyup', {key: 'ArrowRight', code: 'ArrowRight', keyCode: 39, bubbles: true}));
+  return await new Promise((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      if (now - t0 > timeoutMs) return resolve(-1);
+      let s; try { s = sig(); } catch (e) { s = before; }
+      if (s !== before) {
+        requestAnimationFrame(() => resolve(performance.now() - t0));
+      } else {
+        requestAnimationFrame(tick);
+      }
+    };
+    requestAnimationFrame(tick);
+  });
+}
+"""
+
+SIG_TEXT = "return document.querySelector('[data-testid=stMarkdown]')?.innerText ?? ''"
+SIG_PLOT = (
+    "const gd = document.querySelector('.js-plotly-plot');"
+    "const t = gd._fullData.find(d => d.name === %s) || gd._fullData[0];"
+    "return String(t.y[t.y.length - 1]) + ':' + String(t.x[t.x.length - 1]) + ':' + t.y.length;"
+)
+
+
+def focus_slider(page: Page, label: str) -> None:
+    page.get_by_role("slider", name=label).focus()
+
+
+def measure(page: Page, sig: str, label: str, timeout_ms: float = 20000) -> float:
+    focus_slider(page, label)
+    ms = page.evaluate(MEASURE_JS, [sig, timeout_ms])
+    wait_idle(page)
+    return float(ms)
+
+
+def first_load(page: Page, url: str) -> float:
+    t0 = time.perf_counter()
+    page.goto(url)
+    wait_idle(page)
+    # wait_idle returns 0.8 s after the page settled: report when it settled
+    return (time.perf_counter() - t0 - 0.8) * 1000
+
+
+def payload_bytes() -> int:
+    from dynamics.methods import Hyper, simulate
+    from dynamics.presets import DEFAULT_PRESET as P
+    from dynamics.streamlines import trace_streamlines
+    from dynamics.variants import make_game
+    from ui.figures import PathView, explorer_figure
+
+    game = make_game(P.variant)
+    lines = trace_streamlines(game.field, (-P.view, P.view), (-P.view, P.view), 1.0)
+    paths = []
+    for m in P.methods:
+        tr = simulate(game, m, Hyper(), [P.start], P.steps)
+        paths.append(PathView(m, m, tr.path(0), tr.status[0], None))
+    fig = explorer_figure(lines, paths, view=P.view, click_step=P.view / 20)
+    return len(fig.to_json().encode())
+
+
+def pct(xs: list[float], q: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=30)
+    ap.add_argument("--extra", nargs="*", default=[], help="extra streamlit options for the app")
+    args = ap.parse_args()
+    with ExitStack() as stack, sync_playwright() as p:
+        app = stack.enter_context(serve(extra_args=tuple(args.extra)))
+        blank = stack.enter_context(serve(ROOT / "bench" / "baseline_blank.py"))
+        plot = stack.enter_context(serve(ROOT / "bench" / "baseline_plot.py"))
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        loads = {}
+        lp = browser.new_page(viewport={"width": 1280, "height": 800})
+        for name, path in [("explorer", "/"), ("compare", "/compare"), ("stability", "/stability"),
+                           ("mode_collapse", "/mode_collapse")]:  # fmt: skip
+            lp.goto(app + "/_stcore/health")  # fresh navigation each time
+            loads[name] = round(first_load(lp, app + path), 1)
+        lp.close()
+        pages = {}
+        for name, url in (("page", app + "/"), ("blank", blank), ("plot", plot)):
+            pg = browser.new_page(viewport={"width": 1280, "height": 800})
+            pg.goto(url)
+            wait_idle(pg)
+            pages[name] = pg
+        spec = {
+            "page": (SIG_PLOT % '"SimGD"', "Learning rate h"),
+            "blank": (SIG_TEXT, "value"),
+            "plot": (SIG_PLOT % '"line"', "value"),
+        }
+        times: dict[str, list[float]] = {k: [] for k in pages}
+        for rep in range(args.reps):
+            for name, pg in pages.items():
+                sig, label = spec[name]
+                if name == "page" and rep and rep % 12 == 0:
+                    # stay inside the slider's range: go back to the start value
+                    focus_slider(pg, label)
+                    for _ in range(12):
+                        pg.keyboard.press("ArrowLeft")
+                    wait_idle(pg)
+                times[name].append(measure(pg, sig, label))
+        browser.close()
+    ok = {k: [t for t in v if t >= 0] for k, v in times.items()}
+    res = {
+        "reps": args.reps,
+        "page_median_ms": round(statistics.median(ok["page"]), 1),
+        "page_p95_ms": round(pct(ok["page"], 0.95), 1),
+        "blank_median_ms": round(statistics.median(ok["blank"]), 1),
+        "blank_p95_ms": round(pct(ok["blank"], 0.95), 1),
+        "plot_median_ms": round(statistics.median(ok["plot"]), 1),
+        "plot_p95_ms": round(pct(ok["plot"], 0.95), 1),
+        "timeouts": {k: sum(t < 0 for t in v) for k, v in times.items()},
+        "payload_bytes": payload_bytes(),
+        "first_load_ms": loads,
+        "app_options": args.extra,
+    }
+    res["ratio"] = round(res["page_median_ms"] / res["blank_median_ms"], 2)
+    res["ratio_plot"] = round(res["page_median_ms"] / res["plot_median_ms"], 2)
+    print(f"explorer: median {res['page_median_ms']} ms, p95 {res['page_p95_ms']} ms")
+    print(f"blank:    median {res['blank_median_ms']} ms;  one-figure page: median {res['plot_median_ms']} ms")
+    print(f"payload of the explorer figure: {res['payload_bytes']} bytes; first loads: {loads}")
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()
