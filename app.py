@@ -2,7 +2,14 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="GAN dynamics lab", page_icon="🌀", layout="wide")
+# Presenter mode (?present=1): the sidebar with the controls and the navigation start hidden.
+presenting = st.query_params.get("present", "").lower() in ("1", "true", "yes", "on")
+st.set_page_config(
+    page_title="GAN dynamics lab",
+    page_icon="🌀",
+    layout="wide",
+    initial_sidebar_state="collapsed" if presenting else "auto",
+)
 
 pages = [
     st.Page(
@@ -15,4 +22,4 @@ pages = [
     ),
     st.Page("pages/lessons.py", title="Guided lessons", icon=":material/school:"),
 ]
-st.navigation(pages).run()
+st.navigation(pages, position="hidden" if presenting else "sidebar").run()

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dynamics.presets import DEFAULT_SCHEMES, SCHEMES
 from dynamics.variants import VARIANTS
-from ui import compute
+from ui import compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     LR_MAX,
@@ -21,7 +21,7 @@ from ui.controls import (
     format_lr,
     lr_options,
 )
-from ui.figures import VERDICT_COLOR, Panel, compare_figure
+from ui.figures import VERDICT_COLOR, Panel, compare_figure, for_projector
 from ui.state import Spec, UrlState
 
 require_entrypoint()
@@ -141,6 +141,7 @@ if from_url:
     url.unknown_keys([s.key for s in SPECS])
 c = compare_controls(url)
 url.publish(url.values(SPECS), SPECS)
+presenter.share_panel()
 
 st.title("Compare variants and training schemes")
 st.caption(
@@ -176,7 +177,7 @@ panels = [
     for v, row in zip(c.variants, grid, strict=True)
 ]
 st.plotly_chart(
-    compare_figure(panels, lines, view=c.view),
+    for_projector(compare_figure(panels, lines, view=c.view), presenter.scale()),
     key="compare_chart",
     config={"displaylogo": False, "scrollZoom": False},
     alt="Grid of small phase portraits: rows are GAN variants, columns training schemes.",

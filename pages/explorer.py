@@ -12,7 +12,7 @@ import streamlit as st
 from dynamics.methods import METHODS, Hyper, get_method
 from dynamics.presets import PRESETS
 from dynamics.variants import VARIANTS, get_variant
-from ui import compute
+from ui import compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     ALL_PARAM_KEYS,
@@ -30,7 +30,7 @@ from ui.controls import (
     preset_state,
     snap,
 )
-from ui.figures import PathView, distance_figure, explorer_figure
+from ui.figures import PathView, distance_figure, explorer_figure, for_projector
 from ui.panels import spectrum_panel
 from ui.state import UrlState
 
@@ -306,6 +306,7 @@ _consume_click()
 c = explorer_controls(url)
 all_specs = specs + param_specs(c.variant)
 url.publish({s.key: st.session_state.get(s.key) for s in all_specs}, all_specs)
+presenter.share_panel()
 
 variant = get_variant(c.variant)
 st.title("Dirac-GAN explorer")
@@ -336,6 +337,7 @@ with col_fig:
     fig = explorer_figure(
         lines, paths, view=c.view, psi_limit=psi_limit, speed=speed, click_step=c.click_step
     )
+    fig = for_projector(fig, presenter.scale())
     st.plotly_chart(
         fig,
         key="field_chart",
@@ -383,12 +385,20 @@ series = [
     for m, r in runs.items()
 ]
 if series:
-    st.plotly_chart(distance_figure(series), key="distance_chart", config={"displaylogo": False})
+    st.plotly_chart(
+        for_projector(distance_figure(series), presenter.scale()),
+        key="distance_chart",
+        config={"displaylogo": False},
+        alt="Distance to the equilibrium against the step, log scale, with the predicted ρ^k lines.",
+    )
 st.caption(
     "Solid: simulated distance ‖(θ, ψ)‖ per step (log scale). Dotted: the prediction ρᵏ·d₀ "
     "from the spectral radius ρ of the linearised update. They agree once the path is close "
     "to the equilibrium, where the linearisation holds; far away the nonlinear terms rule."
 )
+
+if presenter.active():
+    st.stop()  # presenter mode: no export or background sections on the projector
 
 st.subheader("Export")
 e1, e2, e3, e4 = st.columns(4)

@@ -3,6 +3,7 @@ the optimal discriminator against first-order discriminator steps."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import streamlit as st
@@ -72,8 +73,8 @@ def gmm_specs() -> list[Spec]:
     return [
         Spec("target1", "float", D.target[0], t_lo, t_hi, label="true mean μ\\*₁"),
         Spec("target2", "float", D.target[1], t_lo, t_hi, label="true mean μ\\*₂"),
-        Spec("lr_gen", "float", D.eta_gen, LR_MIN, R["eta_gen"][1], label="generator learning rate"),
-        Spec("lr_disc", "float", D.eta_disc, LR_MIN, R["eta_disc"][1], label="discriminator learning rate"),
+        Spec("lr_gen", "float", D.eta_gen, LR_MIN, R["eta_gen"][1], label="generator rate"),
+        Spec("lr_disc", "float", D.eta_disc, LR_MIN, R["eta_disc"][1], label="discriminator rate"),
         Spec("k", "int", D.k, *R["k"], label="discriminator steps k"),
         Spec("sim", "bool", D.simultaneous, label="simultaneous updates"),
         Spec("mu1", "float", START_DEFAULT[0], m_lo, m_hi, label="start μ₁"),
@@ -153,7 +154,7 @@ def _consume_click(url: UrlState) -> None:
         return
     step = float(st.session_state.get("_gmm_click_step", 0.1))
     lo, hi = R["mu_range"]
-    if x == x and y == y and abs(x) < 1e6 and abs(y) < 1e6:  # finite
+    if math.isfinite(x) and math.isfinite(y):
         st.session_state[url.sk("mu1")] = snap(x, step, lo, hi)
         st.session_state[url.sk("mu2")] = snap(y, step, lo, hi)
 
@@ -182,7 +183,7 @@ def gmm_controls(url: UrlState) -> GMMControls:
     )  # fmt: skip
     t2 = c2.number_input(
         "μ\\*₂", t_lo, t_hi, key=k_("target2"), persist_state=ps, step=0.1, format="%.2f",
-        help="Second mean of the data. Equal means make G* a single Gaussian.",
+        help="Second mean of the data. Equal means make G\\* a single Gaussian.",
     )  # fmt: skip
     sb.subheader("Training")
     eta_gen = sb.select_slider(
@@ -356,7 +357,9 @@ def outcome_table(runs: dict[str, compute.RunView], status: dict[str, str], step
 
 
 def _single_run_tab(c: GMMControls) -> None:
-    runs = {d: compute.single_run(*c.run_args(d)) for d in DYN_LABEL}
+    with st.spinner(f"Training both dynamics for {c.steps} steps…", show_time=True):
+        # the core records TV and the optimal discriminator at every step: ~1.5 ms per step
+        runs = {d: compute.single_run(*c.run_args(d)) for d in DYN_LABEL}
     status = {d: compute.status_of(r, c.target, c.tol, c.collapse) for d, r in runs.items()}
     view, click_step = compute.plane_view(
         c.target, c.start, c.mu_range, tuple(r.mu for r in runs.values())
@@ -444,14 +447,18 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
     )
     b = batch_controls(url)
     map_k, map_sim = c.k, c.simultaneous
-    errors = []
-    if b.runs * b.steps > MAX_RUN_STEPS:
-        errors.append(f"runs × steps must be at most {MAX_RUN_STEPS:,} (got {b.runs * b.steps:,}).")
-    disc = b.runs * b.steps * max((*b.ks, map_k))
-    if disc > MAX_DISC_STEPS:
+    errors = [] if b.ks else ["Choose at least one k for the first-order configurations."]
+    n = max(b.runs, b.grid * b.grid)  # the most runs in one configuration (or outcome map)
+    if n * b.steps > MAX_RUN_STEPS:
         errors.append(
-            f"runs × steps × k must be at most {MAX_DISC_STEPS:,} (got {disc:,}): fewer runs, "
-            "steps or a smaller k."
+            f"runs × steps must be at most {MAX_RUN_STEPS:,} (got {n:,} × {b.steps:,}, "
+            "counting the outcome map's grid as runs)."
+        )
+    k_max = max((*b.ks, map_k))
+    if n * b.steps * k_max > MAX_DISC_STEPS:
+        errors.append(
+            f"runs × steps × k must be at most {MAX_DISC_STEPS:,} (got {n:,} × {b.steps:,} × "
+            f"{k_max}): fewer runs or steps, or a smaller k."
         )
     args = (
         c.target, c.eta_gen, c.eta_disc, b.steps, b.runs, c.seed, b.ks, b.simultaneous,
@@ -460,17 +467,18 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
     eta = compute.batch_estimate(b.runs, b.steps, b.ks, b.simultaneous, b.grid, map_k, map_sim)
     for e in errors:
         st.error(e, icon="⛔")
+    took = "under a second" if eta < 1 else f"about {eta:.0f} s"
     pressed = st.button(
         "Run batch experiment", key="gmm_run_batch", type="primary", disabled=bool(errors),
-        help=f"About {eta:.0f} s on the reference machine. Results are cached: the same "
-        "settings show again at once.",
+        help=f"Trains every configuration from the same seeded random starts ({took} on the "
+        "reference machine). Results are cached: the same settings show again at once.",
     )  # fmt: skip
     done: set = st.session_state.setdefault("_gmm_batch_done", set())
     if pressed and not errors:
         done.add(args)
     if args not in done:
         st.info(
-            f"Press **Run batch experiment** (about {eta:.0f} s; the result is cached, so "
+            f"Press **Run batch experiment** ({took}; the result is cached, so "
             "it comes back at once for the same settings). It runs "
             f"{1 + len(b.ks) + b.simultaneous} configurations × {b.runs} random starts × "
             f"{b.steps} steps, and two outcome maps of {b.grid} × {b.grid} starts.",

@@ -10,10 +10,10 @@ import streamlit as st
 from dynamics.methods import METHODS, NEUTRAL_TOL
 from dynamics.stability import available_axes
 from dynamics.variants import VARIANTS, get_variant
-from ui import compute
+from ui import compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import LR_MAX, LR_MIN, N_SUBSTEPS_MAX, format_lr, lr_options
-from ui.figures import locus_figure, stability_figure
+from ui.figures import for_projector, locus_figure, stability_figure
 from ui.state import Spec, UrlState
 
 require_entrypoint()
@@ -179,6 +179,7 @@ else:
 c = stability_controls(url)
 all_specs = specs(c.variant, c.method)
 url.publish(url.values(all_specs), all_specs)
+presenter.share_panel()
 
 st.title("Stability map")
 st.caption(
@@ -212,7 +213,7 @@ fig = stability_figure(
     current=(fixed[c.x], fixed[c.y]),
 )  # fmt: skip
 event = st.plotly_chart(
-    fig, key="stability_chart", on_select="rerun", selection_mode="points",
+    for_projector(fig, presenter.scale()), key="stability_chart", on_select="rerun", selection_mode="points",
     config={"displaylogo": False},
     alt=f"Heat map of the spectral radius of {METHODS[c.method].label} on the "
     f"{VARIANTS[c.variant].label} over {axes[c.x].label} and {axes[c.y].label}.",
@@ -258,12 +259,13 @@ col1, col2 = st.columns(2)
 label = "h" if c.sweep == "h" else get_variant(c.variant).param_index[c.sweep].symbol.strip("\\")
 with col1:
     st.plotly_chart(
-        locus_figure(
+        for_projector(locus_figure(
             loc.values, loc.continuous, param_label=label, current=fixed[c.sweep],
             current_eigs=loc.continuous_now, marks=loc.marks, mark_eigs=loc.mark_eigs,
             title="Continuous time: eigenvalues λ of J",
-        ),
+        ), presenter.scale()),
         key="locus_cont", config={"displaylogo": False},
+        alt="Locus of the Jacobian's eigenvalues as the parameter sweeps its range.",
     )  # fmt: skip
     st.caption(
         "As the parameter grows the eigenvalues move along these curves (colour = value). "
@@ -274,11 +276,12 @@ with col1:
     )
 with col2:
     st.plotly_chart(
-        locus_figure(
+        for_projector(locus_figure(
             loc.values, loc.update, param_label=label, current=fixed[c.sweep],
             current_eigs=loc.update_now, unit_circle=True,
             title=f"{METHODS[c.method].label}: eigenvalues μ of the update",
-        ),
+        ), presenter.scale()),
         key="locus_update", config={"displaylogo": False},
+        alt="Locus of the update operator's eigenvalues with the unit circle.",
     )  # fmt: skip
     st.caption("Inside the unit circle the method converges; the ★ marks the current value.")

@@ -71,3 +71,22 @@ def test_bad_link_shows_a_note_not_a_traceback(browser: Browser, app_url: str) -
     screenshot(page, "explorer-bad-link")
     assert not errors, errors
     page.close()
+
+
+def test_presenter_mode_and_dark_theme(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(browser, app_url + "/?present=1", width=1920, height=1080)
+    # controls and navigation start hidden; the student link is one click away
+    assert not page.locator('[data-testid="stSidebarNav"]').is_visible()
+    assert page.get_by_role("button", name="Link for students").is_visible()
+    screenshot(page, "explorer-presenter-1920x1080")
+    assert not errors, errors
+    page.close()
+    dark = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    dark.goto(app_url + "/?variant=gradient-penalty&methods=simgd,altgd,flow&speed=1")
+    wait_idle(dark)
+    bg = dark.evaluate(
+        "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+    )
+    assert bg != "rgb(255, 255, 255)"  # the dark theme is really on
+    screenshot(dark, "explorer-dark-1280x800")
+    dark.close()

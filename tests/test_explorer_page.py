@@ -202,3 +202,25 @@ def test_no_method_selected_is_explained() -> None:
     at.multiselect(key="methods").set_value([]).run()
     assert not at.exception
     assert any("at least one training method" in i.value for i in at.info)
+
+
+def test_presenter_mode_keeps_the_view_and_offers_a_student_link() -> None:
+    at = run({"present": "1", "variant": "consensus", "methods": "simgd"})
+    assert at.selectbox(key="variant").value == "consensus"
+    assert not at.warning  # "present" is the app's own flag, not an unknown parameter
+    assert at.query_params["present"] == "1"  # survives the URL rewrite
+    assert at.query_params["variant"] == "consensus"
+    assert not at.get("download_button")  # no export section on the projector
+    at.select_slider(key="h").set_value(0.5).run()
+    assert at.query_params["present"] == "1" and at.query_params["h"] == "0.5"
+
+
+def test_projector_scaling_enlarges_fonts_and_lines() -> None:
+    from ui.figures import distance_figure, for_projector
+
+    fig = distance_figure([("simgd", "SimGD", np.linspace(1, 2, 50), 1.01)])
+    big = for_projector(fig, 1.5)
+    assert big.data[0].line.width == pytest.approx(1.5 * fig.data[0].line.width)
+    assert big.layout.font.size == pytest.approx(1.5 * fig.layout.font.size)
+    assert big.layout.height > fig.layout.height
+    assert for_projector(fig, 1.0) is fig

@@ -45,6 +45,36 @@ FONT_SIZE = 15  # readable on a projector
 MAX_PATH_POINTS = 1500  # decimate longer paths for the browser (the download keeps all)
 
 
+def for_projector(fig: go.Figure, scale: float) -> go.Figure:
+    """The same figure with fonts, lines, markers and height scaled (presenter mode)."""
+    if scale == 1.0:
+        return fig
+    spec = fig.to_dict()
+
+    def walk(node: object, parent: str = "") -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "size" and parent in ("font", "tickfont", "marker", "currentvalue"):
+                    if isinstance(value, int | float):
+                        node[key] = value * scale
+                    elif isinstance(value, list):
+                        node[key] = [v * scale for v in value]
+                elif key == "width" and parent == "line" and isinstance(value, int | float):
+                    node[key] = value * scale
+                else:
+                    walk(value, key)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, parent)
+
+    walk(spec)
+    layout = spec.setdefault("layout", {})
+    layout.setdefault("font", {}).setdefault("size", FONT_SIZE * scale)
+    if "height" in layout:
+        layout["height"] = int(layout["height"] * 1.15)
+    return go.Figure(spec, _validate=False)
+
+
 def style_of(method: str) -> Style:
     return METHOD_STYLE.get(method, _FALLBACK)
 

@@ -1,4 +1,4 @@
-"""Cached calls into the GMM-GAN core (``dynamics.gmm``, after Li et al.) for the mode-collapse page.
+"""Cached calls into the GMM-GAN core (``dynamics.gmm``, after Li et al.) for its page.
 
 Every cached function is keyed on plain values (floats, ints, strings and tuples of them), and
 its entries are bounded. The page never does numerics itself: it calls these functions and
@@ -151,12 +151,14 @@ def frame_steps(steps: int, n_frames: int = N_FRAMES) -> FloatArray:
     return np.unique(np.linspace(0, steps, n).round().astype(np.int64))
 
 
-def data_range(target: Pair, mus: FloatArray, margin: float = 3.5) -> Pair:
-    """x-range of the data space: every mean of the target and the shown paths, ± margin."""
+def data_range(target: Pair, mus: FloatArray, margin: float = 3.5, cap: float = 15.0) -> Pair:
+    """x-range of the data space: every mean of the target and the shown path, ± margin,
+    rounded out to halves and kept within ``[-cap, cap]`` (a path that wanders off far would
+    otherwise squeeze the densities into a few pixels)."""
     pts = np.concatenate([np.asarray(target, dtype=float), np.ravel(mus)])
-    pts = pts[np.isfinite(pts)]
+    pts = np.clip(pts[np.isfinite(pts)], -cap, cap)
     lo, hi = float(pts.min()) - margin, float(pts.max()) + margin
-    return (np.floor(lo * 2) / 2, np.ceil(hi * 2) / 2)
+    return (max(-cap, float(np.floor(lo * 2) / 2)), min(cap, float(np.ceil(hi * 2) / 2)))
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -321,7 +323,7 @@ def batch_table(
     done = np.concatenate([[0.0], np.cumsum(costs)]) / costs.sum()
     common = dict(
         steps=steps, target=target, mu_range=mu_range, ell_range=ell_range, tol=tol,
-        collapse=collapse, eta_gen=eta_gen, eta_disc=eta_disc, seed=seed,
+        collapse=collapse, eta_gen=eta_gen, eta_disc=eta_disc, seed=seed, simultaneous=False,
     )  # fmt: skip
     rows: list[BatchRow] = []
     maps: dict[str, FloatArray] = {}
@@ -336,12 +338,14 @@ def batch_table(
 
         tick(0.0)
         if kind == "fractions":
-            r = gmm.batch_experiment(dyn, k=k, simultaneous=sim, runs=runs, progress=tick, **common)  # type: ignore[arg-type]
+            kw = {**common, "simultaneous": sim}
+            r = gmm.batch_experiment(dyn, k=k, runs=runs, progress=tick, **kw)
             rows.append(
                 BatchRow(label, dyn, k, sim, r.converged, r.collapsed, r.other, dict(r.counts))
             )
         else:
-            g = gmm.outcome_grid(grid, dyn, k=k, simultaneous=sim, progress=tick, **common)  # type: ignore[arg-type]
+            kw = {**common, "simultaneous": sim}
+            g = gmm.outcome_grid(grid, dyn, k=k, progress=tick, **kw)
             maps[dyn] = g.codes.astype(np.int8)
             axis = g.axis
     return BatchTable(

@@ -95,7 +95,9 @@ def plane_figure(
     height: int = 600,
 ) -> go.Figure:
     """The (mu1, mu2) plane (TV heat map, streamlines of -∇TV, optimum, mirror, collapse
-    diagonal, both paths) above the data space at the current step, animated together.
+    diagonal, both paths) beside the data space at the current step, animated together: the
+    Plotly slider and ▶ move the current points on the plane and the densities and
+    discriminators in the data space in the browser, without a script rerun.
 
     ``surface`` = (axis, axis, TV[i, j] at (axis[j], axis[i])); ``lines`` a
     ``dynamics.streamlines.Streamlines``; ``space`` the data-space frames of the ``focus``
@@ -122,9 +124,9 @@ def plane_figure(
                 colorbar=dict(
                     title=dict(text="TV", side="right", font=dict(size=FONT_SIZE - 1)),
                     thickness=10,
-                    len=0.8,
-                    y=0.5,
-                    yanchor="middle",
+                    len=0.55,
+                    y=1.0,
+                    yanchor="top",
                     x=PLANE_X[1] + 0.01 if space is not None else 1.02,
                     xanchor="left",
                     tickfont=dict(size=FONT_SIZE - 3),
@@ -213,7 +215,7 @@ def plane_figure(
     )  # fmt: skip
     fig.update_yaxes(
         _axis_style("μ₂ (second generator mean)", range=[lo, hi], scaleanchor="x",
-                    scaleratio=1, constrain="domain"),
+                    scaleratio=1, constrain="domain", constraintoward="top"),
         row=1, col=1,
     )  # fmt: skip
     fig.add_annotation(
@@ -401,11 +403,17 @@ def _add_space(fig: go.Figure, paths: Sequence[PlanePath], space: SpaceFrames, f
     for tr in _frame_traces(paths, space, 0, focus):
         fig.add_trace(tr)
     animated = list(range(first, len(fig.data)))
+    # Every other scatter trace joins each frame with no change: Plotly.animate recomputes
+    # the calcdata of all traces but re-attaches the drawn nodes of the listed ones only, and
+    # a click (point selection) after an animation then fails on the unlisted traces
+    # ("Cannot read properties of undefined (reading 'selectAll')") and selects nothing.
+    static = [i for i, tr in enumerate(fig.data) if tr.type == "scatter" and i not in animated]
     fig.frames = [
         dict(
             name=str(int(s)),
-            data=[dict(type="scatter", **d) for d in _frame_data(paths, space, i)],
-            traces=animated,
+            data=[dict(type="scatter", **d) for d in _frame_data(paths, space, i)]
+            + [dict(type="scatter")] * len(static),
+            traces=animated + static,
         )
         for i, s in enumerate(space.steps)
     ]

@@ -10,7 +10,8 @@ import streamlit as st
 from dynamics.methods import METHODS, Hyper
 from dynamics.spectrum import Spectrum
 from dynamics.variants import Variant
-from ui.figures import eigen_figure
+from ui import presenter
+from ui.figures import eigen_figure, for_projector
 
 #: Numeric and analytic eigenvalues "agree" below this. Finite differences are accurate to
 #: ~1e-10 in J; a double eigenvalue (critical damping) turns that into ~1e-5.
@@ -83,7 +84,11 @@ def spectrum_panel(
         )
     elif cont is not None and cont.numeric is not None and cont.analytic is not None:
         st.latex(cont.formula or "")
-        st.latex((cont.formula_values or "") + r"\;=\;" + latex_eigs(cont.analytic))
+        # two aligned lines, the formula with values then its value: one line overflows
+        values = (cont.formula_values or "").replace(" = ", r" &= ", 1)
+        st.latex(
+            r"\begin{aligned}" + values + r" \\ &= " + latex_eigs(cont.analytic) + r"\end{aligned}"
+        )
         st.latex(r"J_{\text{numeric}} = " + _bmatrix(cont.jacobian_numeric))
         st.markdown(
             f"numeric eigenvalues of J: `{fmt_eigs(cont.numeric)}`  \n"
@@ -120,9 +125,14 @@ def spectrum_panel(
             groups.append((m, meth.label, u.numeric))
     if groups:
         st.plotly_chart(
-            eigen_figure(groups, title="Update eigenvalues μ and the unit circle"),
+            for_projector(
+                eigen_figure(groups, title="Update eigenvalues μ and the unit circle"),
+                presenter.scale(),
+            ),
             key="eigen_chart",
             config={"displaylogo": False},
+            alt="Eigenvalues of each method's update operator in the complex plane, with the "
+            "unit circle.",
         )
         st.caption(
             "Inside the circle: the error shrinks every step (converges). On it: it keeps its "

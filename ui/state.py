@@ -26,6 +26,8 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 #: Longest URL value we look at; anything longer is rejected outright.
 MAX_RAW = 200
+#: Query parameters that belong to the whole app, not to a page (presenter mode).
+GLOBAL_KEYS = ("present",)
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ class UrlState:
         """Note URL parameters this page does not know (they are dropped from the URL)."""
         notes: list[str] = st.session_state.setdefault(self._notes_key, [])
         for key in st.query_params:
-            if key not in set(known):
+            if key not in set(known) and key not in GLOBAL_KEYS:
                 notes.append(f"URL parameter **{key[:40]}** is not used by this page; ignored.")
 
     def notes(self) -> list[str]:
@@ -175,6 +177,9 @@ class UrlState:
             v = values.get(spec.key)
             if v is not None and not spec.is_default(v):
                 out[spec.key] = spec.encode(v)
+        for key in GLOBAL_KEYS:  # presenter mode survives every rerun
+            if key in st.query_params:
+                out[key] = st.query_params[key]
         if out != st.query_params.to_dict():
             st.query_params.from_dict(out)
         st.session_state[self._written_key] = st.query_params.to_dict()
