@@ -103,7 +103,7 @@ def payload_bytes() -> int:
 
 def pct(xs: list[float], q: float) -> float:
     s = sorted(xs)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def main() -> None:
@@ -163,7 +163,9 @@ def main() -> None:
     res["ratio"] = round(res["page_median_ms"] / res["blank_median_ms"], 2)
     res["ratio_plot"] = round(res["page_median_ms"] / res["plot_median_ms"], 2)
     print(f"explorer: median {res['page_median_ms']} ms, p95 {res['page_p95_ms']} ms")
-    print(f"blank:    median {res['blank_median_ms']} ms;  one-figure page: median {res['plot_median_ms']} ms")
+    print(
+        f"blank:    median {res['blank_median_ms']} ms;  one-figure page: median {res['plot_median_ms']} ms"
+    )
     print(f"payload of the explorer figure: {res['payload_bytes']} bytes; first loads: {loads}")
     print(json.dumps(res))
 

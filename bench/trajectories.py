@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dynamics.methods import Hyper, simulate  # noqa: E402
-from dynamics.variants import make_game  # noqa: E402
+from dynamics.methods import Hyper, simulate
+from dynamics.variants import make_game
 
 
 def python_altgd(theta: float, psi: float, h: float, steps: int) -> tuple[float, float]:

@@ -1,0 +1,735 @@
+"""Protocol-level load test: many simulated users drive the explorer over Streamlit's WebSocket.
+
+Each simulated session does what a browser tab does, without a browser: it loads the page
+(``GET /``, which also gives it the proxy's routing cookie), fetches ``/_stcore/health`` and
+``/_stcore/host-config`` (the first sets the ``_streamlit_xsrf`` cookie), opens
+``/_stcore/stream`` with the subprotocols ``["streamlit", <xsrf token>]`` and sends a binary
+``BackMsg.rerun_script``. It then loops for the whole duration: think 1-3 s, move one control
+(learning rate ``h``, ``steps``, ``theta0`` or ``psi0``), send ``rerun_script`` with the widget
+states, wait for ``script_finished`` and check the page: no ``exception`` element, the SimGD
+spectral radius shown equals the core's for the ``h`` sent, and the query string the page
+published holds exactly the non-default values sent.
+
+    python bench/loadtest.py --sessions 30 100 300 --duration 60 [--replicas 1|2]
+                             [--soak 600] [--postscriptgc on|off] [--ramp 15]
+
+Every configuration gets fresh servers (and, with two replicas, Debian's nginx from
+deploy/run_loopback_proxy.sh) on 127.0.0.1; all of them are stopped on exit, Ctrl-C and
+SIGTERM included. Server memory is the VmRSS of the Streamlit process(es), sampled every
+second. ``--soak S`` runs one configuration (the first ``--sessions`` value) for S seconds and
+adds the RSS curve (one sample per 10 s) and its slope. Prints a table; the last line is one
+JSON object with every configuration's results.
+
+The client (``StreamlitSession``) is also used by tests/test_fuzz_urls.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http.client
+import json
+import math
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import websockets  # noqa: E402
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.Element_pb2 import Element  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
+
+from bench.appserver import free_port  # noqa: E402
+
+MAX_SESSIONS = 300
+MAX_DURATION = 900.0
+RERUN_TIMEOUT = 60.0  # a rerun slower than this counts as a failure (and ends the session)
+CONNECT_TIMEOUT = 30.0
+THINK = (1.0, 3.0)
+STEPS_RANGE = (50, 2000)  # the explorer's slider goes to 5000; users rarely go that far
+START_GRID = 0.05  # the number inputs' step
+START_RANGE = 2.0
+
+# -------------------------------------------------------------------------- the client
+
+
+class ProtocolError(Exception):
+    """The server did not answer as a Streamlit server should."""
+
+
+@dataclass
+class RunResult:
+    """What one script run sent back."""
+
+    latency: float  # seconds from sending rerun_script to receiving script_finished
+    status: int  # ForwardMsg.ScriptFinishedStatus
+    elements: list[Element]  # every new element, in order
+    query_string: str  # the page's query string after the run (page_info_changed)
+
+    def of_type(self, kind: str) -> list[Any]:
+        """The element protos of one type ("markdown", "alert", "slider", ...)."""
+        return [getattr(e, kind) for e in self.elements if e.WhichOneof("type") == kind]
+
+    @property
+    def exceptions(self) -> list[str]:
+        return [f"{x.type}: {x.message}" for x in self.of_type("exception")]
+
+    @property
+    def markdown(self) -> list[str]:
+        return [m.body for m in self.of_type("markdown")]
+
+    @property
+    def alerts(self) -> list[str]:
+        return [a.body for a in self.of_type("alert")]
+
+    @property
+    def headings(self) -> list[str]:
+        return [h.body for h in self.of_type("heading")]
+
+    def widgets(self) -> dict[str, tuple[str, Any]]:
+        """Widgets of the run by user key: (element type, proto)."""
+        out: dict[str, tuple[str, Any]] = {}
+        for e in self.elements:
+            kind = e.WhichOneof("type")
+            proto = getattr(e, kind) if kind else None
+            wid = getattr(proto, "id", "")
+            if isinstance(wid, str) and wid.startswith("$$ID-"):
+                # Element ids are "$$ID-<hash>-<user key>" (streamlit.elements.lib.utils).
+                out[wid.split("-", 2)[2]] = (kind, proto)
+        return out
+
+
+def widget_state(widget_id: str, field_name: str, value: Any) -> WidgetState:
+    """A WidgetState proto as the frontend sends it for one widget.
+
+    ``field_name`` is the widget's value field: ``double_array_value`` (slider),
+    ``string_array_value`` (select_slider: the *formatted* option, multiselect),
+    ``double_value`` / ``int_value`` (number_input), ``string_value`` (selectbox, radio),
+    ``bool_value`` (checkbox).
+    """
+    ws = WidgetState(id=widget_id)
+    if field_name in ("double_array_value", "int_array_value", "string_array_value"):
+        getattr(ws, field_name).data.extend(value)
+    else:
+        setattr(ws, field_name, value)
+    return ws
+
+
+class StreamlitSession:
+    """One simulated browser tab speaking Streamlit's WebSocket protocol.
+
+    ``base`` is the app's (or the proxy's) http URL; ``page`` the URL path segment of the page
+    ("" is the default page, "compare", ...). Widget states set with ``rerun(changes)`` are
+    kept and re-sent with every later rerun, as the frontend does.
+    """
+
+    def __init__(self, base: str, page: str = "", query_string: str = "") -> None:
+        self.base = base.rstrip("/")
+        self.page = page
+        self.query_string = query_string
+        self.page_script_hash = ""
+        self.session_id = ""
+        self.cookies: dict[str, str] = {}
+        self.widget_ids: dict[str, str] = {}
+        self.states: dict[str, WidgetState] = {}
+        self.last: RunResult | None = None
+        self._ws: Any = None
+
+    # ---- HTTP part of a page load (blocking; run in a thread)
+
+    def _get(self, path: str) -> tuple[int, bytes]:
+        u = urllib.parse.urlsplit(self.base)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=CONNECT_TIMEOUT)
+        try:
+            headers = {"Cookie": self._cookie_header()} if self.cookies else {}
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            for raw in resp.headers.get_all("Set-Cookie") or []:
+                name, _, rest = raw.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+            return resp.status, body
+        finally:
+            conn.close()
+
+    def _cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+    def _page_load(self) -> None:
+        path = "/" + self.page + (f"?{self.query_string}" if self.query_string else "")
+        for p in (path, "/_stcore/health", "/_stcore/host-config"):
+            status, _ = self._get(p)
+            if status != 200:
+                raise ProtocolError(f"GET {p}: HTTP {status}")
+
+    # ---- WebSocket
+
+    async def connect(self) -> RunResult:
+        """Load the page, open the WebSocket and run the page once (the first render)."""
+        await asyncio.to_thread(self._page_load)
+        ws_url = "ws" + self.base.removeprefix("http") + "/_stcore/stream"
+        # The frontend passes the XSRF cookie's value as the second subprotocol; the server
+        # only needs it to trust an auth cookie (this app has none), but we do as it does.
+        protocols = ["streamlit"]
+        if xsrf := self.cookies.get("_streamlit_xsrf"):
+            protocols.append(xsrf)
+        headers = {"Origin": self.base}
+        if self.cookies:
+            headers["Cookie"] = self._cookie_header()
+        self._ws = await websockets.connect(
+            ws_url,
+            subprotocols=protocols,  # type: ignore[arg-type]
+            additional_headers=headers,
+            max_size=None,
+            # Browsers never send WebSocket pings; under load a late pong would make the
+            # client library drop a healthy connection.
+            ping_interval=None,
+            open_timeout=CONNECT_TIMEOUT,
+            compression=None,
+        )
+        if self._ws.subprotocol != "streamlit":
+            raise ProtocolError(f"subprotocol {self._ws.subprotocol!r}")
+        return await self.rerun()
+
+    async def rerun(
+        self,
+        changes: Mapping[str, tuple[str, Any]] | None = None,
+        *,
+        raw_states: Sequence[WidgetState] = (),
+        timeout: float = RERUN_TIMEOUT,
+    ) -> RunResult:
+        """Send ``rerun_script`` and collect the run's messages up to ``script_finished``.
+
+        ``changes`` maps a widget's user key to (value field, value); ``raw_states`` are sent
+        as given (ids included), for hostile tests.
+        """
+        for key, (field_name, value) in (changes or {}).items():
+            wid = self.widget_ids.get(key)
+            if wid is None:
+                raise ProtocolError(f"no widget with key {key!r} on the page")
+            self.states[key] = widget_state(wid, field_name, value)
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = self.query_string
+        cs.page_script_hash = self.page_script_hash
+        cs.page_name = "" if self.page_script_hash else self.page
+        cs.widget_states.widgets.extend([*self.states.values(), *raw_states])
+        cs.context_info.timezone = "UTC"
+        cs.context_info.locale = "en-US"
+        cs.context_info.url = f"{self.base}/{self.page}"
+        t0 = time.perf_counter()
+        await self._ws.send(msg.SerializeToString())
+        result = await asyncio.wait_for(self._collect(t0), timeout)
+        self.last = result
+        for key, (_, proto) in result.widgets().items():
+            self.widget_ids[key] = proto.id
+        return result
+
+    async def _collect(self, t0: float) -> RunResult:
+        elements: list[Element] = []
+        while True:
+            data = await self._ws.recv()
+            if isinstance(data, str):
+                raise ProtocolError("text frame from the server")
+            fm = ForwardMsg()
+            fm.ParseFromString(data)
+            kind = fm.WhichOneof("type")
+            if kind == "new_session":
+                # Every run starts with one (st.rerun() included): start collecting afresh.
+                elements = []
+                self.session_id = fm.new_session.initialize.session_id
+            elif kind == "navigation":
+                self.page_script_hash = fm.navigation.page_script_hash
+            elif kind == "page_info_changed":
+                self.query_string = fm.page_info_changed.query_string
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                elements.append(fm.delta.new_element)
+            elif kind == "ref_hash":
+                raise ProtocolError("server sent a cached-message reference we never cached")
+            elif kind == "script_finished":
+                status = fm.script_finished
+                if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # st.rerun() in the script: the next run follows at once
+                return RunResult(time.perf_counter() - t0, status, elements, self.query_string)
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+            self._ws = None
+
+
+# ------------------------------------------------------------- the explorer's checks
+
+
+@lru_cache(maxsize=256)
+def expected_rho(h: float) -> str:
+    """The SimGD line the explorer shows for learning rate h (default game), from the core."""
+    from dynamics.methods import Hyper
+    from dynamics.spectrum import spectrum
+    from dynamics.variants import make_game
+
+    s = spectrum(make_game("standard"), "simgd", Hyper(lr_gen=h, lr_disc=h)).update
+    return f"**SimGD** · ρ = `{s.spectral_radius:.6f}`"
+
+
+@lru_cache(maxsize=1)
+def explorer_specs() -> dict[str, Any]:
+    """The explorer's URL specs by key (defaults, encoding), from the app's own table."""
+    from ui.controls import base_specs
+
+    return {s.key: s for s in base_specs()}
+
+
+@lru_cache(maxsize=1)
+def lr_options() -> tuple[float, ...]:
+    from ui.controls import LR_OPTIONS
+
+    return LR_OPTIONS
+
+
+@dataclass
+class ExplorerUser:
+    """The values one simulated user has set, and what the page must show for them."""
+
+    rng: random.Random
+    values: dict[str, float | int] = field(default_factory=dict)
+
+    def move(self) -> tuple[str, tuple[str, Any]]:
+        """Pick one control and a new value: (user key, (value field, value))."""
+        from ui.controls import format_lr
+
+        key = self.rng.choice(["h", "steps", "theta0", "psi0"])
+        if key == "h":
+            h = self.rng.choice(lr_options())
+            self.values["h"] = h
+            return key, ("string_array_value", [format_lr(h)])
+        if key == "steps":
+            n = self.rng.randint(*STEPS_RANGE)
+            self.values["steps"] = n
+            return key, ("double_array_value", [float(n)])
+        k = round(START_RANGE / START_GRID)
+        x = round(self.rng.randint(-k, k) * START_GRID, 2)
+        self.values[key] = x
+        return key, ("double_value", x)
+
+    def check(self, r: RunResult) -> str | None:
+        """None if the page shows what was sent, else what is wrong."""
+        if r.status != ForwardMsg.FINISHED_SUCCESSFULLY:
+            return f"script_finished status {r.status}"
+        if r.exceptions:
+            return f"exception: {r.exceptions[0][:200]}"
+        specs = explorer_specs()
+        h = float(self.values.get("h", specs["h"].default))
+        want = expected_rho(h)
+        if not any(m.startswith(want) for m in r.markdown):
+            got = [m for m in r.markdown if m.startswith("**SimGD**")]
+            return f"rho mismatch for h={h}: want {want!r}, got {got[:1]!r}"
+        # The page mirrors every non-default control into the URL (ui/state.py).
+        want_q = {
+            k: specs[k].encode(v) for k, v in self.values.items() if not specs[k].is_default(v)
+        }
+        got_q = {k: v[-1] for k, v in urllib.parse.parse_qs(r.query_string).items()}
+        if got_q != want_q:
+            return f"query string mismatch: want {want_q}, got {got_q}"
+        return None
+
+
+# ------------------------------------------------------------------ servers and proxy
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MB (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (and its reaped children), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in parts[11:15]) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def loadavg() -> tuple[float, float, float]:
+    with open("/proc/loadavg", encoding="ascii") as f:
+        a, b, c = f.read().split()[:3]
+    return float(a), float(b), float(c)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    port: int, extra_args: Sequence[str] = (), env: Mapping[str, str] | None = None
+) -> Iterator[int]:
+    """Run ``streamlit run app.py`` on 127.0.0.1:port; yield its pid once it is healthy."""
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false", *extra_args,
+    ]  # fmt: skip
+    # The server's log goes to a file: a pipe nobody reads would block it when full.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(OSError):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/_stcore/health")
+                if conn.getresponse().read().strip() == b"ok":
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                tail = log.read()[-2000:].decode(errors="replace")
+                raise RuntimeError(f"streamlit did not start on port {port}:\n{tail}")
+            time.sleep(0.2)
+        yield proc.pid
+    finally:
+        _stop(proc)
+        log.close()
+
+
+@contextlib.contextmanager
+def nginx_proxy(ports: Sequence[int], listen: int) -> Iterator[Path]:
+    """deploy/run_loopback_proxy.sh in front of ``ports``; yield its prefix (access.log)."""
+    out = subprocess.run(
+        ["bash", str(ROOT / "deploy/run_loopback_proxy.sh"), *map(str, ports), str(listen)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    pid = int(re.search(r"^NGINX_PID=(\d+)$", out, re.M).group(1))  # type: ignore[union-attr]
+    prefix = Path(re.search(r"^NGINX_PREFIX=(.+)$", out, re.M).group(1))  # type: ignore[union-attr]
+    try:
+        yield prefix
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        for _ in range(100):  # the master removes its pid file when it is done
+            if not (prefix / "nginx.pid").exists():
+                break
+            time.sleep(0.1)
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+@dataclass
+class Deployment:
+    base: str  # where clients connect (a replica or the proxy)
+    replicas: list[str]  # each replica's own URL
+    pids: list[int]
+    proxy_log: Path | None
+
+
+@contextlib.contextmanager
+def deployment(replicas: int, extra_args: Sequence[str]) -> Iterator[Deployment]:
+    """1 process, or ``replicas`` processes (one cookie secret) behind the loopback nginx."""
+    # Streamlit refuses the cookie secret as a CLI flag; the environment is allowed.
+    env = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
+    with contextlib.ExitStack() as stack:
+        ports = [free_port() for _ in range(replicas)]
+        pids = [stack.enter_context(streamlit_server(p, extra_args, env)) for p in ports]
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        if replicas == 1:
+            yield Deployment(urls[0], urls, pids, None)
+            return
+        listen = free_port()
+        prefix = stack.enter_context(nginx_proxy(ports, listen))
+        yield Deployment(f"http://127.0.0.1:{listen}", urls, pids, prefix / "access.log")
+
+
+def stickiness(access_log: Path) -> dict[str, Any]:
+    """From the proxy's log: WebSockets per upstream, and routes seen on two upstreams."""
+    pat = re.compile(r'"GET (?P<path>\S+) [^"]*" (?P<status>\d+) .*upstream=(\S+) route=(\S+)')
+    routes: dict[str, set[str]] = {}
+    ws: dict[str, int] = {}
+    for line in access_log.read_text(errors="replace").splitlines():
+        m = pat.search(line)
+        if not m:
+            continue
+        upstream, route = m.group(3), m.group(4)
+        routes.setdefault(route, set()).add(upstream)
+        if m.group("path").startswith("/_stcore/stream"):
+            ws[upstream] = ws.get(upstream, 0) + 1
+    return {"ws_per_upstream": ws, "split_routes": sum(len(u) > 1 for u in routes.values())}
+
+
+# ------------------------------------------------------------------------------ a run
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    first_loads: list[float] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
+    sessions_started: int = 0
+
+    def fail(self, kind: str, detail: str) -> None:
+        self.failures[kind] = self.failures.get(kind, 0) + 1
+        if len(self.examples) < 5:
+            self.examples.append(f"{kind}: {detail[:300]}")
+
+
+async def user(base: str, start: float, deadline: float, seed: int, stats: Stats) -> None:
+    """One simulated user from ``start`` to ``deadline`` (reconnects after a failure)."""
+    rng = random.Random(seed)
+    await asyncio.sleep(max(0.0, start - time.monotonic()))
+    while time.monotonic() < deadline - 1:
+        s = StreamlitSession(base)
+        me = ExplorerUser(rng)
+        stats.sessions_started += 1
+        try:
+            try:
+                first = await asyncio.wait_for(s.connect(), RERUN_TIMEOUT)
+            except (TimeoutError, OSError, websockets.WebSocketException, ProtocolError) as e:
+                stats.fail("connect", repr(e))
+                await asyncio.sleep(1)
+                continue
+            stats.first_loads.append(first.latency)
+            if problem := me.check(first):
+                stats.fail("mismatch", "first run: " + problem)
+            while True:
+                pause = rng.uniform(*THINK)
+                if time.monotonic() + pause > deadline:
+                    return
+                await asyncio.sleep(pause)
+                key, change = me.move()
+                try:
+                    r = await s.rerun({key: change})
+                except TimeoutError:
+                    stats.fail("timeout", f"rerun after {key} change")
+                    break
+                except (OSError, websockets.WebSocketException, ProtocolError) as e:
+                    stats.fail("connection", repr(e))
+                    break
+                stats.latencies.append(r.latency)
+                if problem := me.check(r):
+                    stats.fail(
+                        "exception" if problem.startswith("exception") else "mismatch", problem
+                    )
+        finally:
+            await s.close()
+
+
+def pct(xs: Sequence[float], q: float) -> float:
+    """The q-quantile (0..1) of xs, nearest rank; nan when empty."""
+    if not xs:
+        return math.nan
+    ys = sorted(xs)
+    return ys[min(len(ys) - 1, max(0, math.ceil(q * len(ys)) - 1))]
+
+
+def slope_mb_per_min(curve: Sequence[tuple[float, float]]) -> float:
+    """Least-squares slope of an RSS curve [(seconds, MB)] in MB per minute."""
+    if len(curve) < 2:
+        return math.nan
+    ts, ys = zip(*curve, strict=True)
+    return statistics.linear_regression(ts, ys).slope * 60
+
+
+async def run_config(
+    sessions: int, duration: float, replicas: int, ramp: float, gc: str | None, soak: bool
+) -> dict[str, Any]:
+    """Fresh servers, a warm-up session, then ``sessions`` users for ``duration`` seconds."""
+    extra = [] if gc is None else [f"--runner.postScriptGC={'true' if gc == 'on' else 'false'}"]
+    with deployment(replicas, extra) as dep:
+        # Warm-up: the first run of a process imports numpy/scipy/plotly; not a user's wait.
+        for url in dep.replicas:
+            w = StreamlitSession(url)
+            await w.connect()
+            await w.rerun({"steps": ("double_array_value", [100.0])})
+            await w.close()
+        await asyncio.sleep(2)
+        stats = Stats()
+        samples: list[tuple[float, float]] = []
+        load: list[float] = []
+        cpu0 = sum(cpu_seconds(p) for p in dep.pids)
+        me0 = os.times()
+        t0 = time.monotonic()
+        rss_start = sum(rss_mb(p) for p in dep.pids)
+        deadline = t0 + ramp + duration
+
+        async def sampler() -> None:
+            while True:
+                samples.append((time.monotonic() - t0, sum(rss_mb(p) for p in dep.pids)))
+                load.append(loadavg()[0])
+                await asyncio.sleep(1)
+
+        sample_task = asyncio.create_task(sampler())
+        try:
+            await asyncio.gather(
+                *(
+                    user(dep.base, t0 + ramp * i / sessions, deadline, 1000 * sessions + i, stats)
+                    for i in range(sessions)
+                )
+            )
+        finally:
+            sample_task.cancel()
+        wall = time.monotonic() - t0
+        rss_end = sum(rss_mb(p) for p in dep.pids)
+        cpu = sum(cpu_seconds(p) for p in dep.pids) - cpu0
+        me1 = os.times()
+        await asyncio.sleep(5)  # sessions are gone: what does the server give back?
+        rss_idle = sum(rss_mb(p) for p in dep.pids)
+        sticky = stickiness(dep.proxy_log) if dep.proxy_log else None
+
+    lat_ms = [x * 1000 for x in stats.latencies]
+    res: dict[str, Any] = {
+        "sessions": sessions,
+        "replicas": replicas,
+        "postscriptgc": gc or "default(on)",
+        "duration_s": duration,
+        "reruns": len(lat_ms),
+        "failures": sum(stats.failures.values()),
+        "failure_kinds": stats.failures,
+        "failure_examples": stats.examples,
+        "sessions_started": stats.sessions_started,
+        "p50_ms": round(pct(lat_ms, 0.5), 1),
+        "p95_ms": round(pct(lat_ms, 0.95), 1),
+        "max_ms": round(max(lat_ms), 1) if lat_ms else math.nan,
+        "first_load_p50_ms": round(pct([x * 1000 for x in stats.first_loads], 0.5), 1),
+        "first_load_p95_ms": round(pct([x * 1000 for x in stats.first_loads], 0.95), 1),
+        "reruns_per_s": round(len(lat_ms) / max(wall - ramp / 2, 1e-9), 2),
+        "rss_start_mb": round(rss_start, 1),
+        "rss_peak_mb": round(max([y for _, y in samples] + [rss_start]), 1),
+        "rss_end_mb": round(rss_end, 1),
+        "rss_idle_mb": round(rss_idle, 1),
+        "server_cpu_pct": round(100 * cpu / wall, 1),
+        # Server CPU per rerun (first loads and the warm-up excluded from the count): the
+        # cost that sets the capacity of one process.
+        "server_cpu_ms_per_rerun": round(1000 * cpu / max(1, len(lat_ms)), 1),
+        "client_cpu_pct": round(
+            100 * ((me1.user - me0.user) + (me1.system - me0.system)) / wall, 1
+        ),
+        "load_mean": round(statistics.fmean(load), 2) if load else math.nan,
+        "load_max": round(max(load), 2) if load else math.nan,
+    }
+    if sticky is not None:
+        res["proxy"] = sticky
+    if soak:
+        curve = [(t, y) for t, y in samples if t >= ramp]
+        every10 = [(round(t), round(y, 1)) for i, (t, y) in enumerate(curve) if i % 10 == 0]
+        half = [c for c in curve if c[0] >= ramp + duration / 2]
+        res["rss_curve"] = every10
+        res["rss_slope_mb_per_min"] = round(slope_mb_per_min(curve), 3)
+        res["rss_slope_2nd_half_mb_per_min"] = round(slope_mb_per_min(half), 3)
+    return res
+
+
+# -------------------------------------------------------------------------------- CLI
+
+
+def table(results: Sequence[Mapping[str, Any]]) -> str:
+    cols = [
+        ("sessions", "sess"), ("replicas", "repl"), ("postscriptgc", "gc"), ("reruns", "reruns"),
+        ("failures", "fail"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("max_ms", "max ms"),
+        ("first_load_p95_ms", "load p95"), ("rss_start_mb", "RSS0 MB"),
+        ("rss_peak_mb", "peak MB"), ("rss_end_mb", "end MB"), ("rss_idle_mb", "idle MB"),
+        ("server_cpu_pct", "srv CPU%"), ("client_cpu_pct", "cli CPU%"), ("load_mean", "load"),
+    ]  # fmt: skip
+    rows = [[h for _, h in cols]] + [[str(r.get(k, "")) for k, _ in cols] for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(cols))]
+    return "\n".join(
+        "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sessions", type=int, nargs="+", default=[30])
+    p.add_argument("--duration", type=float, default=60.0, help="seconds after the ramp")
+    p.add_argument("--replicas", type=int, choices=(1, 2), default=1)
+    p.add_argument("--ramp", type=float, default=15.0, help="seconds to start all sessions")
+    p.add_argument("--soak", type=float, default=0.0, help="soak seconds (first --sessions)")
+    p.add_argument("--postscriptgc", choices=("on", "off"), default=None)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if any(not 1 <= n <= MAX_SESSIONS for n in args.sessions):
+        p.error(f"--sessions must be within 1..{MAX_SESSIONS}")
+    runs = (
+        [(args.sessions[0], args.soak)]
+        if args.soak
+        else [(n, args.duration) for n in args.sessions]
+    )
+    if any(not 1 <= d <= MAX_DURATION for _, d in runs) or not 0 <= args.ramp <= 60:
+        p.error(f"durations must be within 1..{MAX_DURATION:g} s and --ramp within 0..60 s")
+    random.seed(args.seed)
+
+    # SIGTERM unwinds like Ctrl-C (asyncio cancels the run), so every server and the proxy
+    # are stopped by their context managers.
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    results = []
+    try:
+        for n, d in runs:
+            la0 = loadavg()
+            r = asyncio.run(
+                run_config(n, d, args.replicas, args.ramp, args.postscriptgc, bool(args.soak))
+            )
+            r["loadavg_before"] = la0
+            r["loadavg_after"] = loadavg()
+            results.append(r)
+            print(
+                f"# {n} sessions x {args.replicas}: {r['reruns']} reruns, {r['failures']} "
+                f"failures {r['failure_kinds']} {r['failure_examples'][:2]}",
+                file=sys.stderr,
+                flush=True,
+            )
+    except KeyboardInterrupt:
+        print("interrupted; servers stopped", file=sys.stderr)
+        return 130
+    print(table(results))
+    if args.soak:
+        r = results[0]
+        print(f"soak RSS curve (s, MB): {r['rss_curve']}")
+        print(
+            f"slope {r['rss_slope_mb_per_min']} MB/min "
+            f"(second half {r['rss_slope_2nd_half_mb_per_min']} MB/min)"
+        )
+    print(json.dumps({"cpus": os.cpu_count(), "results": results}, allow_nan=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
