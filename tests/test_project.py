@@ -67,7 +67,8 @@ UNSAFE = re.compile(r"unsafe_allow_html\s*=\s*True|st\.html\(|components\.html\(
 
 
 @pytest.mark.parametrize(
-    "path", sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]),
+    "path",
+    sorted([*(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py"), ROOT / "app.py"]),
     ids=lambda p: p.name,
 )
 def test_no_page_renders_raw_html(path: Path) -> None:
@@ -80,5 +81,7 @@ def test_ruff_check_and_format() -> None:
     ruff = [sys.executable, "-m", "ruff"]
     check = subprocess.run([*ruff, "check", "."], cwd=ROOT, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    fmt = subprocess.run([*ruff, "format", "--check", "."], cwd=ROOT, capture_output=True, text=True)
+    fmt = subprocess.run(
+        [*ruff, "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
