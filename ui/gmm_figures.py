@@ -245,7 +245,7 @@ def plane_figure(
         height=height,
         # autoexpand off: every component is placed explicitly inside the figure (with it on,
         # Plotly 3 shifts a horizontal legend that reaches below the plot area sideways)
-        margin=dict(l=60, r=50, t=40, b=40 if two else 90, autoexpand=False),
+        margin=dict(l=60, r=50, t=40, b=75 if two else 90, autoexpand=False),
         font=dict(size=FONT_SIZE),
         legend=legend,
         hovermode="closest",
