@@ -132,7 +132,17 @@ def plot_point(page: Page, x: float, y: float, chart: int = 0) -> tuple[float, f
         page.evaluate(
             """([x, y, i]) => {
                 const gd = document.querySelectorAll('.js-plotly-plot')[i];
-                const L = gd._fullLayout, r = gd.getBoundingClientRect();
+                const L = gd._fullLayout;
+                // the point must be on screen for a mouse click: scroll it into view first
+                gd.scrollIntoView({block: 'nearest'});
+                const r0 = gd.getBoundingClientRect();
+                const py0 = r0.top + L.yaxis._offset + L.yaxis.l2p(y);
+                if (py0 < 0 || py0 > window.innerHeight) {
+                    let el = gd.parentElement;
+                    while (el && el.scrollHeight <= el.clientHeight) el = el.parentElement;
+                    if (el) el.scrollTop += py0 - window.innerHeight / 2;
+                }
+                const r = gd.getBoundingClientRect();
                 return [r.left + L.xaxis._offset + L.xaxis.l2p(x),
                         r.top + L.yaxis._offset + L.yaxis.l2p(y)];
             }""",

@@ -49,6 +49,18 @@ def test_load_slide_click(browser: Browser, app_url: str) -> None:
     assert _start(page) == pytest.approx((-1.0, 0.6), abs=1e-6)
     assert "theta0=-1" in href(page) and "psi0=0.6" in href(page)
     screenshot(page, "explorer-after-click")
+
+    # Replay the training in the browser (no rerun), then click again: still works.
+    page.get_by_text("▶ Play").first.click()
+    time.sleep(2.5)
+    px, py = plot_point(page, 0.4, -0.8)
+    page.mouse.move(px, py)
+    time.sleep(0.3)
+    page.mouse.click(px, py)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _start(page) != pytest.approx((0.4, -0.8), abs=1e-6):
+        time.sleep(0.2)
+    assert _start(page) == pytest.approx((0.4, -0.8), abs=1e-6)
     assert not errors, errors
     page.close()
 

@@ -462,11 +462,16 @@ def _add_data_space(
         for tr in _animated(p, view):
             fig.add_trace(tr)
     animated = list(range(first, len(fig.data)))
+    # Every other scatter trace joins each frame unchanged: Plotly.animate recomputes all
+    # traces but re-attaches the drawn points of the listed ones only, and a click on the
+    # field after a replay would otherwise fail ("reading 'selectAll'") and select nothing.
+    static = [i for i, tr in enumerate(fig.data) if tr.type == "scatter" and i not in animated]
     frames = [
         {
             "name": str(int(k)),
-            "data": [d for p in paths for d in _frame_data(p, int(k), view)],
-            "traces": animated,
+            "data": [{"type": "scatter", **d} for p in paths for d in _frame_data(p, int(k), view)]
+            + [{"type": "scatter"}] * len(static),
+            "traces": animated + static,
         }
         for k in steps
     ]
@@ -476,7 +481,7 @@ def _add_data_space(
         args=[
             None,
             dict(
-                frame=dict(duration=60, redraw=False), fromcurrent=True, transition=dict(duration=0)
+                frame=dict(duration=90, redraw=False), fromcurrent=True, transition=dict(duration=0)
             ),
         ],
     )
