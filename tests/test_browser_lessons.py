@@ -1,0 +1,120 @@
+"""The guided lessons in headless Chromium: walk them all, follow their links, screenshots."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from dynamics.lessons import LESSON_INDEX, LESSONS, PAGE_TITLE, PAGE_URL, Link
+from tests.browser import href, open_page, screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+#: One link to each kind of page (lesson id, link index): following them all takes too long.
+FOLLOW = [("saturation", 1), ("saturation", 2), ("gradient-penalty", 2), ("mode-collapse", 1)]
+HEADING = {page: title for page, title in PAGE_TITLE.items()}
+HEADING["pages/compare.py"] = "Compare variants and training schemes"
+
+
+def target(href: str) -> tuple[str, dict[str, str]]:
+    """(page's URL path, query) of a link."""
+    u = urlparse(href)
+    return u.path.strip("/"), {k: v[-1] for k, v in parse_qs(u.query).items()}
+
+
+def page_links(page: Page) -> list[tuple[str, dict[str, str]]]:
+    """Targets of the page links in the main area, in order (Streamlit draws two <a> each)."""
+    out: list[tuple[str, dict[str, str]]] = []
+    for a in page.locator('[data-testid="stMain"] a[data-testid="stPageLink-NavLink"]').all():
+        t = target(a.get_attribute("href") or "")
+        if t not in out:
+            out.append(t)
+    return out
+
+
+def expected(links: tuple[Link, ...]) -> list[tuple[str, dict[str, str]]]:
+    return [(PAGE_URL[x.page], dict(x.query)) for x in links]
+
+
+def heading(page: Page) -> str:
+    return page.locator("h1").first.inner_text().strip()
+
+
+def wait_for(page: Page, condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_walk_every_lesson_with_the_next_button(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(browser, app_url + "/lessons")
+    assert heading(page) == "Guided lessons"
+    for n, lesson in enumerate(LESSONS, start=1):
+        title = f"{n}. {lesson.title}"
+        wait_for(page, lambda t=title: page.get_by_role("heading", name=t).count() > 0)
+        wait_idle(page)
+        if n > 1:
+            assert f"lesson={lesson.id}" in href(page)
+        body = page.inner_text("body")
+        assert lesson.question.removeprefix("Predict, then run: ")[:40] in body
+        assert page_links(page) == expected(lesson.links)
+        screenshot(page, f"lesson-{lesson.id}")
+        if n < len(LESSONS):
+            page.get_by_role("button", name="Next").click()
+    assert page.get_by_role("button", name="Next").is_disabled()
+    # the answer is hidden until asked for
+    answer = LESSONS[-1].answer[:30]
+    assert not page.get_by_text(answer).is_visible()
+    page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').click()
+    wait_for(page, lambda: page.get_by_text(answer).is_visible())
+    page.get_by_role("tab", name="Glossary").click()
+    wait_for(page, lambda: page.get_by_text("Critical damping").is_visible())
+    assert not errors, errors
+    page.close()
+
+
+def check_opened(page: Page, link: Link) -> None:
+    """The target page is open, its URL carries only the lesson's settings, no notes."""
+    path = "/" + PAGE_URL[link.page]
+    wait_for(page, lambda: urlparse(href(page)).path == path)
+    wait_idle(page)
+    wait_for(page, lambda: heading(page) == HEADING[link.page])
+    shown = target(href(page))[1]
+    assert shown, "the lesson's non-default settings are in the URL"
+    for key, value in shown.items():
+        assert link.query.get(key) == value, (key, value, dict(link.query))
+    assert "is not valid" not in page.inner_text("body")
+
+
+@pytest.mark.parametrize(("lesson_id", "i"), FOLLOW, ids=[f"{a}-{b}" for a, b in FOLLOW])
+def test_a_lesson_link_opens_its_view(
+    browser: Browser, app_url: str, lesson_id: str, i: int
+) -> None:
+    link = LESSON_INDEX[lesson_id].links[i]
+    page, errors = open_page(browser, f"{app_url}/lessons?lesson={lesson_id}")
+    assert page_links(page) == expected(LESSON_INDEX[lesson_id].links)
+    anchor = page.get_by_role("link", name=link.label).first
+    code = page.locator('[data-testid="stMain"] [data-testid="stCode"]').nth(i).inner_text()
+    assert code.strip() == f"{app_url}/{link.url}"
+    anchor.click()
+    check_opened(page, link)
+    assert not errors, errors
+    page.close()
+
+
+def test_lessons_wide_screen(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(
+        browser, app_url + "/lessons?lesson=gradient-penalty", width=1920, height=1080
+    )
+    page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').click()
+    answer = page.get_by_text(LESSON_INDEX["gradient-penalty"].answer[:30])
+    wait_for(page, answer.is_visible)
+    answer.evaluate("e => e.scrollIntoView({block: 'center'})")  # the answer in view
+    wait_idle(page)
+    screenshot(page, "lessons-1920x1080")
+    assert not errors, errors
+    page.close()

@@ -1,0 +1,563 @@
+"""Guided lessons: every claim recomputed with the core and found in the linked view (AppTest).
+
+(1) each lesson's claims hold for the exact settings of its links, recomputed with the core;
+(2) the lessons page renders every lesson, chosen with the widget and with ``?lesson=``, and
+names a bad ``?lesson=``; (3) every link opens its page without exception or URL note, with the
+widgets holding exactly the linked values, and the rendered output shows each claim.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dynamics import gmm
+from dynamics.lessons import (
+    COMPARE,
+    EXPLORER,
+    GLOSSARY,
+    LESSON_INDEX,
+    LESSONS,
+    MODE_COLLAPSE,
+    PAGE_URL,
+    STABILITY,
+    Claim,
+    Lesson,
+    Link,
+    get_lesson,
+)
+from dynamics.methods import METHODS, Hyper, simulate
+from dynamics.presets import DEFAULT_PRESET, SCHEMES
+from dynamics.spectrum import spectrum
+from dynamics.stability import analytic_boundary, available_axes, critical_values, stability_map
+from dynamics.variants import VARIANTS, make_game
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+LINKS = [(les.id, i, link) for les in LESSONS for i, link in enumerate(les.links)]
+LINK_IDS = [f"{lid}-{i}" for lid, i, _ in LINKS]
+#: Widget-key prefix of each page (the URL key is the rest).
+PREFIX = {EXPLORER: "", COMPARE: "cmp_", STABILITY: "stab_", MODE_COLLAPSE: "gmm_"}
+#: Claim kinds each page understands.
+KINDS = {
+    EXPLORER: {"rho", "verdict", "status", "distance", "peak", "range", "drift", "psi_max",
+               "eigs", "speed_ratio"},
+    COMPARE: {"verdict"},
+    STABILITY: {"critical", "boundary", "verdict_at", "fastest_at"},
+    MODE_COLLAPSE: {"status", "gap", "subopt", "mu"},
+}  # fmt: skip
+BADGE = {"converges": "green", "neutral": "orange", "diverges": "red"}
+#: The mode-collapse page's own defaults for a single run (its model defaults are GMMSettings').
+GMM_PAGE_DEFAULTS = {"mu1": 1.5, "mu2": -1.0, "steps": 200, "ell": "optimal"}
+
+
+# ------------------------------------------------------------------------- the data itself
+
+
+def test_lessons_are_complete_and_in_the_required_order() -> None:
+    ids = [les.id for les in LESSONS]
+    assert ids == [
+        "continuous-flow", "simgd-vs-altgd", "saturation", "wgan-clipping", "instance-noise",
+        "gradient-penalty", "consensus", "optimisers", "stability-map", "mode-collapse",
+    ]  # fmt: skip
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[a-z0-9-]+", i) for i in ids)
+    for les in LESSONS:
+        assert les.question.startswith("Predict, then run: ")
+        assert les.explanation and les.answer and les.links
+        assert re.search(r"(ICML|NeurIPS|ICLR|AISTATS) 20\d\d", les.reference)
+        for link in les.links:
+            assert link.page in PAGE_URL and link.claims, (les.id, link.label)
+            assert {c[0] for c in link.claims} <= KINDS[link.page], (les.id, link.label)
+            assert all(isinstance(v, str) for v in link.query.values())
+    assert get_lesson("saturation") is LESSON_INDEX["saturation"]
+    with pytest.raises(ValueError, match="unknown lesson"):
+        get_lesson("nope")
+
+
+def test_the_lessons_cite_the_papers() -> None:
+    refs = " ".join(les.reference for les in LESSONS)
+    for who in ("Mescheder, A. Geiger, S. Nowozin", "Li, A. Madry", "Sønderby", "Arjovsky",
+                "Roth", "Mescheder, S. Nowozin, A. Geiger", "Gidel", "Daskalakis"):  # fmt: skip
+        assert who in refs, who
+
+
+def test_glossary_covers_the_terms() -> None:
+    terms = " ".join(t.lower() for t, _ in GLOSSARY)
+    for word in ("equilibrium", "jacobian", "eigenvalue", "spectral radius", "update operator",
+                 "simgd", "altgd", "continuous flow", "saturation", "gradient penalty",
+                 "critical damping", "mode collapse", "discriminator collapse",
+                 "total variation"):  # fmt: skip
+        assert word in terms, word
+    assert all(len(text) < 400 for _, text in GLOSSARY)
+
+
+def test_numbers_in_the_texts_are_numbers_the_claims_check() -> None:
+    """Every 6-decimal ρ a lesson quotes is the ρ claim of one of its links."""
+    for les in LESSONS:
+        quoted = {float(x) for x in re.findall(r"ρ = (\d\.\d{6})", les.answer)}
+        claimed = {round(c[2], 6) for c in les.claims if c[0] == "rho"}
+        assert quoted <= claimed, (les.id, quoted - claimed)
+
+
+# ------------------------------------------------------------------- (1) claims vs the core
+
+
+def explorer_settings(q: Mapping[str, str]) -> tuple[Any, tuple[str, ...], Hyper, int, tuple]:
+    """The explorer's settings for a link: its query over the explorer's defaults."""
+    d = DEFAULT_PRESET
+    assert "split" not in q  # the lessons use one learning rate
+    variant = q.get("variant", d.variant)
+    params = {k: float(q[k]) for k in ("gamma", "sigma", "clip", "g0") if k in q}
+    game = make_game(variant, params)
+    methods = tuple(q.get("methods", ",".join(d.methods)).split(","))
+    h = float(q.get("h", d.lr))
+    hp = Hyper(
+        lr_gen=h,
+        lr_disc=h,
+        n_gen=int(q.get("n_gen", d.n_gen)),
+        n_disc=int(q.get("n_disc", d.n_disc)),
+        beta=float(q.get("beta", d.beta)),
+    )
+    start = (float(q.get("theta0", d.start[0])), float(q.get("psi0", d.start[1])))
+    return game, methods, hp, int(q.get("steps", d.steps)), start
+
+
+@cache
+def _path(items: tuple[tuple[str, str], ...], method: str) -> tuple[np.ndarray, str]:
+    game, _, hp, steps, start = explorer_settings(dict(items))
+    t = simulate(game, method, hp, [start], steps)
+    return t.path(0), t.status[0]
+
+
+def core_explorer(claim: Claim, q: Mapping[str, str]) -> None:
+    kind, subj, val = claim
+    game, methods, hp, _, _ = explorer_settings(q)
+    if kind == "eigs":
+        got = spectrum(game, "simgd", hp).continuous.analytic
+        assert np.allclose(got, [complex(*z) for z in val], atol=1e-6), (got, val)
+        return
+    if kind == "speed_ratio":
+        (p1, p2), (lo, hi) = subj, val
+        ratio = np.hypot(*game.field(*p1)) / np.hypot(*game.field(*p2))
+        assert lo <= ratio <= hi, ratio
+        return
+    method = subj[0] if kind == "distance" else subj
+    assert method in methods, f"{method} is not shown by this link"
+    if kind in ("rho", "verdict"):
+        u = spectrum(game, method, hp).update
+        if kind == "rho":
+            assert f"{u.spectral_radius:.6f}" == f"{val:.6f}", u.spectral_radius
+        else:
+            assert u.verdict == val, u.verdict
+        return
+    path, status = _path(tuple(sorted(q.items())), method)
+    d = np.hypot(path[:, 0], path[:, 1])
+    if kind == "status":
+        assert status == val
+    elif kind == "distance":
+        step = subj[1]
+        x = d[-1] if step is None else d[step]
+        assert val[0] <= x <= val[1], x
+    elif kind == "peak":
+        assert val[0] <= d.max() <= val[1], d.max()
+    elif kind == "range":
+        assert val[0] <= d.min() and d.max() <= val[1], (d.min(), d.max())
+    elif kind == "drift":
+        assert np.abs(d - d[0]).max() <= val, np.abs(d - d[0]).max()
+    elif kind == "psi_max":
+        assert abs(np.abs(path[:, 1]).max() - val) < 1e-12
+    else:
+        raise AssertionError(f"unknown claim kind {kind}")
+
+
+def core_compare(claim: Claim, q: Mapping[str, str]) -> None:
+    _, subj, val = claim
+    variant, scheme = subj.split("/")
+    assert variant in q["variants"].split(",") and scheme in q["schemes"].split(",")
+    sc = SCHEMES[scheme]
+    h = float(q.get("h", 0.2))
+    hp = Hyper(lr_gen=h, lr_disc=h, n_gen=sc.n_gen, n_disc=sc.n_disc, beta=sc.beta)
+    assert spectrum(make_game(variant), sc.method, hp).update.verdict == val
+
+
+def core_stability(claim: Claim, q: Mapping[str, str]) -> None:
+    kind, subj, val = claim
+    variant, method = q["variant"], q["method"]
+    if kind == "critical":
+        assert q.get("sweep") == subj
+        found = critical_values(variant, subj, 0.0, 1.5)  # the page's γ range
+        assert len(found) == 1 and abs(found[0] - val) < 1e-9, found
+    elif kind == "boundary":
+        x, y = q["axes"].split(",")
+        axes = available_axes(variant, method)
+        m = stability_map(variant, method, axes[x], axes[y], n=21)
+        b = analytic_boundary(variant, method, m, hyper=Hyper())
+        assert b is not None and b[2] == val
+    elif kind == "verdict_at":
+        cell = dict(subj)
+        assert set(cell) == set(q["axes"].split(","))
+        h = cell.get("h", float(q.get("h", 0.2)))
+        hp = Hyper(lr_gen=h, lr_disc=h, n_disc=int(cell.get("n_disc", q.get("n_disc", 1))))
+        params = {k: v for k, v in cell.items() if k in VARIANTS[variant].param_index}
+        assert spectrum(make_game(variant, params), method, hp).update.verdict == val
+    elif kind == "fastest_at":
+        ((fixed, at),), (other, best) = subj, val
+        assert fixed == "h" and other in q.get("axes", "h,gamma").split(",")
+        axis = available_axes(variant, method)[other]
+        grid = axis.values(201)  # the page's default resolution
+        hp = Hyper(lr_gen=at, lr_disc=at)
+        rho = [spectrum(make_game(variant, {other: g}), method, hp).update.spectral_radius
+               for g in grid]  # fmt: skip
+        assert abs(grid[int(np.argmin(rho))] - best) < 1e-9
+    else:
+        raise AssertionError(kind)
+
+
+@cache
+def _gmm_run(items: tuple[tuple[str, str], ...], dynamics: str) -> gmm.GMMRun:
+    q = {**{k: str(v) for k, v in GMM_PAGE_DEFAULTS.items()}, **dict(items)}
+    s = gmm.GMMSettings()
+    start = (float(q["mu1"]), float(q["mu2"]))
+    eta_gen = float(q.get("lr_gen", s.eta_gen))
+    eta_disc = float(q.get("lr_disc", s.eta_disc))
+    assert q["ell"] == "optimal" and "target1" not in q and "target2" not in q
+    if dynamics == "optimal":
+        return gmm.run_optimal(start, s.target, eta_gen, int(q["steps"]))
+    ell0 = gmm.optimal_intervals(np.asarray(start), np.asarray(s.target))
+    return gmm.run_first_order(
+        start, ell0, s.target, eta_gen, eta_disc, int(q["steps"]), int(q.get("k", s.k))
+    )
+
+
+def core_gmm(claim: Claim, q: Mapping[str, str]) -> None:
+    kind, subj, val = claim
+    run = _gmm_run(tuple(sorted(q.items())), subj)
+    if kind == "status":
+        assert gmm.run_status(run, 0) == val
+    elif kind == "gap":
+        assert val[0] <= run.gap[-1, 0] <= val[1], run.gap[-1, 0]
+    elif kind == "subopt":
+        assert val[0] <= run.suboptimality[-1, 0] <= val[1], run.suboptimality[-1, 0]
+    elif kind == "mu":
+        for m, (lo, hi) in zip(run.mu[-1, 0], val, strict=True):
+            assert lo <= m <= hi, run.mu[-1, 0]
+    else:
+        raise AssertionError(kind)
+
+
+CORE = {EXPLORER: core_explorer, COMPARE: core_compare, STABILITY: core_stability,
+        MODE_COLLAPSE: core_gmm}  # fmt: skip
+
+
+@pytest.mark.parametrize(("lesson_id", "i", "link"), LINKS, ids=LINK_IDS)
+def test_claims_hold_in_the_core(lesson_id: str, i: int, link: Link) -> None:
+    for claim in link.claims:
+        CORE[link.page](claim, link.query)
+
+
+# ---------------------------------------------------------------------- (2) the lessons page
+
+
+def lessons_page(query: Mapping[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if query:
+        at.query_params.update(query)
+    at.switch_page("pages/lessons.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def url_lesson(at: AppTest) -> str | None:
+    raw = at.query_params.get("lesson")
+    return raw[-1] if isinstance(raw, list) else raw
+
+
+def link_codes(at: AppTest) -> list[Any]:
+    """The copyable URLs of the lesson's links (not the share panel's own link)."""
+    return [c for c in at.main.code if "lesson=" not in c.value]
+
+
+def check_lesson_shown(at: AppTest, les: Lesson) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="les_lesson").value == les.id
+    n = [x.id for x in LESSONS].index(les.id) + 1
+    assert at.subheader[0].value == f"{n}. {les.title}"
+    assert any(les.explanation == m.value for m in at.markdown)
+    assert any(i.value.startswith("**Predict, then run:**") for i in at.info)
+    assert at.expander[0].label == "Show what to look for"
+    assert any(les.answer == m.value for m in at.expander[0].markdown)
+    assert any(les.reference in m.value for m in at.markdown)
+    # one page link and one copyable full URL per link, with exactly the lesson's settings
+    page_links = at.get("page_link")
+    assert len(page_links) == len(les.links)
+    for pl, code, link in zip(page_links, link_codes(at), les.links, strict=True):
+        assert pl.proto.page == PAGE_URL[link.page]
+        got = {k: v[0] for k, v in parse_qs(pl.proto.query_string).items()}
+        assert got == dict(link.query)
+        assert code.value.endswith("/" + link.url)
+    assert not [w for w in at.warning if "URL parameter" in w.value]
+
+
+def test_lessons_page_walks_every_lesson_with_the_buttons() -> None:
+    at = lessons_page()
+    assert at.title[0].value == "Guided lessons"
+    assert at.button(key="les_prev").disabled
+    glossary = "\n".join(m.value for m in at.markdown)
+    for term, text in GLOSSARY:
+        assert f"**{term}**: {text}" in glossary
+    for k, les in enumerate(LESSONS):
+        check_lesson_shown(at, les)
+        assert url_lesson(at) == (None if k == 0 else les.id)  # the default is not written
+        if k < len(LESSONS) - 1:
+            at.button(key="les_next").click().run()
+    assert at.button(key="les_next").disabled
+    at.button(key="les_prev").click().run()
+    check_lesson_shown(at, LESSONS[-2])
+
+
+def test_lessons_page_selectbox_and_url() -> None:
+    at = lessons_page()
+    for les in reversed(LESSONS):
+        at.selectbox(key="les_lesson").set_value(les.id).run()
+        check_lesson_shown(at, les)
+        assert url_lesson(at) == (None if les is LESSONS[0] else les.id)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[les.id for les in LESSONS])
+def test_lessons_page_opens_a_lesson_from_the_url(lesson: Lesson) -> None:
+    check_lesson_shown(lessons_page({"lesson": lesson.id}), lesson)
+
+
+def test_lessons_page_names_a_bad_lesson_parameter() -> None:
+    at = lessons_page({"lesson": "no-such-lesson", "foo": "1"})
+    notes = "\n".join(w.value for w in at.warning)
+    assert "**lesson (lesson)** = `no-such-lesson` is not valid" in notes
+    assert "**foo** is not used by this page" in notes
+    check_lesson_shown_after_note = at.selectbox(key="les_lesson").value
+    assert check_lesson_shown_after_note == LESSONS[0].id
+
+
+def test_presenter_mode_carries_over_to_the_linked_views() -> None:
+    les = LESSON_INDEX["gradient-penalty"]
+    at = lessons_page({"lesson": les.id, "present": "1"})
+    assert not at.warning  # "present" is the app's flag, not an unknown parameter
+    assert at.query_params["present"] == "1" and url_lesson(at) == les.id
+    for pl, code, link in zip(at.get("page_link"), link_codes(at), les.links, strict=True):
+        got = {k: v[0] for k, v in parse_qs(pl.proto.query_string).items()}
+        assert got == {**link.query, "present": "1"}
+        assert code.value.endswith("/" + link.url)  # the copyable URL is the students' one
+    at.button(key="les_next").click().run()
+    assert at.query_params["present"] == "1" and url_lesson(at) == "consensus"
+
+
+# ---------------------------------------------------------- (3) the linked views, rendered
+
+
+def open_link(link: Link) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if link.page == EXPLORER:
+        at.query_params.update(dict(link.query))
+        at.run()
+    else:
+        at.run()
+        at.query_params.update(dict(link.query))
+        at.switch_page(link.page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+WIDGET_KINDS = ("selectbox", "multiselect", "slider", "select_slider", "number_input",
+                "checkbox", "radio")  # fmt: skip
+
+
+def widget_value(at: AppTest, key: str) -> Any:
+    for kind in WIDGET_KINDS:
+        for w in getattr(at, kind):
+            if w.key == key:
+                return w.value
+    raise AssertionError(f"no widget with key {key!r}")
+
+
+def same_value(got: Any, raw: str) -> bool:
+    if isinstance(got, list):
+        return [str(x) for x in got] == raw.split(",")
+    if isinstance(got, bool):
+        return got == (raw == "1")
+    if isinstance(got, int | float):
+        return math.isclose(float(got), float(raw), rel_tol=0, abs_tol=1e-12)
+    return str(got) == raw
+
+
+def arrays(obj: Any) -> np.ndarray:
+    """A Plotly JSON array: a list or a base64 typed array."""
+    if isinstance(obj, dict) and "bdata" in obj:
+        a = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=obj["dtype"]).astype(float)
+        shape = obj.get("shape")
+        return a.reshape([int(n) for n in str(shape).split(",")]) if shape else a
+    return np.asarray(obj, dtype=float)
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def trace(at: AppTest, name: str) -> dict:
+    for spec in charts(at):
+        for t in spec["data"]:
+            if t.get("name") == name:
+                return t
+    raise AssertionError(f"no trace {name!r}")
+
+
+def shown_explorer(at: AppTest, claim: Claim) -> None:
+    kind, subj, val = claim
+    texts = [m.value for m in at.markdown]
+    if kind == "eigs":
+
+        def fmt(re_: float, im: float) -> str:
+            re_s = f"{0.0 if abs(re_) < 5e-7 else re_:.6f}"
+            if abs(im) < 5e-7:
+                return re_s
+            return f"{re_s} {'+' if im > 0 else '−'} {abs(im):.6f}i"
+
+        expected = "closed form: `" + ", ".join(fmt(*z) for z in val) + "`"
+        assert any(t.startswith("numeric eigenvalues of J") and expected in t for t in texts)
+        return
+    if kind == "speed_ratio":
+        t = trace(at, "speed ‖v‖")
+        xs, ys, z = arrays(t["x"]), arrays(t["y"]), arrays(t["z"])
+
+        def at_point(p: tuple[float, float]) -> float:
+            return float(z[np.abs(ys - p[1]).argmin(), np.abs(xs - p[0]).argmin()])
+
+        (p1, p2), (lo, hi) = subj, val
+        ratio = 10 ** (at_point(p1) - at_point(p2))  # the shading is log10 ‖v‖
+        assert 0.8 * lo <= ratio <= 1.25 * hi, ratio  # nearest grid cells, not the points
+        return
+    method = subj[0] if kind == "distance" else subj
+    label = METHODS[method].label
+    if kind == "rho":
+        assert any(f"**{label}** · ρ = `{val:.6f}` · " in t for t in texts), label
+        return
+    if kind == "verdict":
+        assert any(f"**{label}** · ρ = `" in t and f":{BADGE[val]}[{val}" in t for t in texts)
+        return
+    if kind == "psi_max":
+        ys = arrays(trace(at, label)["y"])
+        assert abs(np.abs(ys).max() - val) < 1e-6
+        assert any("clipped" in a.get("text", "") for s in charts(at)
+                   for a in s["layout"].get("annotations", []))  # fmt: skip
+        return
+    t = trace(at, f"{label}: simulated")
+    steps, d = arrays(t["x"]), arrays(t["y"])
+    errors = " ".join(e.value for e in at.error)
+    if kind == "status":
+        if val == "converged":
+            assert d[-1] < 1e-3
+        elif val == "not converged":
+            assert d[-1] >= 1e-3 and f"{label} diverged" not in errors
+        else:
+            assert f"{label} diverged at step" in errors
+    elif kind == "distance":
+        step = subj[1]
+        x = d[-1] if step is None else d[np.abs(steps - step).argmin()]
+        assert val[0] - 1e-6 <= x <= val[1] + 1e-6, x
+    elif kind == "peak":
+        assert val[0] - 1e-6 <= d.max() <= val[1] + 1e-6
+    elif kind == "range":
+        assert val[0] - 1e-6 <= d.min() and d.max() <= val[1] + 1e-6
+    elif kind == "drift":
+        assert np.abs(d - d[0]).max() <= val + 1e-6  # float32 on the wire
+    else:
+        raise AssertionError(kind)
+
+
+def shown_compare(at: AppTest, claim: Claim) -> None:
+    _, subj, val = claim
+    variant, scheme = subj.split("/")
+    title = f"{VARIANTS[variant].label} · {SCHEMES[scheme].label}"
+    notes = [a.get("text", "") for a in charts(at)[0]["layout"]["annotations"]]
+    hit = [a for a in notes if f">{title} ↗<" in a]
+    assert len(hit) == 1 and f"· {val}" in hit[0], hit
+
+
+def shown_stability(at: AppTest, claim: Claim) -> None:
+    kind, subj, val = claim
+    if kind == "critical":
+        names = [t.get("name", "") for s in charts(at) for t in s["data"]]
+        assert any(n.startswith("critical damping (") and n.endswith(f"= {val:g})") for n in names)
+    elif kind == "boundary":
+        trace(at, f"analytic boundary: {val}")
+    elif kind == "verdict_at":
+        hm = trace(at, "spectral radius")
+        xs, ys = arrays(hm["x"]), arrays(hm["y"])
+        z = arrays(hm["z"])
+        cell = dict(subj)
+        x_name, y_name = at.selectbox(key="stab_axes").value.split(",")
+        i = np.abs(np.log(ys / cell[y_name]) if y_name == "h" else ys - cell[y_name]).argmin()
+        j = np.abs(np.log(xs / cell[x_name]) if x_name == "h" else xs - cell[x_name]).argmin()
+        rho = z[i, j]
+        ok = {"converges": rho < 1 - 1e-6, "neutral": abs(rho - 1) < 1e-6,
+              "diverges": rho > 1 + 1e-6}  # fmt: skip
+        assert ok[val], (cell, rho)
+    elif kind == "fastest_at":
+        hm = trace(at, "spectral radius")
+        xs, ys, z = arrays(hm["x"]), arrays(hm["y"]), arrays(hm["z"])
+        ((fixed, value),), (other, best) = subj, val
+        assert at.selectbox(key="stab_axes").value == f"{fixed},{other}"
+        column = z[:, np.abs(np.log(xs / value)).argmin()]
+        assert abs(ys[column.argmin()] - best) < 1e-6, ys[column.argmin()]
+    else:
+        raise AssertionError(kind)
+
+
+def shown_gmm(at: AppTest, claim: Claim) -> None:
+    kind, subj, val = claim
+    label = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}[subj]
+    table = next(m.value for m in at.markdown if "| status | final μ |" in m.value)
+    row = next(r for r in table.splitlines() if r.startswith(f"| **{label}** |"))
+    cells = [c.strip() for c in row.strip("|").split(" | ")]
+    if kind == "status":
+        assert re.search(rf"-badge\[:material/[a-z_]+: {val}\]", cells[1]), cells[1]
+    elif kind == "gap":
+        assert val[0] <= float(cells[4]) <= val[1], cells[4]
+    elif kind == "subopt":
+        assert val[0] <= float(cells[6]) <= val[1], cells[6]
+    elif kind == "mu":
+        mu = [float(x) for x in cells[2].strip("()").split(",")]
+        for m, (lo, hi) in zip(mu, val, strict=True):
+            assert lo <= m <= hi, cells[2]
+    else:
+        raise AssertionError(kind)
+
+
+SHOWN = {EXPLORER: shown_explorer, COMPARE: shown_compare, STABILITY: shown_stability,
+         MODE_COLLAPSE: shown_gmm}  # fmt: skip
+TITLE = {EXPLORER: "Dirac-GAN explorer", COMPARE: "Compare variants and training schemes",
+         STABILITY: "Stability map", MODE_COLLAPSE: "Mode collapse (GMM-GAN)"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("lesson_id", "i", "link"), LINKS, ids=LINK_IDS)
+def test_each_link_opens_its_view_with_the_named_settings(
+    lesson_id: str, i: int, link: Link
+) -> None:
+    at = open_link(link)
+    assert at.title[0].value == TITLE[link.page]
+    notes = [w.value for w in at.warning if "URL parameter" in w.value]
+    assert not notes, notes
+    for key, raw in link.query.items():
+        got = widget_value(at, PREFIX[link.page] + key)
+        assert same_value(got, raw), (key, got, raw)
+    for claim in link.claims:
+        SHOWN[link.page](at, claim)
