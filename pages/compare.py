@@ -185,6 +185,11 @@ st.plotly_chart(
 counts = {k: sum(p.verdict == k for row in panels for p in row) for k in VERDICT_COLOR}
 st.caption(
     f"{counts['converges']} panels converge, {counts['neutral']} circle, "
-    f"{counts['diverges']} diverge; WGAN-GP has no linearisation at the equilibrium "
-    "(its field jumps across ψ = 0), so its panels carry no ρ."
+    f"{counts['diverges']} diverge"
+    + (
+        "; WGAN-GP has no linearisation at the equilibrium (its field jumps across ψ = 0), so "
+        "its panels carry no ρ."
+        if "wgan-gp" in c.variants
+        else "."
+    )
 )

@@ -585,6 +585,10 @@ def distance_figure(
                 )
             )
     fig.update_yaxes(type="log", title="distance to (0, 0)", exponentformat="power")
+    ds = np.concatenate([np.asarray(d, dtype=float) for _, _, d, _ in series]) if series else None
+    if ds is not None and ds.size and ds.min() > 0 and ds.max() / ds.min() < 1.01:
+        # a conserved distance (the flow): auto-scaling would magnify solver round-off
+        fig.update_yaxes(range=[np.log10(ds.min() / 1.5), np.log10(ds.max() * 1.5)])
     fig.update_xaxes(title="step")
     fig.update_layout(
         height=height,
