@@ -11,6 +11,11 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if presenting else "auto",
 )
 
+if presenting:
+    from ui.presenter import enlarge_text
+
+    enlarge_text()
+
 pages = [
     st.Page(
         "pages/explorer.py", title="Dirac-GAN explorer", icon=":material/explore:", default=True

@@ -10,6 +10,8 @@ import streamlit as st
 FLAG = "present"
 #: Fonts, lines and markers grow by this factor on a projector.
 SCALE = 1.45
+#: Page text for a projector: a constant style sheet (never built from user input).
+PROJECTOR_CSS = "<style>html { font-size: 125%; } .stMain h1 { font-size: 2.6rem; }</style>"
 
 
 def active() -> bool:
@@ -18,6 +20,12 @@ def active() -> bool:
 
 def scale() -> float:
     return SCALE if active() else 1.0
+
+
+def enlarge_text() -> None:
+    """In presenter mode, larger page text (figures are scaled by ``scale()``)."""
+    if active():
+        st.html(PROJECTOR_CSS)
 
 
 def links() -> tuple[str, str]:
