@@ -11,8 +11,10 @@ import streamlit as st
 from dynamics.gmm import GMMSettings
 from dynamics.gmm_cli import MAX_DISC_STEPS, MAX_RUN_STEPS
 from ui import gmm_compute as compute
+from ui import presenter
 from ui.boot import require_entrypoint
 from ui.controls import snap
+from ui.figures import for_projector
 from ui.gmm_figures import (
     Fractions,
     PlanePath,
@@ -395,7 +397,7 @@ def _single_run_tab(c: GMMControls) -> None:
             "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."
         )
     st.plotly_chart(
-        fig, key="gmm_plane", on_select="rerun", selection_mode="points",
+        for_projector(fig, presenter.scale()), key="gmm_plane", on_select="rerun", selection_mode="points",
         config={"displaylogo": False, "toImageButtonOptions": {"filename": "gmm-gan"}},
         alt="Left: heat map of the total-variation distance over the generator means "
         "(μ₁, μ₂) with grey streamlines of its negative gradient, the optimum, its mirror, "
@@ -416,13 +418,13 @@ def _single_run_tab(c: GMMControls) -> None:
     )
     st.subheader("Over training")
     st.plotly_chart(
-        series_figure(
+        for_projector(series_figure(
             [
                 Series(d, p.label, runs[d].tv, runs[d].suboptimality, runs[d].gap,
                        runs[d].grad_norm)
                 for d, p in zip(DYN_LABEL, paths, strict=True)
             ]
-        ),
+        ), presenter.scale()),
         key="gmm_series", config={"displaylogo": False},
         alt="Four time series for both dynamics: TV, the discriminator's sub-optimality, "
         "the distance between the two generator means, and the generator's gradient norm.",
@@ -489,9 +491,9 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
     table = compute.batch_with_progress(bar, *args)
     bar.empty()
     st.plotly_chart(
-        fractions_figure(
+        for_projector(fractions_figure(
             [Fractions(r.label, r.converged, r.collapsed, r.other) for r in table.rows]
-        ),
+        ), presenter.scale()),
         key="gmm_fractions", config={"displaylogo": False},
         alt="Bar chart of the fractions of runs that converged, collapsed or did neither, "
         "for the optimal discriminator and first-order discriminators with several k.",
@@ -513,12 +515,12 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
         f"computed in {table.seconds:.1f} s (cached afterwards)."
     )
     st.plotly_chart(
-        outcome_maps_figure(
+        for_projector(outcome_maps_figure(
             table.axis,
             [("Optimal discriminator", table.map_optimal),
              (table.map_label.capitalize(), table.map_first_order)],
             c.target,
-        ),
+        ), presenter.scale()),
         key="gmm_maps", config={"displaylogo": False},
         alt="Two maps over the starting means: the outcome of the optimal and of the "
         "first-order dynamics from each start.",
@@ -561,6 +563,7 @@ if from_url or "gmm_tabs" not in st.session_state:
 tab_single, tab_batch = st.tabs(list(TAB_LABEL.values()), key="gmm_tabs", on_change="rerun")
 st.session_state[url.sk("tab")] = TAB_KEY.get(st.session_state.get("gmm_tabs"), "single")
 url.publish(url.values(specs), specs)
+presenter.share_panel()
 
 if tab_single.open:
     with tab_single:
