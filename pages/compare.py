@@ -133,12 +133,7 @@ def explorer_link(variant: str, scheme: str, c: CompareControls) -> str:
 
 
 url = UrlState("compare", prefix="cmp_")
-from_url = url.should_load()
-if from_url:
-    url.clear_notes()
-url.load(SPECS, from_url=from_url)
-if from_url:
-    url.unknown_keys([s.key for s in SPECS])
+url.begin(SPECS)
 c = compare_controls(url)
 url.publish(url.values(SPECS), SPECS)
 presenter.share_panel()

@@ -32,7 +32,7 @@ from ui.controls import (
 )
 from ui.figures import PathView, distance_figure, explorer_figure, for_projector
 from ui.panels import spectrum_panel
-from ui.state import UrlState
+from ui.state import UrlState, new_click
 
 require_entrypoint()
 
@@ -71,25 +71,12 @@ def _variant_changed() -> None:
 
 
 def _consume_click() -> None:
-    """Move the start to a point clicked on the field (before the widgets are drawn).
-
-    The chart's selection arrives in the session state with the rerun it triggers; handling
-    it here, rather than in a callback, lets tests inject a selection the same way.
-    """
-    event = st.session_state.get("field_chart") or {}
-    points = (event.get("selection") or {}).get("points") or []
-    xy = next(((p.get("x"), p.get("y")) for p in points if p.get("x") is not None), None)
-    if xy is None or xy == st.session_state.get("_last_click"):
-        return
-    st.session_state["_last_click"] = xy
-    try:
-        x, y = float(xy[0]), float(xy[1])
-    except (TypeError, ValueError):
-        return
-    if np.isfinite(x) and np.isfinite(y):
+    """Move the start to a point clicked on the field (snapped to the click grid)."""
+    xy = new_click("field_chart")
+    if xy is not None:
         step = float(st.session_state.get("view", 2.0)) / CLICK_CELLS
-        st.session_state["theta0"] = snap(x, step, -START_MAX, START_MAX)
-        st.session_state["psi0"] = snap(y, step, -START_MAX, START_MAX)
+        st.session_state["theta0"] = snap(xy[0], step, -START_MAX, START_MAX)
+        st.session_state["psi0"] = snap(xy[1], step, -START_MAX, START_MAX)
 
 
 def explorer_controls(url: UrlState) -> ExplorerControls:

@@ -67,12 +67,7 @@ def link_block(link: Link, base: str) -> None:
 
 
 url = UrlState("lessons", prefix="les_")
-from_url = url.should_load()
-if from_url:
-    url.clear_notes()
-url.load(SPECS, from_url=from_url)
-if from_url:
-    url.unknown_keys([s.key for s in SPECS])
+url.begin(SPECS)
 
 page = st.container(width=MAX_WIDTH)
 page.title("Guided lessons")

@@ -3,7 +3,6 @@ the optimal discriminator against first-order discriminator steps."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import streamlit as st
@@ -24,7 +23,7 @@ from ui.gmm_figures import (
     plane_figure,
     series_figure,
 )
-from ui.state import Spec, UrlState
+from ui.state import Spec, UrlState, new_click
 
 require_entrypoint()
 
@@ -144,21 +143,12 @@ def _lr_options(current: float) -> list[float]:
 
 def _consume_click(url: UrlState) -> None:
     """Move the start to a point clicked on the plane, before the widgets are drawn."""
-    event = st.session_state.get("gmm_plane") or {}
-    points = (event.get("selection") or {}).get("points") or []
-    xy = next(((p.get("x"), p.get("y")) for p in points if p.get("x") is not None), None)
-    if xy is None or xy == st.session_state.get("_gmm_last_click"):
-        return
-    st.session_state["_gmm_last_click"] = xy
-    try:
-        x, y = float(xy[0]), float(xy[1])
-    except (TypeError, ValueError):
-        return
-    step = float(st.session_state.get("_gmm_click_step", 0.1))
-    lo, hi = R["mu_range"]
-    if math.isfinite(x) and math.isfinite(y):
-        st.session_state[url.sk("mu1")] = snap(x, step, lo, hi)
-        st.session_state[url.sk("mu2")] = snap(y, step, lo, hi)
+    xy = new_click("gmm_plane")
+    if xy is not None:
+        step = float(st.session_state.get("_gmm_click_step", 0.1))
+        lo, hi = R["mu_range"]
+        st.session_state[url.sk("mu1")] = snap(xy[0], step, lo, hi)
+        st.session_state[url.sk("mu2")] = snap(xy[1], step, lo, hi)
 
 
 def _range(url: UrlState, lo_key: str, hi_key: str, default: Pair, what: str) -> Pair:
@@ -537,12 +527,7 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
 
 url = UrlState("gmm", prefix="gmm_")
 specs = gmm_specs()
-from_url = url.should_load()
-if from_url:
-    url.clear_notes()
-url.load(specs, from_url=from_url)
-if from_url:
-    url.unknown_keys([s.key for s in specs])
+from_url = url.begin(specs)
 _consume_click(url)
 
 c = gmm_controls(url)

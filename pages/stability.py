@@ -14,7 +14,7 @@ from ui import compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import LR_MAX, LR_MIN, N_SUBSTEPS_MAX, format_lr, lr_options
 from ui.figures import for_projector, locus_figure, stability_figure
-from ui.state import Spec, UrlState
+from ui.state import Spec, UrlState, new_click
 
 require_entrypoint()
 
@@ -212,7 +212,7 @@ fig = stability_figure(
     hover=(hx.ravel(), hy.ravel(), cd.reshape(-1, 5)),
     current=(fixed[c.x], fixed[c.y]),
 )  # fmt: skip
-event = st.plotly_chart(
+st.plotly_chart(
     for_projector(fig, presenter.scale()), key="stability_chart", on_select="rerun", selection_mode="points",
     config={"displaylogo": False},
     alt=f"Heat map of the spectral radius of {METHODS[c.method].label} on the "
@@ -226,11 +226,9 @@ st.caption(
 )
 
 # A click opens the explorer: the selection carries the cell's coordinates.
-points = ((event or {}).get("selection") or {}).get("points") or []
-clicked = (points[0].get("x"), points[0].get("y")) if points else None
-if clicked is not None and clicked != st.session_state.get("_stab_last_click"):
-    st.session_state["_stab_last_click"] = clicked
-    px, py = float(clicked[0]), float(clicked[1])
+clicked = new_click("stability_chart")
+if clicked is not None:
+    px, py = clicked
     cell = {c.x: px, c.y: py}
     q: dict[str, str] = {"variant": c.variant, "methods": c.method, "steps": "500"}
     vals = {**fixed, **cell}

@@ -131,6 +131,17 @@ class UrlState:
         qp = st.query_params.to_dict()
         return bool(qp) and qp != st.session_state.get(self._written_key)
 
+    def begin(self, specs: Sequence[Spec], *, also_known: Iterable[str] = ()) -> bool:
+        """Seed ``specs`` from a new link (with notes for bad or unknown values) or keep the
+        session's values; returns whether the URL was read."""
+        from_url = self.should_load()
+        if from_url:
+            self.clear_notes()
+        self.load(specs, from_url=from_url)
+        if from_url:
+            self.unknown_keys([s.key for s in specs] + list(also_known))
+        return from_url
+
     def load(self, specs: Sequence[Spec], *, from_url: bool, overwrite: bool = False) -> None:
         """Seed session state for ``specs``: URL values if ``from_url``, else defaults for keys
         not set yet (or for all of them with ``overwrite``)."""
@@ -183,6 +194,27 @@ class UrlState:
         if out != st.query_params.to_dict():
             st.query_params.from_dict(out)
         st.session_state[self._written_key] = st.query_params.to_dict()
+
+
+def new_click(chart_key: str) -> tuple[float, float] | None:
+    """The point just clicked on a chart drawn with ``on_select="rerun"``, or None.
+
+    The selection arrives in the session state with the rerun it triggers; reading it at
+    the top of a page, before the widgets, lets the page move its controls to it (and lets
+    tests inject a selection the same way). Each click is reported once.
+    """
+    event = st.session_state.get(chart_key) or {}
+    points = (event.get("selection") or {}).get("points") or []
+    xy = next(((p.get("x"), p.get("y")) for p in points if p.get("x") is not None), None)
+    memo = f"_{chart_key}_last_click"
+    if xy is None or xy == st.session_state.get(memo):
+        return None
+    st.session_state[memo] = xy
+    try:
+        x, y = float(xy[0]), float(xy[1])
+    except (TypeError, ValueError):
+        return None
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
 
 
 def _show(value: Any) -> str:
