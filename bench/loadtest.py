@@ -63,7 +63,7 @@ from bench.appserver import free_port  # noqa: E402
 
 MAX_SESSIONS = 300
 MAX_DURATION = 900.0
-RERUN_TIMEOUT = 60.0  # a rerun slower than this counts as a failure (and ends the session)
+RERUN_TIMEOUT = 30.0  # a rerun slower than this is a failure (the user reloads the page)
 CONNECT_TIMEOUT = 30.0
 THINK = (1.0, 3.0)
 STEPS_RANGE = (50, 2000)  # the explorer's slider goes to 5000; users rarely go that far
@@ -512,8 +512,21 @@ class Stats:
             self.examples.append(f"{kind}: {detail[:300]}")
 
 
-async def user(base: str, start: float, deadline: float, seed: int, stats: Stats) -> None:
-    """One simulated user from ``start`` to ``deadline`` (reconnects after a failure)."""
+#: What a network or protocol failure may raise on the client side.
+NETWORK_ERRORS = (
+    OSError,
+    EOFError,
+    http.client.HTTPException,
+    websockets.WebSocketException,
+    ProtocolError,
+)
+
+
+async def user(
+    base: str, start: float, deadline: float, seed: int, stats: Stats, timeout: float
+) -> None:
+    """One simulated user from ``start`` to ``deadline``; after a failure it reloads the page
+    (a new session), as a person would."""
     rng = random.Random(seed)
     await asyncio.sleep(max(0.0, start - time.monotonic()))
     while time.monotonic() < deadline - 1:
@@ -522,8 +535,8 @@ async def user(base: str, start: float, deadline: float, seed: int, stats: Stats
         stats.sessions_started += 1
         try:
             try:
-                first = await asyncio.wait_for(s.connect(), RERUN_TIMEOUT)
-            except (TimeoutError, OSError, websockets.WebSocketException, ProtocolError) as e:
+                first = await asyncio.wait_for(s.connect(), timeout)
+            except (TimeoutError, *NETWORK_ERRORS) as e:
                 stats.fail("connect", repr(e))
                 await asyncio.sleep(1)
                 continue
@@ -537,11 +550,11 @@ async def user(base: str, start: float, deadline: float, seed: int, stats: Stats
                 await asyncio.sleep(pause)
                 key, change = me.move()
                 try:
-                    r = await s.rerun({key: change})
+                    r = await s.rerun({key: change}, timeout=timeout)
                 except TimeoutError:
-                    stats.fail("timeout", f"rerun after {key} change")
+                    stats.fail("timeout", f"rerun after a {key} change took over {timeout:g} s")
                     break
-                except (OSError, websockets.WebSocketException, ProtocolError) as e:
+                except NETWORK_ERRORS as e:
                     stats.fail("connection", repr(e))
                     break
                 stats.latencies.append(r.latency)
@@ -570,7 +583,13 @@ def slope_mb_per_min(curve: Sequence[tuple[float, float]]) -> float:
 
 
 async def run_config(
-    sessions: int, duration: float, replicas: int, ramp: float, gc: str | None, soak: bool
+    sessions: int,
+    duration: float,
+    replicas: int,
+    ramp: float,
+    gc: str | None,
+    soak: bool,
+    timeout: float = RERUN_TIMEOUT,
 ) -> dict[str, Any]:
     """Fresh servers, a warm-up session, then ``sessions`` users for ``duration`` seconds."""
     extra = [] if gc is None else [f"--runner.postScriptGC={'true' if gc == 'on' else 'false'}"]
@@ -593,15 +612,30 @@ async def run_config(
 
         async def sampler() -> None:
             while True:
-                samples.append((time.monotonic() - t0, sum(rss_mb(p) for p in dep.pids)))
+                t = time.monotonic() - t0
+                samples.append((t, sum(rss_mb(p) for p in dep.pids)))
                 load.append(loadavg()[0])
+                if len(samples) % 30 == 0:  # progress for long runs
+                    print(
+                        f"#   {t:5.0f} s: {len(stats.latencies)} reruns, {stats.failures}, "
+                        f"RSS {samples[-1][1]:.0f} MB, load {load[-1]}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                 await asyncio.sleep(1)
 
         sample_task = asyncio.create_task(sampler())
         try:
             await asyncio.gather(
                 *(
-                    user(dep.base, t0 + ramp * i / sessions, deadline, 1000 * sessions + i, stats)
+                    user(
+                        dep.base,
+                        t0 + ramp * i / sessions,
+                        deadline,
+                        1000 * sessions + i,
+                        stats,
+                        timeout,
+                    )
                     for i in range(sessions)
                 )
             )
@@ -613,6 +647,16 @@ async def run_config(
         me1 = os.times()
         await asyncio.sleep(5)  # sessions are gone: what does the server give back?
         rss_idle = sum(rss_mb(p) for p in dep.pids)
+        # Has the server recovered? One fresh page load, with a generous timeout.
+        probe = StreamlitSession(dep.base)
+        try:
+            t = time.perf_counter()
+            await asyncio.wait_for(probe.connect(), 120)
+            recovery_ms: float = round((time.perf_counter() - t) * 1000, 1)
+        except (TimeoutError, *NETWORK_ERRORS):
+            recovery_ms = math.inf
+        finally:
+            await probe.close()
         sticky = stickiness(dep.proxy_log) if dep.proxy_log else None
 
     lat_ms = [x * 1000 for x in stats.latencies]
@@ -636,9 +680,10 @@ async def run_config(
         "rss_peak_mb": round(max([y for _, y in samples] + [rss_start]), 1),
         "rss_end_mb": round(rss_end, 1),
         "rss_idle_mb": round(rss_idle, 1),
+        "recovery_load_ms": recovery_ms,
         "server_cpu_pct": round(100 * cpu / wall, 1),
-        # Server CPU per rerun (first loads and the warm-up excluded from the count): the
-        # cost that sets the capacity of one process.
+        # Server CPU time divided by the reruns (first page loads use CPU too but are not
+        # counted): roughly the cost that sets the capacity of one process.
         "server_cpu_ms_per_rerun": round(1000 * cpu / max(1, len(lat_ms)), 1),
         "client_cpu_pct": round(
             100 * ((me1.user - me0.user) + (me1.system - me0.system)) / wall, 1
@@ -661,12 +706,24 @@ async def run_config(
 # -------------------------------------------------------------------------------- CLI
 
 
+def _finite(x: Any) -> Any:
+    """JSON-safe copy: nan/inf (no reruns, no recovery) become null."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_finite(v) for v in x]
+    return x
+
+
 def table(results: Sequence[Mapping[str, Any]]) -> str:
     cols = [
         ("sessions", "sess"), ("replicas", "repl"), ("postscriptgc", "gc"), ("reruns", "reruns"),
         ("failures", "fail"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("max_ms", "max ms"),
         ("first_load_p95_ms", "load p95"), ("rss_start_mb", "RSS0 MB"),
         ("rss_peak_mb", "peak MB"), ("rss_end_mb", "end MB"), ("rss_idle_mb", "idle MB"),
+        ("recovery_load_ms", "after ms"),
         ("server_cpu_pct", "srv CPU%"), ("client_cpu_pct", "cli CPU%"), ("load_mean", "load"),
     ]  # fmt: skip
     rows = [[h for _, h in cols]] + [[str(r.get(k, "")) for k, _ in cols] for r in results]
@@ -684,7 +741,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--ramp", type=float, default=15.0, help="seconds to start all sessions")
     p.add_argument("--soak", type=float, default=0.0, help="soak seconds (first --sessions)")
     p.add_argument("--postscriptgc", choices=("on", "off"), default=None)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=RERUN_TIMEOUT, help="rerun timeout (s)")
     args = p.parse_args(argv)
     if any(not 1 <= n <= MAX_SESSIONS for n in args.sessions):
         p.error(f"--sessions must be within 1..{MAX_SESSIONS}")
@@ -695,7 +752,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if any(not 1 <= d <= MAX_DURATION for _, d in runs) or not 0 <= args.ramp <= 60:
         p.error(f"durations must be within 1..{MAX_DURATION:g} s and --ramp within 0..60 s")
-    random.seed(args.seed)
+    if not 1 <= args.timeout <= 120:
+        p.error("--timeout must be within 1..120 s")
 
     # SIGTERM unwinds like Ctrl-C (asyncio cancels the run), so every server and the proxy
     # are stopped by their context managers.
@@ -705,7 +763,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for n, d in runs:
             la0 = loadavg()
             r = asyncio.run(
-                run_config(n, d, args.replicas, args.ramp, args.postscriptgc, bool(args.soak))
+                run_config(
+                    n, d, args.replicas, args.ramp, args.postscriptgc, bool(args.soak), args.timeout
+                )
             )
             r["loadavg_before"] = la0
             r["loadavg_after"] = loadavg()
@@ -727,7 +787,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"slope {r['rss_slope_mb_per_min']} MB/min "
             f"(second half {r['rss_slope_2nd_half_mb_per_min']} MB/min)"
         )
-    print(json.dumps({"cpus": os.cpu_count(), "results": results}, allow_nan=True))
+    print(json.dumps(_finite({"cpus": os.cpu_count(), "results": results})))
     return 0
 
 

@@ -136,7 +136,8 @@ def _hyper(lr: float, n_gen: int, n_disc: int, beta: float) -> Hyper:
     return Hyper(lr_gen=lr, lr_disc=lr, n_gen=n_gen, n_disc=n_disc, beta=beta)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# A 301 x 301 map with four eigenvalues per cell is ~6 MB: keep few.
+@st.cache_data(max_entries=16, show_spinner=False)
 def stability(
     variant: str,
     method: str,
@@ -158,7 +159,7 @@ def stability(
     return MapResult(m.x, m.y, m.rho, m.eigs, b)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
 def level(
     x: np.ndarray, y: np.ndarray, z: np.ndarray, value: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
