@@ -118,3 +118,35 @@ def test_lessons_wide_screen(browser: Browser, app_url: str) -> None:
     screenshot(page, "lessons-1920x1080")
     assert not errors, errors
     page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_lessons_and_their_views_in_both_themes_and_presenter_mode(
+    browser: Browser, app_url: str, scheme: str
+) -> None:
+    # Readability in both Streamlit themes (the browser's colour scheme picks the theme)
+    # and on a projector: screenshots of the lessons page and three of its views, looked at.
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    views = [
+        ("lessons", "/lessons?lesson=gradient-penalty"),
+        ("explorer", "/?variant=gradient-penalty&methods=simgd,altgd&gamma=1"),
+        ("stability", "/stability?variant=standard&method=altgd&axes=h,n_disc"),
+        ("mode-collapse", "/mode_collapse"),
+        ("lessons-presenter", "/lessons?lesson=simgd-vs-altgd&present=1"),
+        ("explorer-presenter", "/?present=1"),
+    ]
+    for name, path in views:
+        page.goto(app_url + path)
+        wait_idle(page)
+        assert "Traceback" not in page.inner_text("body")
+        bg = page.evaluate(
+            "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+        )
+        assert (bg == "rgb(255, 255, 255)") == (scheme == "light"), (name, bg)
+        if "present=1" in path:
+            assert not page.locator('[data-testid="stSidebarNav"]').is_visible()
+        screenshot(page, f"theme-{scheme}-{name}")
+    assert not errors, errors
+    page.close()
