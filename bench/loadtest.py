@@ -11,7 +11,14 @@ spectral radius shown equals the core's for the ``h`` sent, and the query string
 published holds exactly the non-default values sent.
 
     python bench/loadtest.py --sessions 30 100 300 --duration 60 [--replicas 1|2]
-                             [--soak 600] [--postscriptgc on|off] [--ramp 15]
+                             [--soak 600] [--postscriptgc on|off] [--ramp 15] [--timeout 30]
+
+Failures: ``connect`` (page load or first run not done within --timeout), ``timeout`` (a
+rerun slower than --timeout: the user gives up and reloads, i.e. a new session), ``connection``
+(socket or protocol error), ``exception`` (an exception element on the page), ``mismatch``
+(the page shows other values than those sent). Latencies are send → ``script_finished`` of the
+slider reruns; first page loads are reported apart. After the users stop, one fresh page
+load checks that the server has recovered (``recovery_load_ms``).
 
 Every configuration gets fresh servers (and, with two replicas, Debian's nginx from
 deploy/run_loopback_proxy.sh) on 127.0.0.1; all of them are stopped on exit, Ctrl-C and
@@ -721,7 +728,7 @@ def table(results: Sequence[Mapping[str, Any]]) -> str:
     cols = [
         ("sessions", "sess"), ("replicas", "repl"), ("postscriptgc", "gc"), ("reruns", "reruns"),
         ("failures", "fail"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("max_ms", "max ms"),
-        ("first_load_p95_ms", "load p95"), ("rss_start_mb", "RSS0 MB"),
+        ("first_load_p95_ms", "1st p95"), ("rss_start_mb", "RSS0 MB"),
         ("rss_peak_mb", "peak MB"), ("rss_end_mb", "end MB"), ("rss_idle_mb", "idle MB"),
         ("recovery_load_ms", "after ms"),
         ("server_cpu_pct", "srv CPU%"), ("client_cpu_pct", "cli CPU%"), ("load_mean", "load"),
@@ -755,9 +762,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 1 <= args.timeout <= 120:
         p.error("--timeout must be within 1..120 s")
 
-    # SIGTERM unwinds like Ctrl-C (asyncio cancels the run), so every server and the proxy
-    # are stopped by their context managers.
-    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    # Ctrl-C and SIGTERM cancel the run (asyncio turns SIGINT into a cancellation), so every
+    # server and the proxy are stopped by their context managers. A shell starts background
+    # jobs with SIGINT ignored; restore the default so that the cleanup path always exists.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
     results = []
     try:
         for n, d in runs:
