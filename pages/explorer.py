@@ -29,6 +29,7 @@ from ui.controls import (
     param_specs,
     preset_state,
     snap,
+    whole_number_input,
 )
 from ui.figures import PathView, distance_figure, explorer_figure, for_projector
 from ui.panels import spectrum_panel
@@ -66,6 +67,8 @@ def _apply_preset() -> None:
 
 
 def _variant_changed() -> None:
+    if st.session_state.get("variant") not in VARIANTS:
+        return  # a client sent an unknown option: the page falls back to the default below
     for spec in param_specs(st.session_state["variant"]):
         st.session_state[spec.key] = spec.default
 
@@ -158,22 +161,14 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
     hyper: dict[str, float | int] = {"lr_gen": h_gen, "lr_disc": h_disc}
     if "n_gen" in uses:
         c1, c2 = sb.columns(2)
-        hyper["n_gen"] = c1.number_input(
-            "n_gen",
-            1,
-            N_SUBSTEPS_MAX,
-            key="n_gen",
-            persist_state="session",
+        hyper["n_gen"] = whole_number_input(
+            c1, "n_gen", 1, N_SUBSTEPS_MAX, key="n_gen", persist_state="session",
             help="Generator steps per round (AltGD).",
-        )
-        hyper["n_disc"] = c2.number_input(
-            "n_disc",
-            1,
-            N_SUBSTEPS_MAX,
-            key="n_disc",
-            persist_state="session",
+        )  # fmt: skip
+        hyper["n_disc"] = whole_number_input(
+            c2, "n_disc", 1, N_SUBSTEPS_MAX, key="n_disc", persist_state="session",
             help="Discriminator steps per round (AltGD).",
-        )
+        )  # fmt: skip
     if "beta" in uses:
         hyper["beta"] = sb.slider(
             "Momentum β",
@@ -285,6 +280,8 @@ from_url = url.should_load()
 if from_url:
     url.clear_notes()
 url.load(specs, from_url=from_url)
+if st.session_state.get("variant") not in VARIANTS:  # only a hand-made client gets here
+    st.session_state["variant"] = specs[0].default
 url.load(param_specs(st.session_state["variant"]), from_url=from_url)
 if from_url:
     url.unknown_keys([s.key for s in specs] + list(ALL_PARAM_KEYS))

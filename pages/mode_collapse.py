@@ -12,7 +12,7 @@ from dynamics.gmm_cli import MAX_DISC_STEPS, MAX_RUN_STEPS
 from ui import gmm_compute as compute
 from ui import presenter
 from ui.boot import require_entrypoint
-from ui.controls import snap
+from ui.controls import snap, whole_number_input
 from ui.figures import for_projector
 from ui.gmm_figures import (
     Fractions,
@@ -229,8 +229,8 @@ def gmm_controls(url: UrlState) -> GMMControls:
         help="Its intervals at step 0: the optimal ones for the start (a fair race), or four "
         "sorted uniform draws from the 'interval ends' range below, seeded.",
     )  # fmt: skip
-    seed = sb.number_input(
-        "Random seed", int(R["seed"][0]), int(R["seed"][1]), key=k_("seed"), persist_state=ps,
+    seed = whole_number_input(
+        sb, "Random seed", int(R["seed"][0]), int(R["seed"][1]), key=k_("seed"), persist_state=ps,
         step=1, help="Seeds the random starting intervals and the batch's random starts: "
         "the same seed gives the same numbers.",
     )  # fmt: skip
@@ -287,13 +287,13 @@ def batch_controls(url: UrlState) -> BatchControls:
     k_ = url.sk
     ps = "session"
     c1, c2, c3 = st.columns([1, 1, 2])
-    runs = c1.number_input(
-        "Random starts per configuration", int(R["runs"][0]), int(R["runs"][1]),
+    runs = whole_number_input(
+        c1, "Random starts per configuration", int(R["runs"][0]), int(R["runs"][1]),
         key=k_("runs"), persist_state=ps, step=100,
         help="Each configuration trains from the same seeded random starts.",
     )  # fmt: skip
-    steps = c2.number_input(
-        "Generator steps", int(R["steps"][0]), int(R["steps"][1]), key=k_("bsteps"),
+    steps = whole_number_input(
+        c2, "Generator steps", int(R["steps"][0]), int(R["steps"][1]), key=k_("bsteps"),
         persist_state=ps, step=100, help="Training length of every batch run.",
     )  # fmt: skip
     ks = c3.multiselect(

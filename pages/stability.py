@@ -12,7 +12,7 @@ from dynamics.stability import available_axes
 from dynamics.variants import VARIANTS, get_variant
 from ui import compute, presenter
 from ui.boot import require_entrypoint
-from ui.controls import LR_MAX, LR_MIN, N_SUBSTEPS_MAX, format_lr, lr_options
+from ui.controls import LR_MAX, LR_MIN, N_SUBSTEPS_MAX, format_lr, lr_options, whole_number_input
 from ui.figures import for_projector, locus_figure, stability_figure
 from ui.state import Spec, UrlState, new_click
 
@@ -64,7 +64,15 @@ def specs(variant: str, method: str) -> list[Spec]:
             choices=tuple(_pairs(variant, method)),
             label="axes",
         ),
-        Spec("res", "int", 201, min(RESOLUTIONS), max(RESOLUTIONS), label="resolution"),
+        Spec(
+            "res",
+            "int",
+            201,
+            min(RESOLUTIONS),
+            max(RESOLUTIONS),
+            label="resolution",
+            allowed=RESOLUTIONS,
+        ),
         Spec("h", "float", 0.2, LR_MIN, LR_MAX, label="learning rate h"),
         Spec("n_gen", "int", 1, 1, N_SUBSTEPS_MAX, label="n_gen"),
         Spec("n_disc", "int", 1, 1, N_SUBSTEPS_MAX, label="n_disc"),
@@ -138,11 +146,11 @@ def stability_controls(url: UrlState) -> StabilityControls:
     beta = 0.0
     if "n_gen" in meth.uses:
         c1, c2 = sb.columns(2)
-        n_gen = c1.number_input(
-            "n_gen", 1, N_SUBSTEPS_MAX, key=k("n_gen"), help="Generator steps per round."
+        n_gen = whole_number_input(
+            c1, "n_gen", 1, N_SUBSTEPS_MAX, key=k("n_gen"), help="Generator steps per round."
         )
-        n_disc = c2.number_input(
-            "n_disc", 1, N_SUBSTEPS_MAX, key=k("n_disc"), help="Discriminator steps per round."
+        n_disc = whole_number_input(
+            c2, "n_disc", 1, N_SUBSTEPS_MAX, key=k("n_disc"), help="Discriminator steps per round."
         )
     if "beta" in meth.uses:
         beta = sb.slider(
@@ -167,8 +175,8 @@ first_variant = st.session_state.get(url.sk("variant"), "gradient-penalty")
 from_url = url.should_load()
 if from_url:
     url.clear_notes()
-    raw_v = st.query_params.get("variant", first_variant)
-    raw_m = st.query_params.get("method", "simgd")
+    raw_v = st.query_params.get("variant", first_variant).strip()  # as Spec.parse reads it
+    raw_m = st.query_params.get("method", "simgd").strip()
     v0 = raw_v if raw_v in _SMOOTH else "gradient-penalty"
     m0 = raw_m if raw_m in _LINEAR else "simgd"
     url.load(specs(v0, m0), from_url=True)

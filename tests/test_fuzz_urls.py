@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import concurrent.futures
 import math
 import re
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -36,7 +38,7 @@ from streamlit.testing.v1 import AppTest
 from bench.appserver import serve
 from bench.loadtest import RunResult, StreamlitSession, expected_rho
 from ui.controls import ALL_PARAM_KEYS, base_specs, param_specs
-from ui.state import MAX_RAW, Spec
+from ui.state import MAX_RAW, Spec, md_literal
 
 pytestmark = pytest.mark.slow
 
@@ -224,6 +226,10 @@ class Value:
 def number_value(draw: st.DrawFn, spec: Spec, cap: float | None, valid: bool) -> Value:
     lo, hi = float(spec.lo), float(spec.hi)  # type: ignore[arg-type]
     top = min(hi, cap) if cap is not None else hi
+    if valid and spec.allowed:
+        a = draw(st.sampled_from([a for a in spec.allowed if a <= top]))
+        text = f"{a:g}" if spec.kind == "int" else repr(a)
+        return Value(_pad(draw, text), True, int(a) if spec.kind == "int" else a)
     if valid:
         if spec.kind == "int":
             n = draw(st.integers(int(lo), int(top)))
@@ -250,6 +256,8 @@ def number_value(draw: st.DrawFn, spec: Spec, cap: float | None, valid: bool) ->
         "inf",
         "",
     ]
+    if spec.allowed:  # in range, but not one of the values the control offers
+        outside += [f"{v:g}" for v in np.linspace(lo, hi, 7) if v not in spec.allowed]
     if spec.kind == "int":
         outside += [str(int(lo) - 1), str(int(hi) + 1)]
         if hi - lo >= 1:
@@ -435,7 +443,7 @@ def check(at: AppTest, page: Page, case: Case) -> None:
             assert named(notes, key), f"invalid {key}={v.raw!r} has no note: {notes}"
             assert got == spec.default, f"{key}={v.raw!r} should fall back to {spec.default!r}"
     for key in case.unknown:
-        assert any(f"**{key[:40]}**" in n for n in notes), f"unknown key {key!r} not named"
+        assert any(f"**{md_literal(key)}**" in n for n in notes), f"unknown key {key!r} not named"
 
 
 FUZZ = settings(
@@ -545,6 +553,16 @@ def test_stability_padded_variant_keeps_its_own_axes() -> None:
 # ------------------------------------------------------------ protocol-level widgets
 
 
+def run_async(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a websocket scenario on its own event loop in a worker thread.
+
+    The browser tests' session-scoped Playwright (sync API) keeps an event loop running in
+    the main thread, and ``asyncio.run`` refuses to start inside a running loop.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     # Full error details: a failure shows which exception the page raised.
@@ -633,7 +651,7 @@ def test_explorer_survives_a_hostile_widget_state(
         finally:
             await s.close()
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 INT_NAN_CASES = [
@@ -644,18 +662,14 @@ INT_NAN_CASES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Streamlit 1.67 bug: NumberInputSerde.deserialize does int(value) before its "
-    "isfinite check, so NaN/±inf sent for an integer st.number_input raises ValueError/"
-    "OverflowError in SessionState.on_script_will_rerun, before any page code runs, and "
-    "again on every later rerun of that session. Remove this mark when Streamlit is fixed.",
-)
 @pytest.mark.parametrize(("name", "key", "value"), INT_NAN_CASES)
 def test_integer_number_input_survives_nan_and_inf(
     server: str, name: str, key: str, value: float
 ) -> None:
+    """Streamlit 1.67's integer number input does ``int(value)`` before its finiteness check,
+    so NaN/±inf from a client would crash the session on every rerun; the whole-number
+    inputs (float widgets, rounded) fall back to their default instead."""
+
     async def scenario() -> None:
         s = await _session(server, name)
         try:
@@ -665,14 +679,15 @@ def test_integer_number_input_survives_nan_and_inf(
         finally:
             await s.close()
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 def hostile_states(r: RunResult, kind: str) -> dict[str, tuple[str, Any]]:
     """A hostile value for every widget on the page, by widget type.
 
-    Integer number inputs get an out-of-range integer instead of NaN/±inf: those crash
-    inside Streamlit itself (test_integer_number_input_survives_nan_and_inf).
+    No page may use Streamlit's integer number input: NaN/±inf sent for one crash the
+    session inside Streamlit itself (see test_integer_number_input_survives_nan_and_inf);
+    ui.controls.whole_number_input is the replacement.
     """
     out: dict[str, tuple[str, Any]] = {}
     number = {"nan": NAN, "inf": INF, "-inf": -INF, "huge": 1e308}[kind]
@@ -681,9 +696,8 @@ def hostile_states(r: RunResult, kind: str) -> dict[str, tuple[str, Any]]:
             out[key] = ("string_array_value", [kind])
         elif etype == "slider":
             out[key] = ("double_array_value", [number] * len(proto.default))
-        elif etype == "number_input" and proto.data_type == proto.DataType.INT:
-            out[key] = ("int_value", -(10**15) if kind == "-inf" else 10**15)
         elif etype == "number_input":
+            assert proto.data_type != proto.DataType.INT, f"{key}: use whole_number_input"
             out[key] = ("double_value", number)
         elif etype in ("selectbox", "radio"):
             out[key] = ("string_value", kind)
@@ -712,7 +726,7 @@ def test_every_widget_of_every_page_survives_hostile_states(
         finally:
             await s.close()
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 @pytest.mark.parametrize(
@@ -742,4 +756,4 @@ def test_raw_query_strings_over_the_websocket(server: str, query: str) -> None:
         finally:
             await s.close()
 
-    asyncio.run(scenario())
+    run_async(scenario)

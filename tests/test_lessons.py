@@ -42,6 +42,7 @@ from dynamics.presets import DEFAULT_PRESET, SCHEMES
 from dynamics.spectrum import spectrum
 from dynamics.stability import analytic_boundary, available_axes, critical_values, stability_map
 from dynamics.variants import VARIANTS, make_game
+from ui.state import md_literal
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 LINKS = [(les.id, i, link) for les in LESSONS for i, link in enumerate(les.links)]
@@ -342,7 +343,7 @@ def test_lessons_page_opens_a_lesson_from_the_url(lesson: Lesson) -> None:
 def test_lessons_page_names_a_bad_lesson_parameter() -> None:
     at = lessons_page({"lesson": "no-such-lesson", "foo": "1"})
     notes = "\n".join(w.value for w in at.warning)
-    assert "**lesson (lesson)** = `no-such-lesson` is not valid" in notes
+    assert f"**lesson (lesson)** = “{md_literal('no-such-lesson')}” is not valid" in notes
     assert "**foo** is not used by this page" in notes
     check_lesson_shown_after_note = at.selectbox(key="les_lesson").value
     assert check_lesson_shown_after_note == LESSONS[0].id

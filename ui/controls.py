@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import streamlit as st
 
 from dynamics.methods import HYPER_RANGES, METHODS, Hyper
 from dynamics.presets import DEFAULT_PRESET, Preset
@@ -94,6 +97,25 @@ def preset_state(p: Preset) -> dict[str, object]:
     for prm in variant.params:
         state[prm.name] = float(p.params.get(prm.name, prm.default))
     return state
+
+
+def whole_number_input(
+    where: Any, label: str, lo: int, hi: int, *, key: str, step: int = 1, **kw: Any
+) -> int:
+    """An integer number input that survives NaN/±inf sent by a client.
+
+    Streamlit 1.67's integer ``number_input`` converts the client's value with ``int()``
+    before checking that it is finite, so NaN or ±inf from a hand-made websocket client
+    crash that session on every rerun. The float widget checks first and falls back to its
+    default, so we use it with ``format="%.0f"`` (``%d`` on a float logs a warning
+    with a stack trace on every rerun) and round.
+    """
+    if key in st.session_state:
+        st.session_state[key] = float(st.session_state[key])
+    value = where.number_input(
+        label, float(lo), float(hi), key=key, step=float(step), format="%.0f", **kw
+    )
+    return round(value)
 
 
 def snap(x: float, step: float, lo: float, hi: float) -> float:

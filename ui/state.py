@@ -14,6 +14,7 @@ drops invalid values silently, and the lab must say which parameter it ignored.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,8 +42,11 @@ class Spec:
     hi: float | None = None
     choices: tuple[str, ...] = ()
     label: str = ""  # words for notes ("learning rate h")
+    allowed: tuple[float, ...] = ()  # numbers only: the values a select-slider offers
 
     def describe(self) -> str:
+        if self.allowed:
+            return "one of " + ", ".join(f"{a:g}" for a in self.allowed)
         if self.kind in ("float", "int"):
             return f"a number in [{self.lo:g}, {self.hi:g}]"
         if self.kind == "bool":
@@ -80,6 +84,8 @@ class Spec:
         assert self.lo is not None and self.hi is not None
         if not self.lo <= x <= self.hi:
             raise ValueError
+        if self.allowed and x not in self.allowed:
+            raise ValueError
         if self.kind == "int":
             if x != int(x):
                 raise ValueError
@@ -93,6 +99,8 @@ class Spec:
             return "1" if value else "0"
         if self.kind == "float":
             return f"{float(value):.10g}"
+        if self.kind == "int":
+            return str(int(value))
         return str(value)
 
     def is_default(self, value: Any) -> bool:
@@ -153,11 +161,11 @@ class UrlState:
                     st.session_state[self.sk(spec.key)] = spec.parse(raw)
                     continue
                 except (ValueError, OverflowError):
-                    shown = ",".join(raw)[:40] if isinstance(raw, list) else str(raw)[:40]
+                    shown = ",".join(raw) if isinstance(raw, list) else str(raw)
                     name = f"{spec.key} ({spec.label})" if spec.label else spec.key
                     notes.append(
-                        f"URL parameter **{name}** = `{shown}` is not valid (expected "
-                        f"{spec.describe()}); using the default {_show(spec.default)}."
+                        f"URL parameter **{name}** = “{md_literal(shown)}” is not valid "
+                        f"(expected {spec.describe()}); using the default {_show(spec.default)}."
                     )
                     st.session_state[self.sk(spec.key)] = spec.default
                     continue
@@ -169,7 +177,9 @@ class UrlState:
         notes: list[str] = st.session_state.setdefault(self._notes_key, [])
         for key in st.query_params:
             if key not in set(known) and key not in GLOBAL_KEYS:
-                notes.append(f"URL parameter **{key[:40]}** is not used by this page; ignored.")
+                notes.append(
+                    f"URL parameter **{md_literal(key)}** is not used by this page; ignored."
+                )
 
     def notes(self) -> list[str]:
         return list(st.session_state.get(self._notes_key, []))
@@ -215,6 +225,20 @@ def new_click(chart_key: str) -> tuple[float, float] | None:
     except (TypeError, ValueError):
         return None
     return (x, y) if math.isfinite(x) and math.isfinite(y) else None
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:])")
+
+
+def md_literal(text: str, limit: int = 40) -> str:
+    """Untrusted text as literal Markdown: one line, every Markdown/LaTeX character escaped.
+
+    URL keys and values go into the notes through this, so a crafted link cannot put a
+    link, a heading or a formula into the page.
+    """
+    one_line = " ".join(str(text)[:limit].split())
+    printable = "".join(ch if ch.isprintable() else "\ufffd" for ch in one_line)
+    return _MD_SPECIAL.sub(r"\\\1", printable)
 
 
 def _show(value: Any) -> str:
