@@ -45,6 +45,30 @@ FONT_SIZE = 15  # readable on a projector
 MAX_PATH_POINTS = 1500  # decimate longer paths for the browser (the download keeps all)
 
 
+class FramedFigure(go.Figure):
+    """A figure whose animation frames stay the plain dicts they were built as.
+
+    Plotly turns every frame's traces into graph objects (40 frames × 17 traces ≈ 700 of
+    them, ~100 ms of every explorer rerun in bench/loadtest.py's profile) although the
+    frames carry only coordinates. They are added back whenever the figure is serialised
+    (``to_dict`` is what Streamlit, ``to_json`` and ``to_html`` all go through).
+    """
+
+    def __init__(self, spec: dict, frames: list[dict]) -> None:
+        super().__init__(spec, _validate=False)
+        self._plain_frames = frames
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out["frames"] = self._plain_frames
+        return out
+
+
+def _rebuild(spec: dict) -> go.Figure:
+    frames = spec.pop("frames", None)
+    return FramedFigure(spec, frames) if frames else go.Figure(spec, _validate=False)
+
+
 def for_projector(fig: go.Figure, scale: float) -> go.Figure:
     """The same figure with fonts, lines, markers and height scaled (presenter mode)."""
     if scale == 1.0:
@@ -72,7 +96,7 @@ def for_projector(fig: go.Figure, scale: float) -> go.Figure:
     layout.setdefault("font", {}).setdefault("size", FONT_SIZE * scale)
     if "height" in layout:
         layout["height"] = int(layout["height"] * 1.15)
-    return go.Figure(spec, _validate=False)
+    return _rebuild(spec)
 
 
 def style_of(method: str) -> Style:
@@ -299,10 +323,9 @@ def explorer_figure(
         uirevision="explorer",
     )
     spec = fig.to_dict()
-    spec["frames"] = frames
     # Streamlit's theme styles the chart; the default Plotly template would only add ~7 KB.
     spec["layout"].pop("template", None)
-    return go.Figure(spec, _validate=False)
+    return FramedFigure(spec, frames)
 
 
 def _add_path(fig: go.Figure, p: PathView, view: float) -> None:
