@@ -670,7 +670,7 @@ async def run_config(
     res: dict[str, Any] = {
         "sessions": sessions,
         "replicas": replicas,
-        "postscriptgc": gc or "default(on)",
+        "postscriptgc": gc or f"config({_configured_gc()})",
         "duration_s": duration,
         "reruns": len(lat_ms),
         "failures": sum(stats.failures.values()),
@@ -738,6 +738,14 @@ def table(results: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(
         "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows
     )
+
+
+def _configured_gc() -> str:
+    """runner.postScriptGC as .streamlit/config.toml sets it (Streamlit's default: on)."""
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    return "on" if cfg.get("runner", {}).get("postScriptGC", True) else "off"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
