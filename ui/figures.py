@@ -7,6 +7,10 @@ also has its own dash pattern and marker symbol.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -172,6 +176,80 @@ def explorer_figure(
     ``(xs, ys, |v|)`` grid drawn as a background heat map; ``click_step`` the spacing of the
     invisible grid whose points report clicks (None: no grid).
     """
+    before, after, layout = _explorer_skeleton(lines, view, psi_limit, speed, click_step, height)
+    data = list(before)
+    for p in paths:
+        data += _path_traces(p, view)
+        layout["annotations"] += _diverged_note(p, view)
+    data += after
+    frames: list[dict] = []
+    if paths:
+        first = len(data)
+        data += [tr.to_plotly_json() for p in paths for tr in _animated(p, view)]
+        frames, layout["updatemenus"], layout["sliders"] = _replay(
+            data, first, paths, view, n_frames
+        )
+    return FramedFigure({"data": data, "layout": layout}, frames)
+
+
+# The part of the explorer figure that a slider move rarely changes (field, click grid, axes,
+# layout) is built once per distinct input: Plotly's graph objects made it ~75 % of the
+# figure's build time. Keyed on the arrays' bytes, so the function stays pure.
+_SKELETONS: OrderedDict[tuple, tuple[list[dict], list[dict], dict]] = OrderedDict()
+_SKELETONS_MAX = 32
+_SKELETONS_LOCK = threading.Lock()
+
+
+def _fingerprint(*arrays: object) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for a in arrays:
+        if a is None:
+            h.update(b"-")
+            continue
+        arr = np.ascontiguousarray(a, dtype=np.float64)
+        h.update(repr(arr.shape).encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def _explorer_skeleton(
+    lines: object | None,
+    view: float,
+    psi_limit: float | None,
+    speed: tuple[FloatArray, FloatArray, FloatArray] | None,
+    click_step: float | None,
+    height: int,
+) -> tuple[list[dict], list[dict], dict]:
+    """Static traces before and after the paths, and a fresh copy of the layout."""
+    drawn = lines is not None and getattr(lines, "n_lines", 0) > 0
+    key = (
+        _fingerprint(*((lines.x, lines.y, lines.arrow_x, lines.arrow_y, lines.arrow_angle)
+                       if drawn else (None,)), *(speed or (None,))),
+        view, psi_limit, click_step, height,
+    )  # fmt: skip
+    with _SKELETONS_LOCK:
+        hit = _SKELETONS.get(key)
+        if hit is not None:
+            _SKELETONS.move_to_end(key)
+    if hit is None:
+        hit = _build_skeleton(lines if drawn else None, view, psi_limit, speed, click_step, height)
+        with _SKELETONS_LOCK:
+            _SKELETONS[key] = hit
+            while len(_SKELETONS) > _SKELETONS_MAX:
+                _SKELETONS.popitem(last=False)
+    before, after, layout = hit
+    # Trace dicts are never modified after this (FramedFigure copies them); the layout is.
+    return before, after, copy.deepcopy(layout)
+
+
+def _build_skeleton(
+    lines: object | None,
+    view: float,
+    psi_limit: float | None,
+    speed: tuple[FloatArray, FloatArray, FloatArray] | None,
+    click_step: float | None,
+    height: int,
+) -> tuple[list[dict], list[dict], dict]:
     fig = make_subplots(
         rows=2,
         cols=1,
@@ -198,7 +276,7 @@ def explorer_figure(
             row=1,
             col=1,
         )
-    if lines is not None and getattr(lines, "n_lines", 0) > 0:
+    if lines is not None:
         fig.add_trace(
             go.Scatter(
                 x=_f32(lines.x),
@@ -273,8 +351,7 @@ def explorer_figure(
             row=1,
             col=1,
         )
-    for p in paths:
-        _add_path(fig, p, view)
+    n_before = len(fig.data)
     fig.add_trace(
         go.Scatter(
             x=[0.0],
@@ -287,7 +364,20 @@ def explorer_figure(
         row=1,
         col=1,
     )
-    frames = _add_data_space(fig, paths, view, n_frames)
+    fig.add_trace(
+        go.Scatter(
+            x=[0.0, 0.0],
+            y=[0.0, 1.0],
+            mode="lines+markers",
+            marker=dict(symbol="triangle-up", size=[0, 14], color="#555"),
+            line=dict(color="#555", width=4),
+            name="data δ₀",
+            showlegend=False,
+            hovertemplate="data: a point mass at 0<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
     # constrain="domain": keep the square by shrinking the plot area, not by widening the range.
     fig.update_xaxes(_axis("θ (generator)", view, constrain="domain"), row=1, col=1)
     fig.update_yaxes(
@@ -325,16 +415,22 @@ def explorer_figure(
     spec = fig.to_dict()
     # Streamlit's theme styles the chart; the default Plotly template would only add ~7 KB.
     spec["layout"].pop("template", None)
-    return FramedFigure(spec, frames)
+    spec["layout"].setdefault("annotations", [])
+    return spec["data"][:n_before], spec["data"][n_before:], spec["layout"]
 
 
-def _add_path(fig: go.Figure, p: PathView, view: float) -> None:
+def _in_plane(tr: go.Scatter) -> dict:
+    return {**tr.to_plotly_json(), "xaxis": "x", "yaxis": "y"}
+
+
+def _path_traces(p: PathView, view: float) -> list[dict]:
+    """A path in the (θ, ψ) plane: its line, its start and (when in view) its end."""
     st_ = style_of(p.method)
     pts = p.points
     if p.status == "diverged":
         pts = pts[: visible_prefix(pts, view)]
     shown, idx = decimate(pts)
-    fig.add_trace(
+    out = [
         go.Scatter(
             x=_f32(shown[:, 0]),
             y=_f32(shown[:, 1]),
@@ -345,10 +441,6 @@ def _add_path(fig: go.Figure, p: PathView, view: float) -> None:
             legendgroup=p.method,
             hovertemplate=f"{p.label}<br>step %{{customdata}}<br>θ = %{{x:.3f}}, ψ = %{{y:.3f}}<extra></extra>",
         ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
         go.Scatter(
             x=_f32(pts[:1, 0]),
             y=_f32(pts[:1, 1]),
@@ -361,12 +453,10 @@ def _add_path(fig: go.Figure, p: PathView, view: float) -> None:
             showlegend=False,
             hovertemplate=f"{p.label} start<br>θ = %{{x:.3f}}, ψ = %{{y:.3f}}<extra></extra>",
         ),
-        row=1,
-        col=1,
-    )
+    ]
     last = pts[-1]
     if np.abs(last).max() <= view:
-        fig.add_trace(
+        out.append(
             go.Scatter(
                 x=_f32(last[:1]),
                 y=_f32(last[1:]),
@@ -378,24 +468,32 @@ def _add_path(fig: go.Figure, p: PathView, view: float) -> None:
                 legendgroup=p.method,
                 showlegend=False,
                 hovertemplate=f"{p.label} end ({p.status})<br>θ = %{{x:.3f}}, ψ = %{{y:.3f}}<extra></extra>",
-            ),
-            row=1,
-            col=1,
+            )
         )
-    if p.status == "diverged" and p.diverged_at is not None:
-        inside = pts[np.abs(pts).max(axis=1) <= view]
-        anchor = inside[-1] if len(inside) else np.clip(pts[0], -view, view)
-        fig.add_annotation(
+    return [_in_plane(tr) for tr in out]
+
+
+def _diverged_note(p: PathView, view: float) -> list[dict]:
+    """An arrow to where a diverged path leaves the view, saying at which step it diverged."""
+    if p.status != "diverged" or p.diverged_at is None:
+        return []
+    pts = p.points[: visible_prefix(p.points, view)]
+    inside = pts[np.abs(pts).max(axis=1) <= view]
+    anchor = inside[-1] if len(inside) else np.clip(pts[0], -view, view)
+    st_ = style_of(p.method)
+    return [
+        dict(
             x=float(anchor[0]),
             y=float(anchor[1]),
+            xref="x",
+            yref="y",
             text=f"{p.label} diverged at step {p.diverged_at}",
             showarrow=True,
             arrowcolor=st_.color,
-            font=dict(color=st_.color, size=FONT_SIZE - 1),
+            font=dict(color=st_.color, size=FONT_SIZE),
             bgcolor="rgba(255,255,255,0.8)",
-            row=1,
-            col=1,
         )
+    ]
 
 
 def _frame_steps(paths: Sequence[PathView], n_frames: int) -> NDArray[np.int64]:
@@ -459,36 +557,16 @@ def _frame_data(p: PathView, k: int, view: float) -> list[dict]:
     ]
 
 
-def _add_data_space(
-    fig: go.Figure, paths: Sequence[PathView], view: float, n_frames: int
-) -> list[dict]:
-    """Add the data-space traces and the replay controls; return the animation frames."""
-    fig.add_trace(
-        go.Scatter(
-            x=[0.0, 0.0],
-            y=[0.0, 1.0],
-            mode="lines+markers",
-            marker=dict(symbol="triangle-up", size=[0, 14], color="#555"),
-            line=dict(color="#555", width=4),
-            name="data δ₀",
-            showlegend=False,
-            hovertemplate="data: a point mass at 0<extra></extra>",
-        ),
-        row=2,
-        col=1,
-    )
-    if not paths:
-        return []
+def _replay(
+    data: list[dict], first: int, paths: Sequence[PathView], view: float, n_frames: int
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """Frames, play/pause buttons and step slider for the traces ``data[first:]``."""
     steps = _frame_steps(paths, n_frames)
-    first = len(fig.data)
-    for p in paths:
-        for tr in _animated(p, view):
-            fig.add_trace(tr)
-    animated = list(range(first, len(fig.data)))
+    animated = list(range(first, len(data)))
     # Every other scatter trace joins each frame unchanged: Plotly.animate recomputes all
     # traces but re-attaches the drawn points of the listed ones only, and a click on the
     # field after a replay would otherwise fail ("reading 'selectAll'") and select nothing.
-    static = [i for i, tr in enumerate(fig.data) if tr.type == "scatter" and i not in animated]
+    static = [i for i, tr in enumerate(data[:first]) if tr.get("type") == "scatter"]
     frames = [
         {
             "name": str(int(k)),
@@ -518,50 +596,40 @@ def _add_data_space(
             ),
         ],
     )
-    fig.update_layout(
-        updatemenus=[
-            dict(
-                type="buttons",
-                direction="left",
-                buttons=[play, pause],
-                x=0.0,
-                y=-0.1,
-                xanchor="left",
-                yanchor="top",
-                pad=dict(t=0, r=10),
-                font=dict(size=FONT_SIZE - 1),
-                showactive=False,
-            )
-        ],
-        sliders=[
-            dict(
-                active=0,
-                x=0.2,
-                y=-0.08,
-                len=0.8,
-                xanchor="left",
-                yanchor="top",
-                pad=dict(t=0, b=0),
-                currentvalue=dict(prefix="step ", font=dict(size=FONT_SIZE - 1)),
-                steps=[
-                    dict(
-                        label=str(int(k)),
-                        method="animate",
-                        args=[
-                            [str(int(k))],
-                            dict(
-                                mode="immediate",
-                                frame=dict(duration=0, redraw=False),
-                                transition=dict(duration=0),
-                            ),
-                        ],
-                    )
-                    for k in steps
-                ],
-            )
-        ],
+    updatemenus = [
+        dict(
+            type="buttons",
+            direction="left",
+            buttons=[play, pause],
+            x=0.0,
+            y=-0.1,
+            xanchor="left",
+            yanchor="top",
+            pad=dict(t=0, r=10),
+            font=dict(size=FONT_SIZE - 1),
+            showactive=False,
+        )
+    ]
+    step_args = dict(
+        mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0)
     )
-    return frames
+    sliders = [
+        dict(
+            active=0,
+            x=0.2,
+            y=-0.08,
+            len=0.8,
+            xanchor="left",
+            yanchor="top",
+            pad=dict(t=0, b=0),
+            currentvalue=dict(prefix="step ", font=dict(size=FONT_SIZE - 1)),
+            steps=[
+                dict(label=str(int(k)), method="animate", args=[[str(int(k))], step_args])
+                for k in steps
+            ],
+        )
+    ]
+    return frames, updatemenus, sliders
 
 
 def distance_figure(
