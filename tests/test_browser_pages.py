@@ -65,3 +65,17 @@ def test_stability_map_small_screen(browser: Browser, app_url: str) -> None:
     screenshot(page, "stability-1280x800")
     assert not errors, errors
     page.close()
+
+
+def test_addresses_in_a_bad_url_are_quoted_not_linked(browser: Browser, app_url: str) -> None:
+    """GitHub-flavoured Markdown links bare addresses even with escaped punctuation; the notes
+    that quote a bad URL must show them as plain text."""
+    query = "variant=%5Bx%5D(http://e.com)&h=see%20www.evil.example&mail%20me@evil.example=1"
+    page, errors = open_page(browser, app_url + "/?" + query)
+    alerts = page.locator('[data-testid="stAlert"]')
+    assert alerts.count() == 3
+    text = " ".join(alerts.all_inner_texts()).replace("\u2060", "")
+    assert "http://e.com" in text and "www.evil.example" in text and "me@evil.example" in text
+    assert page.locator('[data-testid="stAlert"] a').count() == 0
+    assert not errors, errors
+    page.close()

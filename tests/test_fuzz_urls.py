@@ -472,12 +472,15 @@ def test_fuzzed_query_parameters(name: str) -> None:
 # ----------------------------------------------------- markup injection through notes
 
 
-def _outside_code_spans(md: str) -> str:
+def _outside_code_spans(md: str, *, keep_escaped: bool = False) -> str:
     """The markdown source with code spans removed (CommonMark: a run of n backticks opens,
-    the next run of exactly n closes) and backslash escapes dropped."""
+    the next run of exactly n closes) and backslash escapes dropped, or with them resolved
+    to the literal character (``keep_escaped``)."""
     out, i = [], 0
     while i < len(md):
         if md[i] == "\\" and i + 1 < len(md):
+            if keep_escaped:
+                out.append(md[i + 1])
             i += 2
             continue
         if md[i] == "`":
@@ -498,6 +501,9 @@ def _outside_code_spans(md: str) -> str:
 ACTIVE = re.compile(
     r"\]\(|<(https?|mailto|ftp):|https?://|www\.|:[a-z]+(-background|-badge)?\[|:material/|\$"
 )
+#: Bare addresses that GitHub-flavoured Markdown links in plain text, found in the literal
+#: text: escaping their punctuation ("http\\://a\\.b") does not stop the link.
+BARE_LINK = re.compile(r"(?i)[a-z][a-z0-9+.-]*://|www\.|[\w.+-]@[\w-]+\.\w")
 
 
 @pytest.mark.parametrize(
@@ -509,6 +515,9 @@ ACTIVE = re.compile(
         ("explorer", {"[log in](https://evil.example)": "1"}, "unknown key"),
         ("mode_collapse", {"$\\Huge{x}$": "1"}, "unknown key"),
         ("stability", {"<https://evil.example>": "1"}, "unknown key"),
+        ("explorer", {"variant": "[x](http://e.com)"}, "variant"),
+        ("explorer", {"h": "see www.evil.example"}, "h"),
+        ("compare", {"mail me@evil.example": "1"}, "unknown key"),
     ],
 )
 def test_url_text_in_a_note_stays_text(name: str, query: dict[str, str], culprit: str) -> None:
@@ -520,7 +529,9 @@ def test_url_text_in_a_note_stays_text(name: str, query: dict[str, str], culprit
     assert notes, "no note at all"
     for n in notes:
         assert "\n" not in n, f"the note for {culprit} spans lines (block markdown): {n!r}"
-        active = ACTIVE.search(_outside_code_spans(n))
+        active = ACTIVE.search(_outside_code_spans(n)) or BARE_LINK.search(
+            _outside_code_spans(n, keep_escaped=True)
+        )
         assert active is None, f"the note for {culprit} renders {active.group()!r}: {n!r}"
 
 

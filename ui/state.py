@@ -228,17 +228,22 @@ def new_click(chart_key: str) -> tuple[float, float] | None:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:])")
+# GitHub-flavoured Markdown links bare "scheme://", "www." and e-mail addresses even when
+# their punctuation is escaped; a word joiner (U+2060, invisible) breaks the pattern.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=/)|(?<=www)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
 
 
 def md_literal(text: str, limit: int = 40) -> str:
     """Untrusted text as literal Markdown: one line, every Markdown/LaTeX character escaped.
 
     URL keys and values go into the notes through this, so a crafted link cannot put a
-    link, a heading or a formula into the page.
+    link (not even a bare address), a heading or a formula into the page.
     """
     one_line = " ".join(str(text)[:limit].split())
     printable = "".join(ch if ch.isprintable() else "\ufffd" for ch in one_line)
-    return _MD_SPECIAL.sub(r"\\\1", printable)
+    unlinked = _AUTOLINK.sub(WORD_JOINER, printable)
+    return _MD_SPECIAL.sub(r"\\\1", unlinked)
 
 
 def _show(value: Any) -> str:
