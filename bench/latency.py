@@ -4,7 +4,8 @@ Starts three Streamlit servers side by side (the app; a blank one-slider page; a
 page with a 500-point Plotly line) and drives each with headless Chromium: every repetition
 presses → on a slider and measures, inside the page, the time from the key press to the first
 painted frame whose chart data (or text) has changed. The three are interleaved repetition
-by repetition, because this machine is shared and noisy. Also reports the explorer figure's
+by repetition, because this machine is shared and noisy. The key alternates: 10 presses of
+→, then 10 of ←, and so on, one per measurement. Also reports the explorer figure's
 payload and the first complete render of every page.
 
     python bench/latency.py [--reps 30]
@@ -34,13 +35,14 @@ from tests.browser import wait_idle  # noqa: E402
 # In-page measurement: press → on the focused slider, then watch animation frames until the
 # signature changes; one more frame so the change has been painted.
 MEASURE_JS = """
-async ([sigSrc, timeoutMs]) => {
+async ([sigSrc, timeoutMs, key]) => {
   const sig = new Function(sigSrc);
   const before = sig();
   const slider = document.activeElement;
   const t0 = performance.now();
-  slider.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', code: 'ArrowRight', keyCode: 39, bubbles: true}));
-  slider.dispatchEvent(new KeyboardEvent('keyup', {key: 'ArrowRight', code: 'ArrowRight', keyCode: 39, bubbles: true}));
+  const keyCode = key === 'ArrowRight' ? 39 : 37;
+  slider.dispatchEvent(new KeyboardEvent('keydown', {key, code: key, keyCode, bubbles: true}));
+  slider.dispatchEvent(new KeyboardEvent('keyup', {key, code: key, keyCode, bubbles: true}));
   return await new Promise((resolve) => {
     const tick = () => {
       const now = performance.now();
@@ -69,9 +71,11 @@ def focus_slider(page: Page, label: str) -> None:
     page.get_by_role("slider", name=label).focus()
 
 
-def measure(page: Page, sig: str, label: str, timeout_ms: float = 20000) -> float:
+def measure(
+    page: Page, sig: str, label: str, timeout_ms: float = 20000, key: str = "ArrowRight"
+) -> float:
     focus_slider(page, label)
-    ms = page.evaluate(MEASURE_JS, [sig, timeout_ms])
+    ms = page.evaluate(MEASURE_JS, [sig, timeout_ms, key])
     wait_idle(page)
     return float(ms)
 
@@ -136,15 +140,12 @@ def main() -> None:
         }
         times: dict[str, list[float]] = {k: [] for k in pages}
         for rep in range(args.reps):
+            # One key press per measurement, 10 to the right, 10 back, ...: a burst of presses
+            # to return to the start lost presses while reruns were in flight.
+            key = "ArrowRight" if (rep // 10) % 2 == 0 else "ArrowLeft"
             for name, pg in pages.items():
                 sig, label = spec[name]
-                if name == "page" and rep and rep % 12 == 0:
-                    # stay inside the slider's range: go back to the start value
-                    focus_slider(pg, label)
-                    for _ in range(12):
-                        pg.keyboard.press("ArrowLeft")
-                    wait_idle(pg)
-                times[name].append(measure(pg, sig, label))
+                times[name].append(measure(pg, sig, label, key=key))
         browser.close()
     ok = {k: [t for t in v if t >= 0] for k, v in times.items()}
     res = {
