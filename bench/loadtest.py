@@ -49,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,7 +67,7 @@ from streamlit.proto.Element_pb2 import Element  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
-from bench.appserver import free_port  # noqa: E402
+from bench.appserver import free_port, stop  # noqa: E402
 
 MAX_SESSIONS = 300
 MAX_DURATION = 900.0
@@ -393,16 +394,6 @@ def loadavg() -> tuple[float, float, float]:
     return float(a), float(b), float(c)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @contextlib.contextmanager
 def streamlit_server(
     port: int, extra_args: Sequence[str] = (), env: Mapping[str, str] | None = None
@@ -433,7 +424,7 @@ def streamlit_server(
             time.sleep(0.2)
         yield proc.pid
     finally:
-        _stop(proc)
+        stop(proc, timeout=15)
         log.close()
 
 
@@ -742,8 +733,6 @@ def table(results: Sequence[Mapping[str, Any]]) -> str:
 
 def _configured_gc() -> str:
     """runner.postScriptGC as .streamlit/config.toml sets it (Streamlit's default: on)."""
-    import tomllib
-
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     return "on" if cfg.get("runner", {}).get("postScriptGC", True) else "off"
 

@@ -151,6 +151,15 @@ def plot_point(page: Page, x: float, y: float, chart: int = 0) -> tuple[float, f
     )
 
 
+def click_point(page: Page, x: float, y: float, chart: int = 0) -> None:
+    """Click data point (x, y) of the ``chart``-th figure and wait for the rerun it starts."""
+    px, py = plot_point(page, x, y, chart)
+    page.mouse.move(px, py)
+    time.sleep(0.3)  # Plotly picks the point under the cursor on hover; the click selects it
+    page.mouse.click(px, py)
+    wait_idle(page)
+
+
 def trace_xy(page: Page, name: str, chart: int = 0) -> list[list[float]]:
     """x and y of the trace called ``name`` in the ``chart``-th figure, as drawn."""
     return page.evaluate(

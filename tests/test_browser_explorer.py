@@ -7,7 +7,7 @@ import time
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser import href, open_page, plot_point, screenshot, trace_xy, wait_idle
+from tests.browser import click_point, href, open_page, screenshot, trace_xy, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +38,7 @@ def test_load_slide_click(browser: Browser, app_url: str) -> None:
     assert "h=" in href(page)
 
     # Click on the field at (−1, 0.6): the start moves there.
-    px, py = plot_point(page, -1.0, 0.6)
-    page.mouse.move(px, py)
-    time.sleep(0.3)
-    page.mouse.click(px, py)
-    wait_idle(page)
+    click_point(page, -1.0, 0.6)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and _start(page) != pytest.approx((-1.0, 0.6), abs=1e-6):
         time.sleep(0.2)
@@ -53,10 +49,7 @@ def test_load_slide_click(browser: Browser, app_url: str) -> None:
     # Replay the training in the browser (no rerun), then click again: still works.
     page.get_by_text("▶ Play").first.click()
     time.sleep(2.5)
-    px, py = plot_point(page, 0.4, -0.8)
-    page.mouse.move(px, py)
-    time.sleep(0.3)
-    page.mouse.click(px, py)
+    click_point(page, 0.4, -0.8)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and _start(page) != pytest.approx((0.4, -0.8), abs=1e-6):
         time.sleep(0.2)

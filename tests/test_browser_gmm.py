@@ -9,7 +9,7 @@ import time
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser import open_page, plot_point, screenshot, trace_xy, wait_idle
+from tests.browser import click_point, open_page, screenshot, trace_xy, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -60,11 +60,7 @@ def test_load_animate_click(browser: Browser, app_url: str) -> None:
     # Click on the plane at (−1, 0.5): the start moves there, and into the URL.
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     time.sleep(0.3)
-    px, py = plot_point(page, -1.0, 0.5)
-    page.mouse.move(px, py)
-    time.sleep(0.3)
-    page.mouse.click(px, py)
-    wait_idle(page)
+    click_point(page, -1.0, 0.5)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and _start(page) != pytest.approx((-1.0, 0.5), abs=1e-6):
         time.sleep(0.2)
