@@ -1,10 +1,12 @@
-"""The explorer figure builder: its cached static layer never changes what it returns."""
+"""The explorer figure builders: the cached static layer never changes what they return, and
+the plain-dict traces they assemble pass Plotly's validation."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
@@ -12,7 +14,7 @@ import ui.figures as figures
 from dynamics.methods import METHODS, Hyper, simulate
 from dynamics.streamlines import trace_streamlines
 from dynamics.variants import VARIANTS, make_game
-from ui.figures import PathView, explorer_figure, for_projector
+from ui.figures import PathView, distance_figure, eigen_figure, explorer_figure, for_projector
 
 
 def _paths(variant: str, h: float, methods: tuple[str, ...] = ("simgd", "altgd")) -> list:
@@ -102,3 +104,43 @@ def test_a_diverged_path_is_labelled_with_its_step() -> None:
         assert f"{p.label} diverged at step {p.diverged_at}" in notes
     assert all(np.isfinite(v) for t in spec["data"] for v in np.ravel(t.get("x", [])) if
                isinstance(v, float))  # fmt: skip
+
+
+# The builders assemble plain dicts and skip Plotly's validation at run time (it cost about a
+# quarter of every explorer rerun); here every builder's output must pass it, so a misspelt
+# property or a bad value fails a test instead of being silently ignored by the browser.
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("methods", [tuple(METHODS), ("simgd",), ()])
+def test_explorer_figure_passes_plotly_validation(variant: str, methods: tuple[str, ...]) -> None:
+    game = make_game(variant)
+    lines = trace_streamlines(game.field, (-2.0, 2.0), (-2.0, 2.0), 1.0)
+    xs = np.linspace(-2.0, 2.0, 9)
+    speed = (xs, xs, np.abs(xs[:, None]) + np.abs(xs[None, :]))
+    for h in (0.1, 1.5):  # 1.5: some paths diverge and get a note
+        paths = _paths(variant, h, methods)
+        for kw in ({"click_step": 0.2}, {"speed": speed, "psi_limit": 1.0}):
+            go.Figure(explorer_figure(lines, paths, view=2.0, **kw).to_dict())
+
+
+@pytest.mark.parametrize("methods", [tuple(METHODS), ("flow",), ()])
+def test_distance_and_eigen_figures_pass_plotly_validation(methods: tuple[str, ...]) -> None:
+    paths = _paths("gradient-penalty", 0.3, methods)
+    series = [(p.method, p.label, np.hypot(*p.points.T), rho)
+              for p, rho in zip(paths, [1.02, 0.9, None, 0.0] * 3, strict=False)]  # fmt: skip
+    go.Figure(distance_figure(series).to_dict())
+    conserved = [(p.method, p.label, np.full(50, 1.3), 1.0) for p in paths]
+    spec = go.Figure(distance_figure(conserved).to_dict()).to_dict()
+    if conserved:
+        lo, hi = spec["layout"]["yaxis"]["range"]
+        assert 10**lo < 1.3 < 10**hi
+    groups = [(p.method, p.label, np.array([0.9 + 0.3j, 0.9 - 0.3j, 1.2])) for p in paths]
+    for kw in ({}, {"unit_circle": False, "title": "T"}):
+        go.Figure(eigen_figure(groups, **kw).to_dict())
+
+
+def test_validation_catches_a_misspelt_property() -> None:
+    fig = distance_figure([("simgd", "SimGD", np.linspace(1, 2, 5), 1.01)])
+    spec = fig.to_dict()
+    spec["data"][0]["line"]["widht"] = 3
+    with pytest.raises(ValueError, match="widht"):
+        go.Figure(spec)
