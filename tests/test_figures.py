@@ -12,9 +12,22 @@ import pytest
 
 import ui.figures as figures
 from dynamics.methods import METHODS, Hyper, simulate
+from dynamics.presets import SCHEMES
+from dynamics.stability import available_axes
 from dynamics.streamlines import trace_streamlines
 from dynamics.variants import VARIANTS, make_game
-from ui.figures import PathView, distance_figure, eigen_figure, explorer_figure, for_projector
+from ui.compute import compare_grid, level, locus, params_key, stability
+from ui.figures import (
+    Panel,
+    PathView,
+    compare_figure,
+    distance_figure,
+    eigen_figure,
+    explorer_figure,
+    for_projector,
+    locus_figure,
+    stability_figure,
+)
 
 
 def _paths(variant: str, h: float, methods: tuple[str, ...] = ("simgd", "altgd")) -> list:
@@ -144,3 +157,71 @@ def test_validation_catches_a_misspelt_property() -> None:
     spec["data"][0]["line"]["widht"] = 3
     with pytest.raises(ValueError, match="widht"):
         go.Figure(spec)
+
+
+def _compare_panels(h: float, steps: int) -> tuple[list[list[Panel]], list]:
+    grid, lines = compare_grid(tuple(VARIANTS), tuple(SCHEMES), h, steps, (1.0, 0.5), 3.0, 0.6)
+    panels = [
+        [
+            Panel(f"{VARIANTS[v].label} · {SCHEMES[s].label}", SCHEMES[s].method, cell.points,
+                  cell.status, cell.diverged_at, cell.rho, cell.verdict, f"/?variant={v}")
+            for s, cell in zip(SCHEMES, row, strict=True)
+        ]
+        for v, row in zip(VARIANTS, grid, strict=True)
+    ]  # fmt: skip
+    return panels, lines
+
+
+@pytest.mark.parametrize("h", [0.2, 1.5])  # 1.5: eight panels diverge and get a note
+def test_compare_figure_passes_plotly_validation_and_places_every_panel(h: float) -> None:
+    panels, lines = _compare_panels(h, 300)
+    spec = go.Figure(compare_figure(panels, lines, view=3.0).to_dict()).to_dict()
+    rows, cols = len(panels), len(panels[0])
+    layout = spec["layout"]
+    assert len(layout["shapes"]) == rows * cols
+    diverged = [p for row in panels for p in row if p.status == "diverged"]
+    assert (h == 1.5) == bool(diverged)
+    notes = [a["text"] for a in layout["annotations"]]
+    assert len(notes) == rows * cols + len(diverged)
+    for i, p in enumerate(p for row in panels for p in row):
+        assert p.title in notes[i]
+        axis = layout["yaxis" if i == 0 else f"yaxis{i + 1}"]
+        assert axis["range"] == [-3.0, 3.0] and axis["scaleanchor"] == (
+            "x" if i == 0 else f"x{i + 1}"
+        )
+    for single in ([], [[panels[0][0]]]):
+        go.Figure(compare_figure(single, lines[:1], view=2.0).to_dict())
+
+
+def test_presenter_scaling_scales_every_font_once() -> None:
+    panels, lines = _compare_panels(1.5, 300)
+    spec = for_projector(compare_figure(panels, lines, view=3.0), 1.5).to_dict()
+    ticks = [v["tickfont"]["size"] for k, v in spec["layout"].items() if k[1:5] == "axis"]
+    assert len(ticks) == 2 * len(panels) * len(panels[0])
+    assert ticks == [pytest.approx(11 * 1.5)] * len(ticks)
+    notes = [a["font"]["size"] for a in spec["layout"]["annotations"]]
+    assert notes == [pytest.approx((figures.FONT_SIZE - 2) * 1.5)] * len(notes)
+
+
+@pytest.mark.parametrize("variant", [v for v, var in VARIANTS.items() if var.differentiable])
+def test_stability_and_locus_figures_pass_plotly_validation(variant: str) -> None:
+    params = params_key({p.name: p.default for p in VARIANTS[variant].params})
+    axes = available_axes(variant, "simgd")
+    names = list(axes)
+    x, y = names[0], names[-1]
+    m = stability(variant, "simgd", x, y, 101, params, 0.2, 1, 1, 0.0)
+    hx, hy = np.meshgrid(m.x[::3], m.y[::3])
+    cd = np.stack([m.rho[::3, ::3]] * 5, axis=-1).reshape(-1, 5)
+    contour = level(m.x, m.y, m.rho, 1.0 + 1e-9)
+    for kw in ({}, {"contour": contour, "boundary": m.boundary, "current": (0.2, 0.5),
+                    "hover": (hx.ravel(), hy.ravel(), cd)}):  # fmt: skip
+        fig = stability_figure(m.x, m.y, m.rho, x_title="a", y_title="b", x_log=axes[x].log,
+                               y_log=axes[y].log, **kw)  # fmt: skip
+        spec = go.Figure(fig.to_dict()).to_dict()
+        ends = np.array([m.x[0], m.x[-1]])
+        shown = np.log10(ends) if axes[x].log else ends
+        assert spec["layout"]["xaxis"]["range"] == pytest.approx(shown)
+    loc = locus(variant, "simgd", "h", 0.01, 2.0, params, 0.2, 1, 1, 0.0)
+    for kw in ({"title": "T", "current": 0.2, "current_eigs": loc.update_now,
+                "unit_circle": True}, {"marks": loc.marks, "mark_eigs": loc.mark_eigs}):  # fmt: skip
+        go.Figure(locus_figure(loc.values, loc.update, param_label="h", **kw).to_dict())

@@ -8,7 +8,9 @@ also has its own dash pattern and marker symbol.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -46,6 +48,8 @@ _FALLBACK = Style("#777777", "solid", "circle")
 STREAMLINE_COLOR = "rgba(120, 130, 140, 0.75)"
 VERDICT_COLOR = {"converges": "#009E73", "neutral": "#E69F00", "diverges": "#D55E00"}
 FONT_SIZE = 15  # readable on a projector
+#: Plotly.py's Viridis stops (the browser's built-in "Viridis" differs slightly).
+VIRIDIS = [list(stop) for stop in go.scatter.Marker(colorscale="Viridis").colorscale]
 MAX_PATH_POINTS = 1500  # decimate longer paths for the browser (the download keeps all)
 
 
@@ -87,9 +91,13 @@ def for_projector(fig: go.Figure, scale: float) -> go.Figure:
     if scale == 1.0:
         return fig
     spec = fig.to_dict()
+    seen: set[int] = set()  # a dict shared by several traces or axes is scaled once
 
     def walk(node: object, parent: str = "") -> None:
         if isinstance(node, dict):
+            if id(node) in seen:
+                return
+            seen.add(id(node))
             for key, value in node.items():
                 if key == "size" and parent in ("font", "tickfont", "marker", "currentvalue"):
                     if isinstance(value, int | float):
@@ -780,6 +788,26 @@ def _verdict_line(p: Panel) -> str:
     return f"ρ = {p.rho:.4f} · {p.verdict}"
 
 
+@functools.lru_cache(maxsize=16)
+def _subplot_grid(rows: int, cols: int, titled: bool) -> str:
+    """The axes and title positions ``make_subplots`` gives a rows × cols grid, as JSON.
+
+    Built once per grid shape: ``make_subplots`` and per-panel graph-object updates took
+    ~220 ms of every compare-page rerun. Returned as a string so the cached value cannot be
+    changed by a caller (each call parses a fresh copy).
+    """
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[f"{i}" for i in range(rows * cols)] if titled else None,
+        horizontal_spacing=0.06,
+        vertical_spacing=0.3 / rows,
+    )
+    layout = fig.to_dict()["layout"]
+    layout.pop("template", None)  # added back by the figure constructor
+    return json.dumps(layout)
+
+
 def compare_figure(
     panels: Sequence[Sequence[Panel]],
     lines: Sequence[object | None],
@@ -801,34 +829,35 @@ def compare_figure(
                 f'<a href="{p.link}" target="_self"><span style="color:{color}">{p.title} ↗</span></a>'
                 f'<br><span style="color:{color}">{_verdict_line(p)}</span>'
             )
-    fig = make_subplots(
-        rows=max(rows, 1),
-        cols=max(cols, 1),
-        subplot_titles=titles or None,
-        horizontal_spacing=0.06,
-        vertical_spacing=0.3 / max(rows, 1),
-    )
+    layout = json.loads(_subplot_grid(max(rows, 1), max(cols, 1), bool(titles)))
+    notes = layout.setdefault("annotations", [])
+    for note, text in zip(notes, titles, strict=True):
+        note["text"] = text
+    shapes = layout.setdefault("shapes", [])
+    data: list[dict] = []
     for r, row in enumerate(panels, start=1):
         ln = lines[r - 1]
         for c, p in enumerate(row, start=1):
+            i = (r - 1) * cols + c
+            xa, ya = ("x", "y") if i == 1 else (f"x{i}", f"y{i}")
             if ln is not None and getattr(ln, "n_lines", 0) > 0:
-                fig.add_trace(
-                    go.Scatter(
+                data.append(
+                    _scatter(
                         x=_f32(ln.x),
                         y=_f32(ln.y),
                         mode="lines",
                         line=dict(color=STREAMLINE_COLOR, width=0.8),
                         hoverinfo="skip",
                         showlegend=False,
-                    ),
-                    row=r,
-                    col=c,
+                        xaxis=xa,
+                        yaxis=ya,
+                    )
                 )
             st_ = style_of(p.method)
             pts = p.points[: visible_prefix(p.points, view)] if p.status == "diverged" else p.points
             shown, idx = decimate(pts, 800)
-            fig.add_trace(
-                go.Scatter(
+            data.append(
+                _scatter(
                     x=_f32(shown[:, 0]),
                     y=_f32(shown[:, 1]),
                     customdata=idx,
@@ -837,68 +866,77 @@ def compare_figure(
                     showlegend=False,
                     name=p.title,
                     hovertemplate=f"{p.title}<br>step %{{customdata}}<extra></extra>",
-                ),
-                row=r,
-                col=c,
+                    xaxis=xa,
+                    yaxis=ya,
+                )
             )
-            fig.add_trace(
-                go.Scatter(
+            data.append(
+                _scatter(
                     x=_f32(pts[:1, 0]),
                     y=_f32(pts[:1, 1]),
                     mode="markers",
                     marker=dict(symbol="circle-open", size=9, color=st_.color, line=dict(width=2)),
                     showlegend=False,
                     hoverinfo="skip",
-                ),
-                row=r,
-                col=c,
+                    xaxis=xa,
+                    yaxis=ya,
+                )
             )
             color = VERDICT_COLOR.get(p.verdict or "", "#999999")
-            fig.add_shape(
-                type="rect",
-                xref="x domain" if (r, c) == (1, 1) else f"x{(r - 1) * cols + c} domain",
-                yref="y domain" if (r, c) == (1, 1) else f"y{(r - 1) * cols + c} domain",
-                x0=0,
-                x1=1,
-                y0=0,
-                y1=1,
-                line=dict(color=color, width=2.5),
-                fillcolor=color,
-                opacity=0.07,
-                layer="below",
+            shapes.append(
+                dict(
+                    type="rect",
+                    xref=f"{xa} domain",
+                    yref=f"{ya} domain",
+                    x0=0,
+                    x1=1,
+                    y0=0,
+                    y1=1,
+                    line=dict(color=color, width=2.5),
+                    fillcolor=color,
+                    opacity=0.07,
+                    layer="below",
+                )
             )
             if p.status == "diverged" and p.diverged_at is not None:
-                fig.add_annotation(
-                    text=f"diverged at step {p.diverged_at}",
-                    xref="x domain" if (r, c) == (1, 1) else f"x{(r - 1) * cols + c} domain",
-                    yref="y domain" if (r, c) == (1, 1) else f"y{(r - 1) * cols + c} domain",
-                    x=0.5,
-                    y=0.04,
-                    showarrow=False,
-                    font=dict(size=FONT_SIZE - 3, color=VERDICT_COLOR["diverges"]),
-                    bgcolor="rgba(255,255,255,0.75)",
+                notes.append(
+                    dict(
+                        text=f"diverged at step {p.diverged_at}",
+                        xref=f"{xa} domain",
+                        yref=f"{ya} domain",
+                        x=0.5,
+                        y=0.04,
+                        showarrow=False,
+                        font=dict(color=VERDICT_COLOR["diverges"]),
+                        bgcolor="rgba(255,255,255,0.75)",
+                    )
                 )
-    fig.update_xaxes(
-        range=[-view, view], showticklabels=True, tickfont=dict(size=11), constrain="domain"
-    )
+    for note in notes:
+        note.setdefault("font", {})["size"] = FONT_SIZE - 2
+    for key, axis in layout.items():
+        if key.startswith("xaxis"):
+            axis.update(
+                range=[-view, view], showticklabels=True, tickfont=dict(size=11), constrain="domain"
+            )
     for i in range(1, rows * cols + 1):
-        fig.update_yaxes(
+        layout["yaxis" if i == 1 else f"yaxis{i}"].update(
             range=[-view, view],
             scaleanchor="x" if i == 1 else f"x{i}",
             scaleratio=1,
             constrain="domain",
             tickfont=dict(size=11),
-            row=(i - 1) // cols + 1,
-            col=(i - 1) % cols + 1,
         )
-    fig.update_annotations(font_size=FONT_SIZE - 2)
-    fig.update_layout(
+    if not shapes:
+        del layout["shapes"]
+    if not notes:
+        del layout["annotations"]
+    layout.update(
         height=max(1, rows) * panel_px + 60,
         margin=dict(l=30, r=10, t=70, b=20),
         showlegend=False,
         dragmode=False,
     )
-    return fig
+    return _rebuild({"data": data, "layout": layout})
 
 
 # ---------------------------------------------------------------------- stability page
@@ -924,10 +962,10 @@ def stability_figure(
     ``hover`` = (x, y, customdata[n, 5] = ρ, Re μ₁, Im μ₁, Re μ₂, Im μ₂): an invisible, coarser
     grid of points that carries the hover read-out and reports clicks.
     """
-    fig = go.Figure()
     shown = np.clip(rho, 0.0, 2.0)  # colours saturate beyond ρ = 2; the hover has the value
-    fig.add_trace(
-        go.Heatmap(
+    data: list[dict] = [
+        dict(
+            type="heatmap",
             x=_f32(x),
             y=_f32(y),
             z=_f32(shown),
@@ -950,10 +988,10 @@ def stability_figure(
             hoverinfo="skip",
             name="spectral radius",
         )
-    )
+    ]
     if contour is not None and len(contour[0]):
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=_f32(contour[0]),
                 y=_f32(contour[1]),
                 mode="lines",
@@ -964,8 +1002,8 @@ def stability_figure(
         )
     if boundary is not None:
         bx, by, formula = boundary
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=_f32(bx),
                 y=_f32(by),
                 mode="lines",
@@ -976,8 +1014,8 @@ def stability_figure(
         )
     if hover is not None:
         hx, hy, cd = hover
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=_f32(hx),
                 y=_f32(hy),
                 customdata=_f32(cd),
@@ -996,8 +1034,8 @@ def stability_figure(
             )
         )
     if current is not None:
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=[current[0]],
                 y=[current[1]],
                 mode="markers",
@@ -1009,17 +1047,18 @@ def stability_figure(
             )
         )
 
-    def rng(v: FloatArray, log: bool) -> list[float]:
+    def axis(title: str, v: FloatArray, log: bool) -> dict:
         lo, hi = float(v[0]), float(v[-1])
-        return [np.log10(lo), np.log10(hi)] if log else [lo, hi]
+        return dict(
+            title=dict(text=title),
+            type="log" if log else "linear",
+            showgrid=False,
+            range=[float(np.log10(lo)), float(np.log10(hi))] if log else [lo, hi],
+        )
 
-    fig.update_xaxes(
-        title=x_title, type="log" if x_log else "linear", showgrid=False, range=rng(x, x_log)
-    )
-    fig.update_yaxes(
-        title=y_title, type="log" if y_log else "linear", showgrid=False, range=rng(y, y_log)
-    )
-    fig.update_layout(
+    layout = dict(
+        xaxis=axis(x_title, x, x_log),
+        yaxis=axis(y_title, y, y_log),
         height=height,
         margin=dict(l=70, r=20, t=30, b=60),
         font=dict(size=FONT_SIZE - 1),
@@ -1028,7 +1067,7 @@ def stability_figure(
         clickmode="event+select",
         dragmode="zoom",
     )
-    return fig
+    return _rebuild({"data": data, "layout": layout})
 
 
 def locus_figure(
@@ -1049,11 +1088,11 @@ def locus_figure(
     ``eigs`` is (len(values), k); points are coloured by the parameter value. ``marks`` label
     special values (e.g. critical damping), drawn at ``mark_eigs``.
     """
-    fig = go.Figure()
+    data: list[dict] = []
     if unit_circle:
         t = np.linspace(0, 2 * np.pi, 181)
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=np.cos(t), y=np.sin(t), mode="lines", line=dict(color="rgba(128,128,128,0.8)"),
                 name="unit circle", hoverinfo="skip",
             )
@@ -1062,8 +1101,8 @@ def locus_figure(
     finite = np.isfinite(eigs)
     for j in range(eigs.shape[1]):
         ok = finite[:, j]
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=_f32(eigs[ok, j].real),
                 y=_f32(eigs[ok, j].imag),
                 customdata=_f32(values[ok]),
@@ -1071,7 +1110,7 @@ def locus_figure(
                 marker=dict(
                     size=6,
                     color=_f32(values[ok]),
-                    colorscale="Viridis",
+                    colorscale=VIRIDIS,
                     showscale=j == 0,
                     colorbar=dict(title=dict(text=param_label, side="right"), thickness=12),
                 ),
@@ -1082,8 +1121,8 @@ def locus_figure(
         )
     for (val, text), e in zip(marks, mark_eigs, strict=True):
         e = np.asarray(e)
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=e.real, y=e.imag, mode="markers",
                 marker=dict(symbol="diamond-open", size=16, color="#D55E00", line=dict(width=2.5)),
                 name=f"{text} ({param_label} = {val:g})", hoverinfo="skip",
@@ -1091,26 +1130,21 @@ def locus_figure(
         )  # fmt: skip
     if current is not None and current_eigs is not None:
         e = np.asarray(current_eigs)
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=e.real, y=e.imag, mode="markers",
                 marker=dict(symbol="star", size=17, color="#FFD700", line=dict(width=1.5, color="black")),
                 name=f"current {param_label} = {current:g}", hoverinfo="skip",
             )
         )  # fmt: skip
-    fig.update_xaxes(title="Re", zeroline=True, zerolinecolor="rgba(128,128,128,0.6)")
-    fig.update_yaxes(
-        title="Im",
-        zeroline=True,
-        zerolinecolor="rgba(128,128,128,0.6)",
-        scaleanchor="x",
-        scaleratio=1,
-    )
-    fig.update_layout(
+    zero = dict(zeroline=True, zerolinecolor="rgba(128,128,128,0.6)")
+    layout = dict(
+        xaxis=dict(title=dict(text="Re"), **zero),
+        yaxis=dict(title=dict(text="Im"), **zero, scaleanchor="x", scaleratio=1),
         height=height,
-        title=dict(text=title, font=dict(size=FONT_SIZE)) if title else None,
+        title=dict(text=title, font=dict(size=FONT_SIZE)) if title else {},
         margin=dict(l=60, r=20, t=50 if title else 20, b=50),
         font=dict(size=FONT_SIZE - 2),
         legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
     )
-    return fig
+    return _rebuild({"data": data, "layout": layout})
