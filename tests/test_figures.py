@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import ui.figures as figures
 from dynamics.methods import METHODS, Hyper, simulate
@@ -225,3 +226,19 @@ def test_stability_and_locus_figures_pass_plotly_validation(variant: str) -> Non
     for kw in ({"title": "T", "current": 0.2, "current_eigs": loc.update_now,
                 "unit_circle": True}, {"marks": loc.marks, "mark_eigs": loc.mark_eigs}):  # fmt: skip
         go.Figure(locus_figure(loc.values, loc.update, param_label="h", **kw).to_dict())
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["pages/explorer.py", "pages/compare.py", "pages/stability.py", "pages/mode_collapse.py"],
+)
+def test_every_chart_a_page_sends_passes_plotly_validation(page: str) -> None:
+    """What the browser receives, frames and replay controls included, as Plotly checks it."""
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.switch_page(page).run()
+    assert not at.exception
+    charts = at.get("plotly_chart")
+    assert charts
+    for chart in charts:
+        spec = json.loads(chart.proto.spec)
+        go.Figure(spec)  # raises on any property Plotly does not know or value it rejects

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from _plotly_utils.utils import convert_to_base64
 from numpy.typing import NDArray
 from plotly.subplots import make_subplots
 
@@ -68,8 +69,19 @@ class FramedFigure(go.Figure):
 
     def to_dict(self) -> dict:
         out = super().to_dict()
-        out["frames"] = self._plain_frames
+        frames = _copy_tree(self._plain_frames)
+        convert_to_base64(frames)  # numpy arrays as compact typed arrays, as Plotly does
+        out["frames"] = frames
         return out
+
+
+def _copy_tree(node: object) -> object:
+    """A copy of the dicts and lists of ``node``, sharing its leaves (numbers, arrays)."""
+    if isinstance(node, dict):
+        return {k: _copy_tree(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_copy_tree(v) for v in node]
+    return node
 
 
 def _rebuild(spec: dict) -> go.Figure:

@@ -17,7 +17,14 @@ import plotly.graph_objects as go
 from numpy.typing import NDArray
 from plotly.subplots import make_subplots
 
-from ui.figures import FONT_SIZE, MAX_PATH_POINTS, STREAMLINE_COLOR, Style, decimate
+from ui.figures import (
+    FONT_SIZE,
+    MAX_PATH_POINTS,
+    STREAMLINE_COLOR,
+    FramedFigure,
+    Style,
+    decimate,
+)
 
 FloatArray = NDArray[np.float64]
 
@@ -207,8 +214,7 @@ def plane_figure(
         )  # fmt: skip
     for p in paths:
         _add_path(fig, p)
-    if space is not None:
-        _add_space(fig, paths, space, focus)
+    frames, controls = _add_space(fig, paths, space, focus) if space is not None else ([], {})
     fig.update_xaxes(
         _axis_style("μ₁ (first generator mean)", range=[lo, hi], constrain="domain"),
         row=1, col=1,
@@ -253,7 +259,11 @@ def plane_figure(
         dragmode="pan",
         uirevision="gmm-plane",
     )  # fmt: skip
-    return fig
+    if not frames:
+        return fig
+    spec = fig.to_dict()
+    spec["layout"].update(controls)
+    return FramedFigure(spec, frames)
 
 
 def _focus_label(key: str) -> str:
@@ -388,7 +398,11 @@ def _frame_data(paths: Sequence[PlanePath], space: SpaceFrames, i: int) -> list[
     return out
 
 
-def _add_space(fig: go.Figure, paths: Sequence[PlanePath], space: SpaceFrames, focus: str) -> None:
+def _add_space(
+    fig: go.Figure, paths: Sequence[PlanePath], space: SpaceFrames, focus: str
+) -> tuple[list[dict], dict]:
+    """Add the data-space panel; returns the animation frames and the layout's replay controls
+    (plain dicts: validating the 80 frames and slider steps took most of the page's rerun)."""
     lo, hi = float(space.x[0]), float(space.x[-1])
     fig.add_trace(
         go.Scatter(
@@ -408,7 +422,7 @@ def _add_space(fig: go.Figure, paths: Sequence[PlanePath], space: SpaceFrames, f
     # a click (point selection) after an animation then fails on the unlisted traces
     # ("Cannot read properties of undefined (reading 'selectAll')") and selects nothing.
     static = [i for i, tr in enumerate(fig.data) if tr.type == "scatter" and i not in animated]
-    fig.frames = [
+    frames = [
         dict(
             name=str(int(s)),
             data=[dict(type="scatter", **d) for d in _frame_data(paths, space, i)]
@@ -436,7 +450,7 @@ def _add_space(fig: go.Figure, paths: Sequence[PlanePath], space: SpaceFrames, f
         args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
                            transition=dict(duration=0))],
     )  # fmt: skip
-    fig.update_layout(
+    controls = dict(
         updatemenus=[
             dict(
                 type="buttons", direction="left", buttons=[play, pause], x=SPACE_X[0] - 0.05,
@@ -463,6 +477,7 @@ def _add_space(fig: go.Figure, paths: Sequence[PlanePath], space: SpaceFrames, f
             )
         ],
     )  # fmt: skip
+    return frames, controls
 
 
 # ---------------------------------------------------------------------------- time series
