@@ -11,7 +11,8 @@ payload and the first complete render of every page.
     python bench/latency.py [--reps 30]
 
 Last line: one JSON object (page_median_ms, page_p95_ms, blank_median_ms, plot_median_ms,
-ratio = page / blank, ratio_plot = page / plot, payload_bytes, first_load_ms per page).
+ratio = page / blank, ratio_plot = page / plot, payload_bytes, first_load_ms per page,
+plotly_draws_per_move and charts_remounted_per_move for the explorer and the one-figure page).
 """
 
 from __future__ import annotations
@@ -57,6 +58,27 @@ async ([sigSrc, timeoutMs, key]) => {
     requestAnimationFrame(tick);
   });
 }
+"""
+
+# Counts the Plotly calls behind each measurement. Streamlit's chart element draws with
+# Plotly.react; Plotly.purge means a chart element was thrown away and mounted anew (its id
+# hashes the figure, so any change remounts it).
+COUNT_JS = """
+(() => {
+  window.__plotlyCalls = {};
+  const wrap = () => {
+    if (!window.Plotly || window.Plotly.__counted) return;
+    for (const name of ['newPlot', 'react', 'purge']) {
+      const f = window.Plotly[name];
+      window.Plotly[name] = function (...args) {
+        window.__plotlyCalls[name] = (window.__plotlyCalls[name] || 0) + 1;
+        return f.apply(this, args);
+      };
+    }
+    window.Plotly.__counted = true;
+  };
+  setInterval(wrap, 50);
+})();
 """
 
 SIG_TEXT = "return document.querySelector('[data-testid=stMarkdown]')?.innerText ?? ''"
@@ -130,6 +152,7 @@ def main() -> None:
         pages = {}
         for name, url in (("page", app + "/"), ("blank", blank), ("plot", plot)):
             pg = browser.new_page(viewport={"width": 1280, "height": 800})
+            pg.add_init_script(COUNT_JS)
             pg.goto(url)
             wait_idle(pg)
             pages[name] = pg
@@ -139,13 +162,16 @@ def main() -> None:
             "plot": (SIG_PLOT % '"line"', "value"),
         }
         times: dict[str, list[float]] = {k: [] for k in pages}
+        calls: dict[str, list[dict[str, int]]] = {k: [] for k in pages}
         for rep in range(args.reps):
             # One key press per measurement, 10 to the right, 10 back, ...: a burst of presses
             # to return to the start lost presses while reruns were in flight.
             key = "ArrowRight" if (rep // 10) % 2 == 0 else "ArrowLeft"
             for name, pg in pages.items():
                 sig, label = spec[name]
+                pg.evaluate("window.__plotlyCalls = {}")
                 times[name].append(measure(pg, sig, label, key=key))
+                calls[name].append(pg.evaluate("window.__plotlyCalls"))
         browser.close()
     ok = {k: [t for t in v if t >= 0] for k, v in times.items()}
     res = {
@@ -159,6 +185,17 @@ def main() -> None:
         "timeouts": {k: sum(t < 0 for t in v) for k, v in times.items()},
         "payload_bytes": payload_bytes(),
         "first_load_ms": loads,
+        # per slider move, median over the repetitions
+        "plotly_draws_per_move": {
+            k: statistics.median(c.get("react", 0) + c.get("newPlot", 0) for c in v)
+            for k, v in calls.items()
+            if k != "blank"
+        },
+        "charts_remounted_per_move": {
+            k: statistics.median(c.get("purge", 0) for c in v)
+            for k, v in calls.items()
+            if k != "blank"
+        },
         "app_options": args.extra,
     }
     res["ratio"] = round(res["page_median_ms"] / res["blank_median_ms"], 2)
@@ -168,6 +205,10 @@ def main() -> None:
         f"blank:    median {res['blank_median_ms']} ms;  one-figure page: median {res['plot_median_ms']} ms"
     )
     print(f"payload of the explorer figure: {res['payload_bytes']} bytes; first loads: {loads}")
+    print(
+        f"Plotly draws per move: {res['plotly_draws_per_move']}; "
+        f"charts remounted per move: {res['charts_remounted_per_move']}"
+    )
     print(json.dumps(res))
 
 
