@@ -1,7 +1,9 @@
 """Cached calls into the numerical core, keyed on plain values (shared by all pages).
 
-``st.cache_data`` hashes the arguments, so they are plain tuples of floats/ints/strings;
-entries are bounded so a class of students cannot grow the server's memory without limit.
+The arguments are plain tuples of floats/ints/strings; entries are bounded
+(:mod:`ui.cache`, not ``st.cache_data``, which keeps something for every key it has seen) so a
+class of students cannot grow the server's memory without limit. Cached values are shared:
+their arrays are read-only.
 """
 
 from __future__ import annotations
@@ -9,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 
 from dynamics.methods import Hyper, simulate
 from dynamics.spectrum import Spectrum, spectrum
 from dynamics.streamlines import Streamlines, speed_grid, trace_streamlines
 from dynamics.variants import make_game
+from ui.cache import bounded_cache
 
 ParamsKey = tuple[tuple[str, float], ...]
 HyperKey = tuple[tuple[str, float | int], ...]
@@ -37,19 +39,19 @@ class PathResult:
     failed_at: int | None = None
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@bounded_cache(max_entries=256)
 def streamlines(variant: str, params: ParamsKey, view: float, density: float) -> Streamlines:
     game = make_game(variant, dict(params))
     return trace_streamlines(game.field, (-view, view), (-view, view), density)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@bounded_cache(max_entries=128)
 def speed(variant: str, params: ParamsKey, view: float, n: int = 70) -> tuple[np.ndarray, ...]:
     game = make_game(variant, dict(params))
     return speed_grid(game.field, (-view, view), (-view, view), n)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@bounded_cache(max_entries=512)
 def trajectory(
     variant: str,
     params: ParamsKey,
@@ -70,7 +72,7 @@ def trajectory(
     )
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@bounded_cache(max_entries=512)
 def spectra(variant: str, params: ParamsKey, method: str, hyper: HyperKey) -> Spectrum:
     game = make_game(variant, dict(params))
     return spectrum(game, method, Hyper(**dict(hyper)))
@@ -85,7 +87,7 @@ class CompareCell:
     verdict: str | None
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@bounded_cache(max_entries=32)
 def compare_grid(
     variants: tuple[str, ...],
     schemes: tuple[str, ...],
@@ -137,7 +139,7 @@ def _hyper(lr: float, n_gen: int, n_disc: int, beta: float) -> Hyper:
 
 
 # A 301 x 301 map with four eigenvalues per cell is ~6 MB: keep few.
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded_cache(max_entries=16)
 def stability(
     variant: str,
     method: str,
@@ -159,7 +161,6 @@ def stability(
     return MapResult(m.x, m.y, m.rho, m.eigs, b)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def level(
     x: np.ndarray, y: np.ndarray, z: np.ndarray, value: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +180,7 @@ class LocusResult:
     mark_eigs: list[np.ndarray]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded_cache(max_entries=64)
 def locus(
     variant: str,
     method: str,

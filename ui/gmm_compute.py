@@ -19,10 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 
 from dynamics import gmm
 from dynamics.streamlines import Streamlines, trace_streamlines
+from ui.cache import bounded_cache
 
 Pair = tuple[float, float]
 FloatArray = np.ndarray
@@ -77,7 +77,7 @@ def start_intervals(
     return ell0[0]
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@bounded_cache(max_entries=256)
 def single_run(
     dynamics: str,
     start: Pair,
@@ -161,7 +161,7 @@ def data_range(target: Pair, mus: FloatArray, margin: float = 3.5, cap: float = 
     return (max(-cap, float(np.floor(lo * 2) / 2)), min(cap, float(np.ceil(hi * 2) / 2)))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@bounded_cache(max_entries=256)
 def data_space(
     dynamics: str,
     start: Pair,
@@ -218,7 +218,7 @@ def tv_field(target: Pair) -> Callable[[FloatArray, FloatArray], tuple[FloatArra
     return field
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded_cache(max_entries=64)
 def tv_surface(target: Pair, view: Pair, n: int = N_TV) -> tuple[FloatArray, ...]:
     """``(axis, axis, TV)`` on an ``n × n`` grid over ``view²``; ``TV[i, j]`` at
     ``(mu1, mu2) = (axis[j], axis[i])``."""
@@ -228,7 +228,7 @@ def tv_surface(target: Pair, view: Pair, n: int = N_TV) -> tuple[FloatArray, ...
     return axis, axis, tv.reshape(n, n)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@bounded_cache(max_entries=64)
 def tv_streamlines(target: Pair, view: Pair, density: float = 1.0) -> Streamlines:
     """Streamlines of ``-∇TV`` (the optimal-discriminator flow) over ``view²``."""
     return trace_streamlines(tv_field(target), view, view, density, grid=STREAM_GRID)
@@ -293,7 +293,7 @@ def config_label(dynamics: str, k: int, simultaneous: bool) -> str:
     return f"first-order, k = {k}"
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded_cache(max_entries=16)
 def batch_table(
     target: Pair,
     eta_gen: float,
