@@ -242,3 +242,26 @@ def test_every_chart_a_page_sends_passes_plotly_validation(page: str) -> None:
     for chart in charts:
         spec = json.loads(chart.proto.spec)
         go.Figure(spec)  # raises on any property Plotly does not know or value it rejects
+
+
+@pytest.mark.parametrize("target", [(-0.5, 0.5), (0.5, 0.5)])  # equal: no mirror point
+def test_mode_collapse_plane_alone_and_series_pass_plotly_validation(
+    target: tuple[float, float],
+) -> None:
+    from ui.gmm_figures import PlanePath, Series, plane_figure, series_figure
+
+    t = np.linspace(0.0, 1.0, 60)
+    mu = np.stack([np.cos(3 * t), np.sin(3 * t)], axis=1)
+    paths = [PlanePath("optimal", "Optimal", mu, "converged"),
+             PlanePath("first-order", "First-order", mu[::-1], "collapsed")]  # fmt: skip
+    for kw in ({}, {"click_step": 0.25}):
+        spec = go.Figure(plane_figure(None, None, paths, target, view=(-2.0, 2.0), **kw).to_dict())
+        names = [tr.name for tr in spec.data]
+        assert ("its mirror (same distribution)" in names) == (target[0] != target[1])
+        assert ("click grid" in names) == ("click_step" in kw)
+    zeros = np.zeros(60)
+    series = [Series("optimal", "Optimal", t, t, zeros, zeros),
+              Series("first-order", "First-order", t, t, t, t)]  # fmt: skip
+    spec = go.Figure(series_figure(series, height=400).to_dict())
+    assert len(spec.data) == 8 and spec.layout.height == 400
+    assert spec.layout.yaxis4.type == "log"  # zeros drawn at the floor, never as -inf

@@ -84,12 +84,12 @@ def _copy_tree(node: object) -> object:
     return node
 
 
-def _rebuild(spec: dict) -> go.Figure:
+def figure_from_spec(spec: dict) -> go.Figure:
     frames = spec.pop("frames", None)
     return FramedFigure(spec, frames) if frames else go.Figure(spec, _validate=False)
 
 
-def _scatter(**props: object) -> dict:
+def scatter_trace(**props: object) -> dict:
     """A scatter trace as a plain dict.
 
     Plotly's validating graph objects cost ~0.3 ms per trace, about a quarter of every
@@ -129,7 +129,7 @@ def for_projector(fig: go.Figure, scale: float) -> go.Figure:
     layout.setdefault("font", {}).setdefault("size", FONT_SIZE * scale)
     if "height" in layout:
         layout["height"] = int(layout["height"] * 1.15)
-    return _rebuild(spec)
+    return figure_from_spec(spec)
 
 
 def style_of(method: str) -> Style:
@@ -458,7 +458,7 @@ def _path_traces(p: PathView, view: float) -> list[dict]:
         pts = pts[: visible_prefix(pts, view)]
     shown, idx = decimate(pts)
     out = [
-        _scatter(
+        scatter_trace(
             x=_f32(shown[:, 0]),
             y=_f32(shown[:, 1]),
             customdata=idx,
@@ -468,7 +468,7 @@ def _path_traces(p: PathView, view: float) -> list[dict]:
             legendgroup=p.method,
             hovertemplate=f"{p.label}<br>step %{{customdata}}<br>θ = %{{x:.3f}}, ψ = %{{y:.3f}}<extra></extra>",
         ),
-        _scatter(
+        scatter_trace(
             x=_f32(pts[:1, 0]),
             y=_f32(pts[:1, 1]),
             mode="markers",
@@ -484,7 +484,7 @@ def _path_traces(p: PathView, view: float) -> list[dict]:
     last = pts[-1]
     if np.abs(last).max() <= view:
         out.append(
-            _scatter(
+            scatter_trace(
                 x=_f32(last[:1]),
                 y=_f32(last[1:]),
                 mode="markers",
@@ -534,7 +534,7 @@ def _animated(p: PathView, view: float) -> list[dict]:
     st_ = style_of(p.method)
     theta, psi = (float(v) for v in p.points[0])
     return [
-        _scatter(
+        scatter_trace(
             x=[theta],
             y=[psi],
             mode="markers",
@@ -547,7 +547,7 @@ def _animated(p: PathView, view: float) -> list[dict]:
             xaxis="x",
             yaxis="y",
         ),
-        _scatter(
+        scatter_trace(
             x=[theta, theta],
             y=[0.0, 1.0],
             mode="lines+markers",
@@ -559,7 +559,7 @@ def _animated(p: PathView, view: float) -> list[dict]:
             xaxis="x2",
             yaxis="y2",
         ),
-        _scatter(
+        scatter_trace(
             x=[-view, view],
             y=[-view * psi, view * psi],
             mode="lines",
@@ -675,7 +675,7 @@ def distance_figure(
         d = np.maximum(np.asarray(d, dtype=float), floor)
         shown, idx = decimate(d[:, None], 2000)
         data.append(
-            _scatter(
+            scatter_trace(
                 x=idx,
                 y=shown[:, 0],
                 mode="lines",
@@ -691,7 +691,7 @@ def distance_figure(
                 pred = d[0] * np.exp(k * np.log(rho))
             ok = np.isfinite(pred) & (pred > floor)
             data.append(
-                _scatter(
+                scatter_trace(
                     x=k[ok],
                     y=pred[ok],
                     mode="lines",
@@ -715,7 +715,7 @@ def distance_figure(
         font=dict(size=FONT_SIZE - 1),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
     )
-    return _rebuild({"data": data, "layout": layout})
+    return figure_from_spec({"data": data, "layout": layout})
 
 
 def eigen_figure(
@@ -732,7 +732,7 @@ def eigen_figure(
     if unit_circle:
         t = np.linspace(0, 2 * np.pi, 181)
         data.append(
-            _scatter(
+            scatter_trace(
                 x=np.cos(t),
                 y=np.sin(t),
                 mode="lines",
@@ -746,7 +746,7 @@ def eigen_figure(
         eig = np.asarray(eig)
         extent = max(extent, float(np.abs(eig).max(initial=0.0)) * 1.15)
         data.append(
-            _scatter(
+            scatter_trace(
                 x=eig.real,
                 y=eig.imag,
                 mode="markers",
@@ -774,7 +774,7 @@ def eigen_figure(
         legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
         showlegend=True,
     )
-    return _rebuild({"data": data, "layout": layout})
+    return figure_from_spec({"data": data, "layout": layout})
 
 
 # ------------------------------------------------------------------------ compare page
@@ -854,7 +854,7 @@ def compare_figure(
             xa, ya = ("x", "y") if i == 1 else (f"x{i}", f"y{i}")
             if ln is not None and getattr(ln, "n_lines", 0) > 0:
                 data.append(
-                    _scatter(
+                    scatter_trace(
                         x=_f32(ln.x),
                         y=_f32(ln.y),
                         mode="lines",
@@ -869,7 +869,7 @@ def compare_figure(
             pts = p.points[: visible_prefix(p.points, view)] if p.status == "diverged" else p.points
             shown, idx = decimate(pts, 800)
             data.append(
-                _scatter(
+                scatter_trace(
                     x=_f32(shown[:, 0]),
                     y=_f32(shown[:, 1]),
                     customdata=idx,
@@ -883,7 +883,7 @@ def compare_figure(
                 )
             )
             data.append(
-                _scatter(
+                scatter_trace(
                     x=_f32(pts[:1, 0]),
                     y=_f32(pts[:1, 1]),
                     mode="markers",
@@ -948,7 +948,7 @@ def compare_figure(
         showlegend=False,
         dragmode=False,
     )
-    return _rebuild({"data": data, "layout": layout})
+    return figure_from_spec({"data": data, "layout": layout})
 
 
 # ---------------------------------------------------------------------- stability page
@@ -1003,7 +1003,7 @@ def stability_figure(
     ]
     if contour is not None and len(contour[0]):
         data.append(
-            _scatter(
+            scatter_trace(
                 x=_f32(contour[0]),
                 y=_f32(contour[1]),
                 mode="lines",
@@ -1015,7 +1015,7 @@ def stability_figure(
     if boundary is not None:
         bx, by, formula = boundary
         data.append(
-            _scatter(
+            scatter_trace(
                 x=_f32(bx),
                 y=_f32(by),
                 mode="lines",
@@ -1027,7 +1027,7 @@ def stability_figure(
     if hover is not None:
         hx, hy, cd = hover
         data.append(
-            _scatter(
+            scatter_trace(
                 x=_f32(hx),
                 y=_f32(hy),
                 customdata=_f32(cd),
@@ -1047,7 +1047,7 @@ def stability_figure(
         )
     if current is not None:
         data.append(
-            _scatter(
+            scatter_trace(
                 x=[current[0]],
                 y=[current[1]],
                 mode="markers",
@@ -1079,7 +1079,7 @@ def stability_figure(
         clickmode="event+select",
         dragmode="zoom",
     )
-    return _rebuild({"data": data, "layout": layout})
+    return figure_from_spec({"data": data, "layout": layout})
 
 
 def locus_figure(
@@ -1104,7 +1104,7 @@ def locus_figure(
     if unit_circle:
         t = np.linspace(0, 2 * np.pi, 181)
         data.append(
-            _scatter(
+            scatter_trace(
                 x=np.cos(t), y=np.sin(t), mode="lines", line=dict(color="rgba(128,128,128,0.8)"),
                 name="unit circle", hoverinfo="skip",
             )
@@ -1114,7 +1114,7 @@ def locus_figure(
     for j in range(eigs.shape[1]):
         ok = finite[:, j]
         data.append(
-            _scatter(
+            scatter_trace(
                 x=_f32(eigs[ok, j].real),
                 y=_f32(eigs[ok, j].imag),
                 customdata=_f32(values[ok]),
@@ -1134,7 +1134,7 @@ def locus_figure(
     for (val, text), e in zip(marks, mark_eigs, strict=True):
         e = np.asarray(e)
         data.append(
-            _scatter(
+            scatter_trace(
                 x=e.real, y=e.imag, mode="markers",
                 marker=dict(symbol="diamond-open", size=16, color="#D55E00", line=dict(width=2.5)),
                 name=f"{text} ({param_label} = {val:g})", hoverinfo="skip",
@@ -1143,7 +1143,7 @@ def locus_figure(
     if current is not None and current_eigs is not None:
         e = np.asarray(current_eigs)
         data.append(
-            _scatter(
+            scatter_trace(
                 x=e.real, y=e.imag, mode="markers",
                 marker=dict(symbol="star", size=17, color="#FFD700", line=dict(width=1.5, color="black")),
                 name=f"current {param_label} = {current:g}", hoverinfo="skip",
@@ -1159,4 +1159,4 @@ def locus_figure(
         font=dict(size=FONT_SIZE - 2),
         legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
     )
-    return _rebuild({"data": data, "layout": layout})
+    return figure_from_spec({"data": data, "layout": layout})

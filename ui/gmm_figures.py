@@ -8,6 +8,8 @@ Arrays are sent as float32 and long paths are decimated, so each figure stays sm
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -21,9 +23,10 @@ from ui.figures import (
     FONT_SIZE,
     MAX_PATH_POINTS,
     STREAMLINE_COLOR,
-    FramedFigure,
     Style,
     decimate,
+    figure_from_spec,
+    scatter_trace,
 )
 
 FloatArray = NDArray[np.float64]
@@ -89,6 +92,29 @@ def _axis_style(title: str, **kw: object) -> dict:
 # ---------------------------------------------------------------------------- the plane
 
 
+@functools.lru_cache(maxsize=2)
+def _plane_grid(two: bool) -> str:
+    """``make_subplots``' axes for the plane (and the data space with its second y axis), as
+    JSON: built once, each figure parses a fresh copy."""
+    fig = make_subplots(
+        rows=1,
+        cols=2 if two else 1,
+        specs=[[{}, {"secondary_y": True}]] if two else [[{}]],
+    )
+    layout = fig.to_dict()["layout"]
+    layout.pop("template", None)  # added back by the figure constructor
+    return json.dumps(layout)
+
+
+def _merge(dst: dict, src: dict) -> None:
+    """``src`` into ``dst``, nested dicts merged (what Plotly's ``update_*`` does)."""
+    for k, v in src.items():
+        if isinstance(v, dict) and isinstance(dst.get(k), dict):
+            _merge(dst[k], v)
+        else:
+            dst[k] = v
+
+
 def plane_figure(
     surface: tuple[FloatArray, FloatArray, FloatArray] | None,
     lines: object | None,
@@ -109,19 +135,19 @@ def plane_figure(
     ``surface`` = (axis, axis, TV[i, j] at (axis[j], axis[i])); ``lines`` a
     ``dynamics.streamlines.Streamlines``; ``space`` the data-space frames of the ``focus``
     dynamics (``None``: the plane alone); ``click_step`` the spacing of the invisible grid of
-    points that report clicks.
+    points that report clicks. Built as plain dicts (graph objects cost most of a rerun).
     """
     two = space is not None
-    fig = make_subplots(
-        rows=1,
-        cols=2 if two else 1,
-        specs=[[{}, {"secondary_y": True}]] if two else [[{}]],
-    )
+    layout = json.loads(_plane_grid(two))
+    notes: list[dict] = []
+    data: list[dict] = []
+    plane = dict(xaxis="x", yaxis="y")
     lo, hi = view
     if surface is not None:
         xs, ys, tv = surface
-        fig.add_trace(
-            go.Heatmap(
+        data.append(
+            dict(
+                type="heatmap",
                 x=_f32(xs),
                 y=_f32(ys),
                 z=_f32(np.nan_to_num(tv, nan=0.0)),
@@ -140,103 +166,104 @@ def plane_figure(
                 ),
                 name="TV(G_μ, G*)",
                 hovertemplate="μ₁ = %{x:.2f}, μ₂ = %{y:.2f}<br>TV = %{z:.3f}<extra></extra>",
-            ),
-            row=1,
-            col=1,
+                **plane,
+            )
         )
     if lines is not None and getattr(lines, "n_lines", 0) > 0:
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            scatter_trace(
                 x=_f32(lines.x), y=_f32(lines.y), mode="lines",
                 line=dict(color=STREAMLINE_COLOR, width=1.0), hoverinfo="skip",
                 name="−∇TV (optimal-discriminator flow)", showlegend=False, connectgaps=False,
-            ),
-            row=1, col=1,
+                **plane,
+            )
         )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            scatter_trace(
                 x=_f32(lines.arrow_x), y=_f32(lines.arrow_y), mode="markers",
-                marker=dict(symbol="arrow", size=8, angle=_f32(lines.arrow_angle),
+                # angles in [-180, 180), as Plotly's validator stores them
+                marker=dict(symbol="arrow", size=8, angle=(_f32(lines.arrow_angle) + 180) % 360 - 180,
                             color=STREAMLINE_COLOR),
                 hoverinfo="skip", showlegend=False, name="direction",
-                unselected=dict(marker=dict(opacity=1)),
-            ),
-            row=1, col=1,
+                unselected=dict(marker=dict(opacity=1)), **plane,
+            )
         )  # fmt: skip
     if click_step is not None:
         g = np.arange(np.ceil(lo / click_step), np.floor(hi / click_step) + 1) * click_step
         gx, gy = np.meshgrid(g, g)
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            scatter_trace(
                 x=_f32(gx.ravel()), y=_f32(gy.ravel()), mode="markers",
                 marker=dict(size=9, opacity=0),
                 hovertemplate="click to start here: μ₁ = %{x:.2f}, μ₂ = %{y:.2f}<extra></extra>",
                 showlegend=False, name="click grid",
                 selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
-            ),
-            row=1, col=1,
+                **plane,
+            )
         )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
+    data.append(
+        scatter_trace(
             x=[lo, hi], y=[lo, hi], mode="lines",
             line=dict(color="#444444", width=1.6, dash="dot"),
-            name="μ₁ = μ₂ (mode collapse)", hoverinfo="skip", showlegend=False,
-        ),
-        row=1, col=1,
+            name="μ₁ = μ₂ (mode collapse)", hoverinfo="skip", showlegend=False, **plane,
+        )
     )  # fmt: skip
     t1, t2 = float(target[0]), float(target[1])
-    fig.add_annotation(
-        x=lo + 0.8 * (hi - lo), y=lo + 0.8 * (hi - lo), text="μ₁ = μ₂: mode collapse",
-        textangle=-45, showarrow=False, yshift=12, font=dict(size=FONT_SIZE - 2, color="#333"),
-        bgcolor="rgba(255,255,255,0.7)", row=1, col=1,
+    notes.append(
+        dict(
+            x=lo + 0.8 * (hi - lo), y=lo + 0.8 * (hi - lo), text="μ₁ = μ₂: mode collapse",
+            textangle=-45, showarrow=False, yshift=12, font=dict(size=FONT_SIZE - 2, color="#333"),
+            bgcolor="rgba(255,255,255,0.7)", xref="x", yref="y",
+        )
     )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
+    data.append(
+        scatter_trace(
             x=[t1], y=[t2], mode="markers+text", text=["μ*"], textposition="top left",
             textfont=dict(size=FONT_SIZE - 1, color="#111111"),
             marker=dict(symbol="star", size=17, color="#111111", line=dict(width=1, color="white")),
             name=f"optimum μ* = ({t1:g}, {t2:g})", showlegend=False,
-            hovertemplate="optimum μ* = (%{x:.2f}, %{y:.2f})<extra></extra>",
-        ),
-        row=1, col=1,
+            hovertemplate="optimum μ* = (%{x:.2f}, %{y:.2f})<extra></extra>", **plane,
+        )
     )  # fmt: skip
     if t1 != t2:
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            scatter_trace(
                 x=[t2], y=[t1], mode="markers+text", text=["mirror"],
                 textposition="bottom left", textfont=dict(size=FONT_SIZE - 2, color="#111111"),
                 marker=dict(symbol="star-open", size=17, color="#111111", line=dict(width=2)),
                 name="its mirror (same distribution)", showlegend=False,
                 hovertemplate="mirror (μ*₂, μ*₁) = (%{x:.2f}, %{y:.2f}):"
-                " the same distribution<extra></extra>",
-            ),
-            row=1, col=1,
+                " the same distribution<extra></extra>", **plane,
+            )
         )  # fmt: skip
     for p in paths:
-        _add_path(fig, p)
-    frames, controls = _add_space(fig, paths, space, focus) if space is not None else ([], {})
-    fig.update_xaxes(
-        _axis_style("μ₁ (first generator mean)", range=[lo, hi], constrain="domain"),
-        row=1, col=1,
-    )  # fmt: skip
-    fig.update_yaxes(
-        _axis_style("μ₂ (second generator mean)", range=[lo, hi], scaleanchor="x",
-                    scaleratio=1, constrain="domain", constraintoward="top"),
-        row=1, col=1,
-    )  # fmt: skip
-    fig.add_annotation(
-        text="(μ₁, μ₂) plane: TV (shading), −∇TV (grey lines), paths",
-        xref="paper", yref="paper", x=PLANE_X[0] if two else 0.0, y=1.0, xanchor="left",
-        yanchor="bottom", yshift=8, showarrow=False, font=dict(size=FONT_SIZE),
+        data += _path_traces(p)
+    frames: list[dict] = []
+    if space is not None:
+        frames = _add_space(data, layout, paths, space, focus)
+    _merge(layout["xaxis"], _axis_style("μ₁ (first generator mean)", range=[lo, hi],
+                                        constrain="domain"))  # fmt: skip
+    _merge(layout["yaxis"], _axis_style("μ₂ (second generator mean)", range=[lo, hi],
+                                        scaleanchor="x", scaleratio=1, constrain="domain",
+                                        constraintoward="top"))  # fmt: skip
+    notes.append(
+        dict(
+            text="(μ₁, μ₂) plane: TV (shading), −∇TV (grey lines), paths",
+            xref="paper", yref="paper", x=PLANE_X[0] if two else 0.0, y=1.0, xanchor="left",
+            yanchor="bottom", yshift=8, showarrow=False, font=dict(size=FONT_SIZE),
+        )
     )  # fmt: skip
     if two:
-        fig.update_xaxes(domain=list(PLANE_X), row=1, col=1)
-        fig.update_xaxes(domain=list(SPACE_X), row=1, col=2)
-        fig.update_yaxes(domain=list(SPACE_Y), row=1, col=2)
-        fig.add_annotation(
-            text=f"Data space at the current step, {_focus_label(focus)} run",
-            xref="paper", yref="paper", x=SPACE_X[0], y=1.0, xanchor="left",
-            yanchor="bottom", yshift=8, showarrow=False, font=dict(size=FONT_SIZE),
+        layout["xaxis"]["domain"] = list(PLANE_X)
+        layout["xaxis2"]["domain"] = list(SPACE_X)
+        layout["yaxis2"]["domain"] = list(SPACE_Y)
+        layout["yaxis3"]["domain"] = list(SPACE_Y)  # the D(x) axis overlays the density axis
+        notes.append(
+            dict(
+                text=f"Data space at the current step, {_focus_label(focus)} run",
+                xref="paper", yref="paper", x=SPACE_X[0], y=1.0, xanchor="left",
+                yanchor="bottom", yshift=8, showarrow=False, font=dict(size=FONT_SIZE),
+            )
         )  # fmt: skip
         legend = dict(
             orientation="v", yanchor="top", y=SPACE_Y[0] - 0.26, xanchor="left",
@@ -247,7 +274,8 @@ def plane_figure(
             orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0,
             font=dict(size=FONT_SIZE - 2),
         )  # fmt: skip
-    fig.update_layout(
+    layout.update(
+        annotations=notes,
         height=height,
         # autoexpand off: every component is placed explicitly inside the figure (with it on,
         # Plotly 3 shifts a horizontal legend that reaches below the plot area sideways)
@@ -259,51 +287,41 @@ def plane_figure(
         dragmode="pan",
         uirevision="gmm-plane",
     )  # fmt: skip
-    if not frames:
-        return fig
-    spec = fig.to_dict()
-    spec["layout"].update(controls)
-    return FramedFigure(spec, frames)
+    return figure_from_spec({"data": data, "layout": layout, "frames": frames})
 
 
 def _focus_label(key: str) -> str:
     return "optimal" if key == "optimal" else "first-order"
 
 
-def _add_path(fig: go.Figure, p: PlanePath) -> None:
+def _path_traces(p: PlanePath) -> list[dict]:
     st_ = DYN_STYLE.get(p.key, DYN_STYLE["optimal"])
     shown, idx = decimate(p.mu, MAX_PATH_POINTS)
-    fig.add_trace(
-        go.Scatter(
+    plane = dict(xaxis="x", yaxis="y")
+    return [
+        scatter_trace(
             x=_f32(shown[:, 0]), y=_f32(shown[:, 1]), customdata=idx, mode="lines",
             line=dict(color=st_.color, dash=st_.dash, width=2.8),
             name=p.label, legendgroup=p.key,
             hovertemplate=f"{p.label}<br>step %{{customdata}}<br>μ = (%{{x:.3f}}, %{{y:.3f}})"
-            "<extra></extra>",
+            "<extra></extra>", **plane,
         ),
-        row=1, col=1,
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
+        scatter_trace(
             x=_f32(p.mu[:1, 0]), y=_f32(p.mu[:1, 1]), mode="markers",
             marker=dict(symbol=st_.symbol + "-open", size=14, color=st_.color,
                         line=dict(width=2.5)),
             name=f"{p.label} start", legendgroup=p.key, showlegend=False,
-            hovertemplate="start μ = (%{x:.3f}, %{y:.3f})<extra></extra>",
+            hovertemplate="start μ = (%{x:.3f}, %{y:.3f})<extra></extra>", **plane,
         ),
-        row=1, col=1,
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
+        scatter_trace(
             x=_f32(p.mu[-1:, 0]), y=_f32(p.mu[-1:, 1]), mode="markers",
             marker=dict(symbol=st_.symbol, size=12, color=st_.color,
                         line=dict(width=1, color="white")),
             name=f"{p.label} end", legendgroup=p.key, showlegend=False,
             hovertemplate=f"{p.label} end ({p.status})<br>μ = (%{{x:.3f}}, %{{y:.3f}})"
-            "<extra></extra>",
+            "<extra></extra>", **plane,
         ),
-        row=1, col=1,
-    )  # fmt: skip
+    ]  # fmt: skip
 
 
 def _step_path(ell: FloatArray, lo: float, hi: float) -> tuple[list[float], list[float]]:
@@ -328,16 +346,14 @@ def _band(a: float, b: float) -> tuple[list[float], list[float]]:
     return [a, a, b, b, a], [0.0, 1.0, 1.0, 0.0, 0.0]
 
 
-def _frame_traces(
-    paths: Sequence[PlanePath], space: SpaceFrames, i: int, focus: str
-) -> list[go.Scatter]:
+def _frame_traces(paths: Sequence[PlanePath], space: SpaceFrames, i: int, focus: str) -> list[dict]:
     """The animated traces at frame ``i``, fully styled (the figure's initial state)."""
     data = _frame_data(paths, space, i)
-    out: list[go.Scatter] = []
+    out: list[dict] = []
     for p, d in zip(paths, data, strict=False):
         st_ = DYN_STYLE.get(p.key, DYN_STYLE["optimal"])
         out.append(
-            go.Scatter(
+            scatter_trace(
                 **d, mode="markers",
                 marker=dict(symbol=st_.symbol, size=16, color=st_.color,
                             line=dict(width=2, color="white")),
@@ -351,7 +367,7 @@ def _frame_traces(
     has_bands = space.ell is not None
     for j in (0, 1):
         out.append(
-            go.Scatter(
+            scatter_trace(
                 **data[n + j], mode="lines", fill="toself", fillcolor=BAND_COLOR,
                 line=dict(width=0, color=BAND_COLOR),
                 name="first-order D = 1 (bands)", legendgroup="fo-band",
@@ -360,14 +376,14 @@ def _frame_traces(
             )
         )  # fmt: skip
     out.append(
-        go.Scatter(
+        scatter_trace(
             **data[n + 2], mode="lines", line=dict(color=OPT_D_COLOR, dash="dash", width=2.4),
             name="optimal D* = 1 (dashed)", hoverinfo="skip", xaxis="x2", yaxis="y3",
         )
     )  # fmt: skip
     st_ = DYN_STYLE.get(focus, DYN_STYLE["optimal"])
     out.append(
-        go.Scatter(
+        scatter_trace(
             x=_f32(space.x), **data[n + 3], mode="lines",
             line=dict(color=st_.color, width=3, dash=st_.dash),
             name="generator density g_μ",
@@ -399,29 +415,28 @@ def _frame_data(paths: Sequence[PlanePath], space: SpaceFrames, i: int) -> list[
 
 
 def _add_space(
-    fig: go.Figure, paths: Sequence[PlanePath], space: SpaceFrames, focus: str
-) -> tuple[list[dict], dict]:
-    """Add the data-space panel; returns the animation frames and the layout's replay controls
-    (plain dicts: validating the 80 frames and slider steps took most of the page's rerun)."""
+    data: list[dict], layout: dict, paths: Sequence[PlanePath], space: SpaceFrames, focus: str
+) -> list[dict]:
+    """Add the data-space panel's traces to ``data`` and its axes and replay controls to
+    ``layout``; returns the animation frames."""
     lo, hi = float(space.x[0]), float(space.x[-1])
-    fig.add_trace(
-        go.Scatter(
+    data.append(
+        scatter_trace(
             x=_f32(space.x), y=_f32(space.g_star), mode="lines", fill="tozeroy",
             fillcolor="rgba(85, 85, 85, 0.18)", line=dict(color=DATA_COLOR, width=2),
             name="data density g*",
             hovertemplate="x = %{x:.2f}<br>g* = %{y:.3f}<extra></extra>",
-        ),
-        row=1, col=2, secondary_y=False,
+            xaxis="x2", yaxis="y2",
+        )
     )  # fmt: skip
-    first = len(fig.data)
-    for tr in _frame_traces(paths, space, 0, focus):
-        fig.add_trace(tr)
-    animated = list(range(first, len(fig.data)))
+    first = len(data)
+    data += _frame_traces(paths, space, 0, focus)
+    animated = list(range(first, len(data)))
     # Every other scatter trace joins each frame with no change: Plotly.animate recomputes
     # the calcdata of all traces but re-attaches the drawn nodes of the listed ones only, and
     # a click (point selection) after an animation then fails on the unlisted traces
     # ("Cannot read properties of undefined (reading 'selectAll')") and selects nothing.
-    static = [i for i, tr in enumerate(fig.data) if tr.type == "scatter" and i not in animated]
+    static = [i for i, tr in enumerate(data) if tr["type"] == "scatter" and i not in animated]
     frames = [
         dict(
             name=str(int(s)),
@@ -432,14 +447,9 @@ def _add_space(
         for i, s in enumerate(space.steps)
     ]
     top = float(max(np.max(space.g_star), np.max(space.g_mu))) * 1.12
-    fig.update_xaxes(_axis_style("x (data space)", range=[lo, hi]), row=1, col=2)
-    fig.update_yaxes(
-        _axis_style("density", range=[0, top]), row=1, col=2, secondary_y=False
-    )  # fmt: skip
-    fig.update_yaxes(
-        _axis_style("D(x)", range=[0, 1.3], tickvals=[0, 1], showgrid=False),
-        row=1, col=2, secondary_y=True,
-    )  # fmt: skip
+    _merge(layout["xaxis2"], _axis_style("x (data space)", range=[lo, hi]))
+    _merge(layout["yaxis2"], _axis_style("density", range=[0, top]))
+    _merge(layout["yaxis3"], _axis_style("D(x)", range=[0, 1.3], tickvals=[0, 1], showgrid=False))
     play = dict(
         label="▶", method="animate",
         args=[None, dict(frame=dict(duration=90, redraw=False), fromcurrent=True,
@@ -450,7 +460,7 @@ def _add_space(
         args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
                            transition=dict(duration=0))],
     )  # fmt: skip
-    controls = dict(
+    layout.update(
         updatemenus=[
             dict(
                 type="buttons", direction="left", buttons=[play, pause], x=SPACE_X[0] - 0.05,
@@ -477,7 +487,7 @@ def _add_space(
             )
         ],
     )  # fmt: skip
-    return frames, controls
+    return frames
 
 
 # ---------------------------------------------------------------------------- time series
@@ -499,36 +509,24 @@ class Series:
 GRAD_FLOOR = 1e-12
 
 
-def series_figure(series: Sequence[Series], *, height: int = 520) -> go.Figure:
-    """TV, the discriminator's sub-optimality (1 + TV) − L, |μ₁ − μ₂| and ‖∇_μ L‖ per step."""
-    titles = (
-        "TV(G_μ, G*): distance to the data",
-        "(1 + TV) − L: how far the discriminator is from optimal",
-        "|μ₁ − μ₂|: 0 means both modes at one place",
-        "‖∇_μ L‖: the generator's training signal (log)",
-    )
+_SERIES_TITLES = (
+    "TV(G_μ, G*): distance to the data",
+    "(1 + TV) − L: how far the discriminator is from optimal",
+    "|μ₁ − μ₂|: 0 means both modes at one place",
+    "‖∇_μ L‖: the generator's training signal (log)",
+)
+#: (field of Series, subplot number: 1 2 on the top row, 3 4 below)
+_SERIES_PANELS = (("tv", 1), ("suboptimality", 2), ("gap", 3), ("grad_norm", 4))
+
+
+@functools.lru_cache(maxsize=1)
+def _series_layout() -> str:
+    """The time-series figure's layout (it does not depend on the data), as JSON: built once
+    with ``make_subplots``, each figure parses a fresh copy."""
     fig = make_subplots(
-        rows=2, cols=2, subplot_titles=titles, shared_xaxes=True,
+        rows=2, cols=2, subplot_titles=_SERIES_TITLES, shared_xaxes=True,
         vertical_spacing=0.16, horizontal_spacing=0.09,
     )  # fmt: skip
-    panels = (("tv", 1, 1), ("suboptimality", 1, 2), ("gap", 2, 1), ("grad_norm", 2, 2))
-    for s in series:
-        st_ = DYN_STYLE.get(s.key, DYN_STYLE["optimal"])
-        for j, (field, r, c) in enumerate(panels):
-            y = np.asarray(getattr(s, field), dtype=float)
-            if field == "grad_norm":
-                y = np.maximum(y, GRAD_FLOOR)
-            y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
-            shown, idx = decimate(y[:, None], MAX_PATH_POINTS)
-            fig.add_trace(
-                go.Scatter(
-                    x=idx, y=_f32(shown[:, 0]), mode="lines",
-                    line=dict(color=st_.color, dash=st_.dash, width=2.4),
-                    name=s.label, legendgroup=s.key, showlegend=j == 0,
-                    hovertemplate=f"{s.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
-                ),
-                row=r, col=c,
-            )  # fmt: skip
     fig.update_yaxes(type="log", exponentformat="power", row=2, col=2)
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(rangemode="tozero", row=1, col=2)
@@ -538,13 +536,39 @@ def series_figure(series: Sequence[Series], *, height: int = 520) -> go.Figure:
     fig.update_yaxes(tickfont=dict(size=FONT_SIZE - 2), gridcolor="rgba(128,128,128,0.18)")
     fig.update_annotations(font_size=FONT_SIZE - 1)
     fig.update_layout(
-        height=height,
         margin=dict(l=55, r=20, t=60, b=50),
         font=dict(size=FONT_SIZE - 1),
         legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0),
         hovermode="x unified",
     )
-    return fig
+    layout = fig.to_dict()["layout"]
+    layout.pop("template", None)  # added back by the figure constructor
+    return json.dumps(layout)
+
+
+def series_figure(series: Sequence[Series], *, height: int = 520) -> go.Figure:
+    """TV, the discriminator's sub-optimality (1 + TV) − L, |μ₁ − μ₂| and ‖∇_μ L‖ per step."""
+    layout = json.loads(_series_layout())
+    layout["height"] = height
+    data: list[dict] = []
+    for s in series:
+        st_ = DYN_STYLE.get(s.key, DYN_STYLE["optimal"])
+        for j, (field, n) in enumerate(_SERIES_PANELS):
+            y = np.asarray(getattr(s, field), dtype=float)
+            if field == "grad_norm":
+                y = np.maximum(y, GRAD_FLOOR)
+            y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
+            shown, idx = decimate(y[:, None], MAX_PATH_POINTS)
+            data.append(
+                scatter_trace(
+                    x=idx, y=_f32(shown[:, 0]), mode="lines",
+                    line=dict(color=st_.color, dash=st_.dash, width=2.4),
+                    name=s.label, legendgroup=s.key, showlegend=j == 0,
+                    hovertemplate=f"{s.label}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+                    xaxis="x" if n == 1 else f"x{n}", yaxis="y" if n == 1 else f"y{n}",
+                )
+            )  # fmt: skip
+    return figure_from_spec({"data": data, "layout": layout})
 
 
 # --------------------------------------------------------------------------------- batch
