@@ -265,3 +265,17 @@ def test_mode_collapse_plane_alone_and_series_pass_plotly_validation(
     spec = go.Figure(series_figure(series, height=400).to_dict())
     assert len(spec.data) == 8 and spec.layout.height == 400
     assert spec.layout.yaxis4.type == "log"  # zeros drawn at the floor, never as -inf
+
+
+def test_presenter_scaling_reaches_point_labels() -> None:
+    from ui.gmm_figures import PlanePath, plane_figure
+
+    mu = np.zeros((5, 2))
+    fig = plane_figure(None, None, [PlanePath("optimal", "Optimal", mu, "converged")],
+                       (-0.5, 0.5), view=(-2.0, 2.0))  # fmt: skip
+    small = {t["name"]: t["textfont"]["size"] for t in fig.to_dict()["data"] if "textfont" in t}
+    big = for_projector(fig, 1.5).to_dict()["data"]
+    assert small  # the optimum and its mirror are labelled
+    for t in big:
+        if t["name"] in small:
+            assert t["textfont"]["size"] == pytest.approx(small[t["name"]] * 1.5)

@@ -98,6 +98,10 @@ def scatter_trace(**props: object) -> dict:
     return {"type": "scatter", **props}
 
 
+#: Parents whose ``size`` grows in presenter mode (text, tick labels, point labels, markers).
+_SCALED_SIZES = ("font", "tickfont", "textfont", "marker", "currentvalue")
+
+
 def for_projector(fig: go.Figure, scale: float) -> go.Figure:
     """The same figure with fonts, lines, markers and height scaled (presenter mode)."""
     if scale == 1.0:
@@ -111,7 +115,7 @@ def for_projector(fig: go.Figure, scale: float) -> go.Figure:
                 return
             seen.add(id(node))
             for key, value in node.items():
-                if key == "size" and parent in ("font", "tickfont", "marker", "currentvalue"):
+                if key == "size" and parent in _SCALED_SIZES:
                     if isinstance(value, int | float):
                         node[key] = value * scale
                     elif isinstance(value, list):
