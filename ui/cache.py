@@ -1,4 +1,5 @@
-"""A bounded, process-wide cache for the pages' calls into the numerical core.
+"""A bounded, process-wide cache for the pages' calls into the numerical core (and the
+explorer figure's static layer).
 
 Why not ``st.cache_data``: in Streamlit 1.67 every distinct argument tuple leaves a lock
 behind in the function's cache (``Cache._value_locks`` is never pruned; a comment in

@@ -11,8 +11,6 @@ import copy
 import functools
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +19,8 @@ import plotly.graph_objects as go
 from _plotly_utils.utils import convert_to_base64
 from numpy.typing import NDArray
 from plotly.subplots import make_subplots
+
+from ui.cache import bounded_cache
 
 FloatArray = NDArray[np.float64]
 
@@ -82,6 +82,15 @@ def _copy_tree(node: object) -> object:
     if isinstance(node, list):
         return [_copy_tree(v) for v in node]
     return node
+
+
+def layout_without_template(fig: go.Figure) -> dict:
+    """``fig``'s layout as a dict, less the template: the figure constructor adds the default
+    one back (Streamlit's theme, which its frontend styles charts through), so cached layouts
+    stay small."""
+    layout = fig.to_dict()["layout"]
+    layout.pop("template", None)
+    return layout
 
 
 def figure_from_spec(spec: dict) -> go.Figure:
@@ -225,14 +234,6 @@ def explorer_figure(
     return FramedFigure({"data": data, "layout": layout}, frames)
 
 
-# The part of the explorer figure that a slider move rarely changes (field, click grid, axes,
-# layout) is built once per distinct input: Plotly's graph objects made it ~75 % of the
-# figure's build time. Keyed on the arrays' bytes, so the function stays pure.
-_SKELETONS: OrderedDict[tuple, tuple[list[dict], list[dict], dict]] = OrderedDict()
-_SKELETONS_MAX = 32
-_SKELETONS_LOCK = threading.Lock()
-
-
 def _fingerprint(*arrays: object) -> str:
     h = hashlib.blake2b(digest_size=16)
     for a in arrays:
@@ -255,34 +256,27 @@ def _explorer_skeleton(
 ) -> tuple[list[dict], list[dict], dict]:
     """Static traces before and after the paths, and a fresh copy of the layout."""
     drawn = lines is not None and getattr(lines, "n_lines", 0) > 0
-    key = (
-        _fingerprint(*((lines.x, lines.y, lines.arrow_x, lines.arrow_y, lines.arrow_angle)
-                       if drawn else (None,)), *(speed or (None,))),
-        view, psi_limit, click_step, height,
+    arrays = (
+        (lines.x, lines.y, lines.arrow_x, lines.arrow_y, lines.arrow_angle) if drawn else (None,)
+    )
+    before, after, layout = _SKELETONS(
+        _fingerprint(*arrays, *(speed or (None,))), view, psi_limit, click_step, height,
+        _lines=lines if drawn else None, _speed=speed,
     )  # fmt: skip
-    with _SKELETONS_LOCK:
-        hit = _SKELETONS.get(key)
-        if hit is not None:
-            _SKELETONS.move_to_end(key)
-    if hit is None:
-        hit = _build_skeleton(lines if drawn else None, view, psi_limit, speed, click_step, height)
-        with _SKELETONS_LOCK:
-            _SKELETONS[key] = hit
-            while len(_SKELETONS) > _SKELETONS_MAX:
-                _SKELETONS.popitem(last=False)
-    before, after, layout = hit
     # Trace dicts are never modified after this (FramedFigure copies them); the layout is.
     return before, after, copy.deepcopy(layout)
 
 
 def _build_skeleton(
-    lines: object | None,
+    fingerprint: str,
     view: float,
     psi_limit: float | None,
-    speed: tuple[FloatArray, FloatArray, FloatArray] | None,
     click_step: float | None,
     height: int,
+    _lines: object | None = None,
+    _speed: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> tuple[list[dict], list[dict], dict]:
+    lines, speed = _lines, _speed
     fig = make_subplots(
         rows=2,
         cols=1,
@@ -446,12 +440,16 @@ def _build_skeleton(
         uirevision="explorer",
     )
     spec = fig.to_dict()
-    # The figure constructor adds the default template back (Streamlit's theme, which its
-    # frontend styles the chart through); keeping it out of the cached layer keeps the
-    # per-rerun copy of the layout small.
-    spec["layout"].pop("template", None)
+    spec["layout"].pop("template", None)  # see layout_without_template
     spec["layout"].setdefault("annotations", [])
     return spec["data"][:n_before], spec["data"][n_before:], spec["layout"]
+
+
+# The part of the explorer figure that a slider move rarely changes (field, click grid, axes,
+# layout) is built once per distinct input: Plotly's graph objects made it ~75 % of the
+# figure's build time. Keyed on a fingerprint of the arrays' bytes (``_lines`` and ``_speed``
+# are not part of the key), so the function stays pure.
+_SKELETONS = bounded_cache(max_entries=32)(_build_skeleton)
 
 
 def _path_traces(p: PathView, view: float) -> list[dict]:
@@ -819,9 +817,7 @@ def _subplot_grid(rows: int, cols: int, titled: bool) -> str:
         horizontal_spacing=0.06,
         vertical_spacing=0.3 / rows,
     )
-    layout = fig.to_dict()["layout"]
-    layout.pop("template", None)  # added back by the figure constructor
-    return json.dumps(layout)
+    return json.dumps(layout_without_template(fig))
 
 
 def compare_figure(

@@ -26,6 +26,7 @@ from ui.figures import (
     Style,
     decimate,
     figure_from_spec,
+    layout_without_template,
     scatter_trace,
 )
 
@@ -101,9 +102,7 @@ def _plane_grid(two: bool) -> str:
         cols=2 if two else 1,
         specs=[[{}, {"secondary_y": True}]] if two else [[{}]],
     )
-    layout = fig.to_dict()["layout"]
-    layout.pop("template", None)  # added back by the figure constructor
-    return json.dumps(layout)
+    return json.dumps(layout_without_template(fig))
 
 
 def _merge(dst: dict, src: dict) -> None:
@@ -541,9 +540,7 @@ def _series_layout() -> str:
         legend=dict(orientation="h", yanchor="bottom", y=1.08, x=0),
         hovermode="x unified",
     )
-    layout = fig.to_dict()["layout"]
-    layout.pop("template", None)  # added back by the figure constructor
-    return json.dumps(layout)
+    return json.dumps(layout_without_template(fig))
 
 
 def series_figure(series: Sequence[Series], *, height: int = 520) -> go.Figure:
