@@ -60,9 +60,10 @@ async ([sigSrc, timeoutMs, key]) => {
 }
 """
 
-# Counts the Plotly calls behind each measurement. Streamlit's chart element draws with
-# Plotly.react; Plotly.purge means a chart element was thrown away and mounted anew (its id
-# hashes the figure, so any change remounts it).
+# Counts the Plotly calls behind each measurement. Both Streamlit's chart element and
+# ui/live_chart.py draw with Plotly.react; Plotly.purge means a chart was thrown away and
+# mounted anew (st.plotly_chart's id hashes the figure, so any change remounts it; the
+# one-figure baseline page still uses it).
 COUNT_JS = """
 (() => {
   window.__plotlyCalls = {};
@@ -123,7 +124,7 @@ def payload_bytes() -> int:
     for m in P.methods:
         tr = simulate(game, m, Hyper(), [P.start], P.steps)
         paths.append(PathView(m, m, tr.path(0), tr.status[0], None))
-    fig = explorer_figure(lines, paths, view=P.view, click_step=P.view / 20)
+    fig = explorer_figure(lines, paths, view=P.view)
     return len(fig.to_json().encode())
 
 

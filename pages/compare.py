@@ -22,6 +22,7 @@ from ui.controls import (
     lr_options,
 )
 from ui.figures import VERDICT_COLOR, Panel, compare_figure, for_projector
+from ui.live_chart import live_chart
 from ui.state import Spec, UrlState
 
 require_entrypoint()
@@ -171,10 +172,10 @@ panels = [
     ]
     for v, row in zip(c.variants, grid, strict=True)
 ]
-st.plotly_chart(
+live_chart(
     for_projector(compare_figure(panels, lines, view=c.view), presenter.scale()),
     key="compare_chart",
-    config={"displaylogo": False, "scrollZoom": False},
+    config={"scrollZoom": False},
     alt="Grid of small phase portraits: rows are GAN variants, columns training schemes.",
 )
 counts = {k: sum(p.verdict == k for row in panels for p in row) for k in VERDICT_COLOR}

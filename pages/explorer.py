@@ -32,13 +32,14 @@ from ui.controls import (
     whole_number_input,
 )
 from ui.figures import PathView, distance_figure, explorer_figure, for_projector
+from ui.live_chart import live_chart
 from ui.panels import spectrum_panel
 from ui.state import UrlState, new_click
 
 require_entrypoint()
 
 PAGE = "explorer"
-CLICK_CELLS = 10  # click grid: 2·10 + 1 points per axis (each invisible marker costs repaint time)
+SNAP_CELLS = 100  # a start clicked on the field is rounded to view / 100 (0.02 at the default view)
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,6 @@ class ExplorerControls:
     view: float
     density: float
     speed: bool
-
-    @property
-    def click_step(self) -> float:
-        return self.view / CLICK_CELLS
 
 
 def _apply_preset() -> None:
@@ -74,10 +71,10 @@ def _variant_changed() -> None:
 
 
 def _consume_click() -> None:
-    """Move the start to a point clicked on the field (snapped to the click grid)."""
+    """Move the start to a point clicked on the field (rounded to view / SNAP_CELLS)."""
     xy = new_click("field_chart")
     if xy is not None:
-        step = float(st.session_state.get("view", 2.0)) / CLICK_CELLS
+        step = float(st.session_state.get("view", 2.0)) / SNAP_CELLS
         st.session_state["theta0"] = snap(xy[0], step, -START_MAX, START_MAX)
         st.session_state["psi0"] = snap(xy[1], step, -START_MAX, START_MAX)
 
@@ -318,17 +315,13 @@ col_fig, col_side = st.columns([3, 2], gap="medium")
 with col_fig:
     if not c.methods:
         st.info("Choose at least one training method in the sidebar to draw its path.")
-    fig = explorer_figure(
-        lines, paths, view=c.view, psi_limit=psi_limit, speed=speed, click_step=c.click_step
-    )
+    fig = explorer_figure(lines, paths, view=c.view, psi_limit=psi_limit, speed=speed)
     fig = for_projector(fig, presenter.scale())
-    st.plotly_chart(
+    live_chart(
         fig,
         key="field_chart",
-        on_select="rerun",
-        selection_mode="points",
+        clickable=True,
         config={
-            "displaylogo": False,
             "toImageButtonOptions": {
                 "format": st.session_state.get("img_format", "png"),
                 "filename": "dirac-gan",
@@ -369,10 +362,9 @@ series = [
     for m, r in runs.items()
 ]
 if series:
-    st.plotly_chart(
+    live_chart(
         for_projector(distance_figure(series), presenter.scale()),
         key="distance_chart",
-        config={"displaylogo": False},
         alt="Distance to the equilibrium against the step, log scale, with the predicted ρ^k lines.",
     )
 st.caption(

@@ -23,6 +23,7 @@ from ui.gmm_figures import (
     plane_figure,
     series_figure,
 )
+from ui.live_chart import live_chart
 from ui.state import Spec, UrlState, new_click
 
 require_entrypoint()
@@ -369,8 +370,7 @@ def _single_run_tab(c: GMMControls) -> None:
         PlanePath("first-order", fo_label, runs["first-order"].mu, status["first-order"]),
     ]
     fig = plane_figure(
-        surface, lines, paths, c.target, view=view, click_step=click_step, space=space,
-        focus=c.focus,
+        surface, lines, paths, c.target, view=view, space=space, focus=c.focus,
     )  # fmt: skip
     st.markdown(
         outcome_table(runs, status, c.steps),
@@ -386,9 +386,9 @@ def _single_run_tab(c: GMMControls) -> None:
             f"First-order discriminator's intervals at step 0, drawn with seed {c.seed}: "
             "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."
         )
-    st.plotly_chart(
-        for_projector(fig, presenter.scale()), key="gmm_plane", on_select="rerun", selection_mode="points",
-        config={"displaylogo": False, "toImageButtonOptions": {"filename": "gmm-gan"}},
+    live_chart(
+        for_projector(fig, presenter.scale()), key="gmm_plane", clickable=True,
+        config={"toImageButtonOptions": {"filename": "gmm-gan"}},
         alt="Left: heat map of the total-variation distance over the generator means "
         "(μ₁, μ₂) with grey streamlines of its negative gradient, the optimum, its mirror, "
         "the collapse diagonal and the paths of the optimal and the first-order dynamics. "
@@ -407,7 +407,7 @@ def _single_run_tab(c: GMMControls) -> None:
         "are (orange bands)."
     )
     st.subheader("Over training")
-    st.plotly_chart(
+    live_chart(
         for_projector(series_figure(
             [
                 Series(d, p.label, runs[d].tv, runs[d].suboptimality, runs[d].gap,
@@ -415,7 +415,7 @@ def _single_run_tab(c: GMMControls) -> None:
                 for d, p in zip(DYN_LABEL, paths, strict=True)
             ]
         ), presenter.scale()),
-        key="gmm_series", config={"displaylogo": False},
+        key="gmm_series",
         alt="Four time series for both dynamics: TV, the discriminator's sub-optimality, "
         "the distance between the two generator means, and the generator's gradient norm.",
     )  # fmt: skip
@@ -480,11 +480,11 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
     bar = st.progress(0.0, text="starting…")
     table = compute.batch_with_progress(bar, *args)
     bar.empty()
-    st.plotly_chart(
+    live_chart(
         for_projector(fractions_figure(
             [Fractions(r.label, r.converged, r.collapsed, r.other) for r in table.rows]
         ), presenter.scale()),
-        key="gmm_fractions", config={"displaylogo": False},
+        key="gmm_fractions",
         alt="Bar chart of the fractions of runs that converged, collapsed or did neither, "
         "for the optimal discriminator and first-order discriminators with several k.",
     )  # fmt: skip
@@ -504,14 +504,14 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
         f"{b.runs} runs per configuration, {b.steps} generator steps, seed {c.seed}; "
         f"computed in {table.seconds:.1f} s (cached afterwards)."
     )
-    st.plotly_chart(
+    live_chart(
         for_projector(outcome_maps_figure(
             table.axis,
             [("Optimal discriminator", table.map_optimal),
              (table.map_label.capitalize(), table.map_first_order)],
             c.target,
         ), presenter.scale()),
-        key="gmm_maps", config={"displaylogo": False},
+        key="gmm_maps",
         alt="Two maps over the starting means: the outcome of the optimal and of the "
         "first-order dynamics from each start.",
     )  # fmt: skip

@@ -14,6 +14,7 @@ from ui import compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import LR_MAX, LR_MIN, N_SUBSTEPS_MAX, format_lr, lr_options, whole_number_input
 from ui.figures import for_projector, locus_figure, stability_figure
+from ui.live_chart import live_chart
 from ui.state import Spec, UrlState, new_click
 
 require_entrypoint()
@@ -220,9 +221,8 @@ fig = stability_figure(
     hover=(hx.ravel(), hy.ravel(), cd.reshape(-1, 5)),
     current=(fixed[c.x], fixed[c.y]),
 )  # fmt: skip
-st.plotly_chart(
-    for_projector(fig, presenter.scale()), key="stability_chart", on_select="rerun", selection_mode="points",
-    config={"displaylogo": False},
+live_chart(
+    for_projector(fig, presenter.scale()), key="stability_chart", clickable=True,
     alt=f"Heat map of the spectral radius of {METHODS[c.method].label} on the "
     f"{VARIANTS[c.variant].label} over {axes[c.x].label} and {axes[c.y].label}.",
 )  # fmt: skip
@@ -233,7 +233,7 @@ st.caption(
     + ". Click a cell to open the explorer with those settings."
 )
 
-# A click opens the explorer: the selection carries the cell's coordinates.
+# A click opens the explorer with the clicked point's coordinates.
 clicked = new_click("stability_chart")
 if clicked is not None:
     px, py = clicked
@@ -264,13 +264,13 @@ loc = compute.locus(c.variant, c.method, c.sweep, lo, hi, c.params, c.lr, c.n_ge
 col1, col2 = st.columns(2)
 label = "h" if c.sweep == "h" else get_variant(c.variant).param_index[c.sweep].symbol.strip("\\")
 with col1:
-    st.plotly_chart(
+    live_chart(
         for_projector(locus_figure(
             loc.values, loc.continuous, param_label=label, current=fixed[c.sweep],
             current_eigs=loc.continuous_now, marks=loc.marks, mark_eigs=loc.mark_eigs,
             title="Continuous time: eigenvalues λ of J",
         ), presenter.scale()),
-        key="locus_cont", config={"displaylogo": False},
+        key="locus_cont",
         alt="Locus of the Jacobian's eigenvalues as the parameter sweeps its range.",
     )  # fmt: skip
     st.caption(
@@ -281,13 +281,13 @@ with col1:
         else "The eigenvalues of the Jacobian do not depend on the learning rate."
     )
 with col2:
-    st.plotly_chart(
+    live_chart(
         for_projector(locus_figure(
             loc.values, loc.update, param_label=label, current=fixed[c.sweep],
             current_eigs=loc.update_now, unit_circle=True,
             title=f"{METHODS[c.method].label}: eigenvalues μ of the update",
         ), presenter.scale()),
-        key="locus_update", config={"displaylogo": False},
+        key="locus_update",
         alt="Locus of the update operator's eigenvalues with the unit circle.",
     )  # fmt: skip
     st.caption("Inside the unit circle the method converges; the ★ marks the current value.")

@@ -104,6 +104,8 @@ def wait_idle(page: Page, timeout: float = 60.0) -> None:
             # lazily loaded elements (plotly.js) show a skeleton until they are drawn
             or page.locator('[data-testid="stSkeleton"]').count()
             or page.locator('[data-testid="stPlotlyChart"]').count() > drawn
+            # ui/live_chart.py: a chart that has not been drawn yet (Plotly still loading)
+            or page.locator(".lab-chart:not(.js-plotly-plot)").count()
         )
         if busy or (drawn, elements) != last:
             last, stable_since = (drawn, elements), time.monotonic()

@@ -7,7 +7,8 @@ import time
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser import click_point, href, open_page, screenshot, trace_xy, wait_idle
+from bench.appserver import serve
+from tests.browser import click_point, href, open_page, plot_point, screenshot, trace_xy, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -95,3 +96,58 @@ def test_presenter_mode_and_dark_theme(browser: Browser, app_url: str) -> None:
     assert bg != "rgb(255, 255, 255)"  # the dark theme is really on
     screenshot(dark, "explorer-dark-1280x800")
     dark.close()
+
+
+TAGS_JS = "() => Array.from(document.querySelectorAll('.js-plotly-plot')).map((gd) => gd.__tag)"
+
+
+def test_charts_stay_mounted_and_a_drag_pans_without_moving_the_start(
+    browser: Browser, app_url: str
+) -> None:
+    """ui/live_chart.py keeps each chart's DOM node across reruns (st.plotly_chart replaced
+    it on every change), and only a click, not a pan, moves the start."""
+    page, errors = open_page(browser, app_url + "/")
+    page.evaluate(
+        "() => document.querySelectorAll('.js-plotly-plot').forEach((gd, i) => { gd.__tag = i + 1; })"
+    )
+    path = trace_xy(page, "SimGD")
+    thumb = page.get_by_role("slider", name="Learning rate h")
+    thumb.focus()
+    thumb.press("ArrowLeft")
+    wait_idle(page)
+    assert trace_xy(page, "SimGD") != path  # redrawn with the new learning rate ...
+    assert page.evaluate(TAGS_JS) == [1, 2, 3]  # ... in the same three chart nodes
+
+    x_range = page.evaluate(
+        "() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range"
+    )
+    px, py = plot_point(page, -1.0, 0.6)
+    page.mouse.move(px, py)
+    page.mouse.down()
+    page.mouse.move(px + 80, py + 40, steps=8)
+    page.mouse.up()
+    wait_idle(page)
+    panned = page.evaluate(
+        "() => document.querySelector('.js-plotly-plot')._fullLayout.xaxis.range"
+    )
+    assert panned != pytest.approx(x_range)
+    assert _start(page) == pytest.approx((1.0, 1.0), abs=1e-6)
+    assert "theta0" not in href(page)
+    assert not errors, errors
+    page.close()
+
+
+def test_charts_follow_the_dark_theme(browser: Browser) -> None:
+    with serve(extra_args=("--theme.base=dark",)) as url:
+        page, errors = open_page(browser, url + "/")
+        colours = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+                (gd) => [gd._fullLayout.paper_bgcolor, gd._fullLayout.font.color])"""
+        )
+        screenshot(page, "explorer-dark-1280x800")
+        assert len(colours) == 3
+        for bg, fg in colours:
+            assert sum(int(bg[i : i + 2], 16) for i in (1, 3, 5)) < 3 * 64  # dark paper
+            assert sum(int(fg[i : i + 2], 16) for i in (1, 3, 5)) > 3 * 160  # light text
+        assert not errors, errors
+        page.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -24,13 +23,14 @@ from dynamics.stability import (
     stability_map,
 )
 from dynamics.variants import VARIANTS, make_game
+from tests.charts import charts
 from ui.compute import compare_grid
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def annotation_texts(at: AppTest) -> str:
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    spec = charts(at)[0].spec
     return "\n".join(a.get("text", "") for a in spec["layout"].get("annotations", []))
 
 
@@ -139,7 +139,7 @@ def test_stability_bad_query_values_are_named() -> None:
 
 def test_a_click_on_a_cell_opens_the_explorer_with_its_settings() -> None:
     at = page("pages/stability.py")
-    at.session_state["stability_chart"] = {"selection": {"points": [{"x": 0.5, "y": 0.8}]}}
+    at.session_state["stability_chart"] = {"click": {"x": 0.5, "y": 0.8}}
     at.run()
     assert not at.exception
     assert at.title[0].value == "Dirac-GAN explorer"

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dynamics.methods import METHODS, Hyper
 from dynamics.spectrum import spectrum
 from dynamics.variants import VARIANTS, make_game
+from tests.charts import charts
 from ui.panels import fmt_eigs
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -51,7 +52,7 @@ def test_default_view_is_the_authors_first_figure() -> None:
     assert f"ρ = `{s.update.spectral_radius:.6f}`" in rho_line(at, "SimGD")
     assert "diverges" in rho_line(at, "SimGD")
     assert "neutral" in rho_line(at, "AltGD")
-    assert len(at.get("plotly_chart")) >= 3  # field, eigenvalues, distance
+    assert [c.key for c in charts(at)] == ["field_chart", "eigen_chart", "distance_chart"]
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
@@ -168,15 +169,19 @@ def test_bad_variant_parameter_and_unknown_keys_are_named() -> None:
     assert at.slider(key="gamma").value == 0.3
 
 
-def test_a_click_on_the_field_moves_the_start_to_the_grid_point() -> None:
+def test_a_click_on_the_field_moves_the_start_there() -> None:
     at = run()
-    at.session_state["field_chart"] = {"selection": {"points": [{"x": -1.02, "y": 0.61}]}}
+    assert charts(at)[0].data["clickable"]
+    at.session_state["field_chart"] = {"click": {"x": -1.0312, "y": 0.6071}}
     at.run()
     assert not at.exception
-    # snapped to the click grid (view / 10 = 0.2 at the default view)
-    assert at.number_input(key="theta0").value == -1.0
+    # rounded to view / 100 = 0.02 at the default view
+    assert at.number_input(key="theta0").value == -1.04
     assert at.number_input(key="psi0").value == 0.6
-    assert at.query_params["theta0"] == "-1"
+    assert at.query_params["theta0"] == "-1.04"
+    # the click is not applied again by a later rerun
+    at.number_input(key="theta0").set_value(0.5).run()
+    assert at.number_input(key="theta0").value == 0.5
 
 
 def test_a_preset_applies_all_its_settings() -> None:

@@ -17,6 +17,7 @@ from dynamics.presets import SCHEMES
 from dynamics.stability import available_axes
 from dynamics.streamlines import trace_streamlines
 from dynamics.variants import VARIANTS, make_game
+from tests.charts import charts
 from ui.compute import compare_grid, level, locus, params_key, stability
 from ui.figures import (
     Panel,
@@ -50,7 +51,7 @@ def _spec(fig) -> dict:
 def _build(variant: str, h: float, view: float = 2.0, **kw) -> dict:
     game = make_game(variant)
     lines = trace_streamlines(game.field, (-view, view), (-view, view), 1.0)
-    return _spec(explorer_figure(lines, _paths(variant, h), view=view, click_step=view / 10, **kw))
+    return _spec(explorer_figure(lines, _paths(variant, h), view=view, **kw))
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
@@ -84,7 +85,7 @@ def test_changing_a_returned_figure_does_not_leak_into_the_next() -> None:
     first = _build("standard", 0.2)
     game = make_game("standard")
     lines = trace_streamlines(game.field, (-2.0, 2.0), (-2.0, 2.0), 1.0)
-    fig = explorer_figure(lines, _paths("standard", 0.2), view=2.0, click_step=0.2)
+    fig = explorer_figure(lines, _paths("standard", 0.2), view=2.0)
     fig.update_layout(title="changed", height=100)
     fig.data[0].line.width = 9
     big = for_projector(fig, 1.5)
@@ -132,7 +133,7 @@ def test_explorer_figure_passes_plotly_validation(variant: str, methods: tuple[s
     speed = (xs, xs, np.abs(xs[:, None]) + np.abs(xs[None, :]))
     for h in (0.1, 1.5):  # 1.5: some paths diverge and get a note
         paths = _paths(variant, h, methods)
-        for kw in ({"click_step": 0.2}, {"speed": speed, "psi_limit": 1.0}):
+        for kw in ({}, {"speed": speed, "psi_limit": 1.0}):
             go.Figure(explorer_figure(lines, paths, view=2.0, **kw).to_dict())
 
 
@@ -237,11 +238,10 @@ def test_every_chart_a_page_sends_passes_plotly_validation(page: str) -> None:
     at = AppTest.from_file("../app.py", default_timeout=120)
     at.switch_page(page).run()
     assert not at.exception
-    charts = at.get("plotly_chart")
-    assert charts
-    for chart in charts:
-        spec = json.loads(chart.proto.spec)
-        go.Figure(spec)  # raises on any property Plotly does not know or value it rejects
+    sent = charts(at)
+    assert sent
+    for chart in sent:
+        go.Figure(chart.spec)  # raises on any property Plotly does not know or value it rejects
 
 
 @pytest.mark.parametrize("target", [(-0.5, 0.5), (0.5, 0.5)])  # equal: no mirror point
@@ -254,11 +254,9 @@ def test_mode_collapse_plane_alone_and_series_pass_plotly_validation(
     mu = np.stack([np.cos(3 * t), np.sin(3 * t)], axis=1)
     paths = [PlanePath("optimal", "Optimal", mu, "converged"),
              PlanePath("first-order", "First-order", mu[::-1], "collapsed")]  # fmt: skip
-    for kw in ({}, {"click_step": 0.25}):
-        spec = go.Figure(plane_figure(None, None, paths, target, view=(-2.0, 2.0), **kw).to_dict())
-        names = [tr.name for tr in spec.data]
-        assert ("its mirror (same distribution)" in names) == (target[0] != target[1])
-        assert ("click grid" in names) == ("click_step" in kw)
+    spec = go.Figure(plane_figure(None, None, paths, target, view=(-2.0, 2.0)).to_dict())
+    names = [tr.name for tr in spec.data]
+    assert ("its mirror (same distribution)" in names) == (target[0] != target[1])
     zeros = np.zeros(60)
     series = [Series("optimal", "Optimal", t, t, zeros, zeros),
               Series("first-order", "First-order", t, t, t, t)]  # fmt: skip

@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dynamics import gmm
+from tests.charts import chart_spec, charts
 from ui import gmm_compute as compute
 from ui.gmm_figures import (
     Fractions,
@@ -117,13 +118,6 @@ def assert_matches_core(
         assert shown[key] == (status, expected_row(r)), key
 
 
-def chart_spec(at: AppTest, key: str) -> dict:
-    for ch in at.get("plotly_chart"):
-        if ch.proto.id.endswith("-" + key):
-            return json.loads(ch.proto.spec)
-    raise AssertionError(f"no chart {key}")
-
-
 # ------------------------------------------------------------------------------ defaults
 
 
@@ -144,7 +138,7 @@ def test_default_view_matches_the_core() -> None:
     # the default start shows the contrast the page is about
     assert displayed(at)["optimal"][0] == "converged"
     assert displayed(at)["first-order"][0] == "collapsed"
-    assert [ch.proto.id.split("-")[-1] for ch in at.get("plotly_chart")] == [
+    assert [ch.key for ch in charts(at)] == [
         "gmm_plane",
         "gmm_series",
     ]
@@ -327,13 +321,13 @@ def test_an_inverted_range_falls_back_to_the_default_with_a_warning() -> None:
 
 def test_a_click_on_the_plane_moves_the_start_to_the_grid_point() -> None:
     at = page({"steps": str(SHORT)})
-    at.session_state["gmm_plane"] = {"selection": {"points": [{"x": -1.02, "y": 0.49}]}}
+    at.session_state["gmm_plane"] = {"click": {"x": -1.02, "y": 0.49}}
     rerun(at)
     assert at.number_input(key="gmm_mu1").value == -1.0
     assert at.number_input(key="gmm_mu2").value == 0.5
     assert at.query_params["mu1"] == "-1" and at.query_params["mu2"] == "0.5"
     assert_matches_core(at, core_runs(start=(-1.0, 0.5), steps=SHORT))
-    # the same selection arriving again (any later rerun) does not move the start back
+    # the same click arriving again (any later rerun) does not move the start back
     at.number_input(key="gmm_mu1").set_value(0.3)
     rerun(at)
     assert at.number_input(key="gmm_mu1").value == 0.3
@@ -341,7 +335,7 @@ def test_a_click_on_the_plane_moves_the_start_to_the_grid_point() -> None:
 
 def test_a_malformed_click_is_ignored() -> None:
     at = page()
-    at.session_state["gmm_plane"] = {"selection": {"points": [{"x": "left", "y": None}]}}
+    at.session_state["gmm_plane"] = {"click": {"x": "left", "y": None}}
     rerun(at)
     assert (at.number_input(key="gmm_mu1").value, at.number_input(key="gmm_mu2").value) == START
 
@@ -496,7 +490,7 @@ def build_plane(start=START, target=D.target, focus="first-order", steps=STEPS, 
                               D.ell_range)
         for d in ("optimal", "first-order")
     }  # fmt: skip
-    view, step = compute.plane_view(target, start, D.mu_range, tuple(r.mu for r in runs.values()))
+    view, _ = compute.plane_view(target, start, D.mu_range, tuple(r.mu for r in runs.values()))
     space = compute.data_space(
         focus, start, target, 0.1, 0.1, steps, k, False, ell, 0, D.mu_range, D.ell_range,
         compute.data_range(target, runs[focus].mu),
@@ -504,7 +498,7 @@ def build_plane(start=START, target=D.target, focus="first-order", steps=STEPS, 
     paths = [PlanePath(d, d, r.mu, "moving") for d, r in runs.items()]
     fig = plane_figure(
         compute.tv_surface(target, view), compute.tv_streamlines(target, view), paths, target,
-        view=view, click_step=step, space=space, focus=focus,
+        view=view, space=space, focus=focus,
     )  # fmt: skip
     return fig, runs
 
@@ -564,7 +558,7 @@ def test_payloads_stay_small() -> None:
     t = np.linspace(0.0, 1.0, n)
     mu = np.stack([np.cos(40 * t), np.sin(40 * t)], axis=1)
     long_paths = [PlanePath(d, d, mu * (1 + i), "moving") for i, d in enumerate(runs)]
-    long_fig = plane_figure(None, None, long_paths, D.target, view=(-3.0, 3.0), click_step=0.1)
+    long_fig = plane_figure(None, None, long_paths, D.target, view=(-3.0, 3.0))
     sizes["plane, 10000 steps"] = len(long_fig.to_json())
     for tr in long_fig.data:
         if tr.name in runs:  # the two paths

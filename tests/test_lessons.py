@@ -9,7 +9,6 @@ widgets holding exactly the linked values, and the rendered output shows each cl
 from __future__ import annotations
 
 import base64
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -42,6 +41,7 @@ from dynamics.presets import DEFAULT_PRESET, SCHEMES
 from dynamics.spectrum import spectrum
 from dynamics.stability import analytic_boundary, available_axes, critical_values, stability_map
 from dynamics.variants import VARIANTS, make_game
+from tests.charts import charts
 from ui.state import md_literal
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -409,12 +409,12 @@ def arrays(obj: Any) -> np.ndarray:
     return np.asarray(obj, dtype=float)
 
 
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+def specs(at: AppTest) -> list[dict]:
+    return [c.spec for c in charts(at)]
 
 
 def trace(at: AppTest, name: str) -> dict:
-    for spec in charts(at):
+    for spec in specs(at):
         for t in spec["data"]:
             if t.get("name") == name:
                 return t
@@ -457,7 +457,7 @@ def shown_explorer(at: AppTest, claim: Claim) -> None:
     if kind == "psi_max":
         ys = arrays(trace(at, label)["y"])
         assert abs(np.abs(ys).max() - val) < 1e-6
-        assert any("clipped" in a.get("text", "") for s in charts(at)
+        assert any("clipped" in a.get("text", "") for s in specs(at)
                    for a in s["layout"].get("annotations", []))  # fmt: skip
         return
     t = trace(at, f"{label}: simulated")
@@ -488,7 +488,7 @@ def shown_compare(at: AppTest, claim: Claim) -> None:
     _, subj, val = claim
     variant, scheme = subj.split("/")
     title = f"{VARIANTS[variant].label} · {SCHEMES[scheme].label}"
-    notes = [a.get("text", "") for a in charts(at)[0]["layout"]["annotations"]]
+    notes = [a.get("text", "") for a in specs(at)[0]["layout"]["annotations"]]
     hit = [a for a in notes if f">{title} ↗<" in a]
     assert len(hit) == 1 and f"· {val}" in hit[0], hit
 
@@ -496,7 +496,7 @@ def shown_compare(at: AppTest, claim: Claim) -> None:
 def shown_stability(at: AppTest, claim: Claim) -> None:
     kind, subj, val = claim
     if kind == "critical":
-        names = [t.get("name", "") for s in charts(at) for t in s["data"]]
+        names = [t.get("name", "") for s in specs(at) for t in s["data"]]
         assert any(n.startswith("critical damping (") and n.endswith(f"= {val:g})") for n in names)
     elif kind == "boundary":
         trace(at, f"analytic boundary: {val}")

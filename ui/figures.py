@@ -208,17 +208,16 @@ def explorer_figure(
     view: float,
     psi_limit: float | None = None,
     speed: tuple[FloatArray, FloatArray, FloatArray] | None = None,
-    click_step: float | None = None,
     n_frames: int = 40,
     height: int = 900,
 ) -> go.Figure:
     """The (θ, ψ) plane above, the data space below, animated over the training steps.
 
     ``lines`` is a ``dynamics.streamlines.Streamlines`` (or None); ``speed`` an optional
-    ``(xs, ys, |v|)`` grid drawn as a background heat map; ``click_step`` the spacing of the
-    invisible grid whose points report clicks (None: no grid).
+    ``(xs, ys, |v|)`` grid drawn as a background heat map. A click anywhere on the plane
+    is reported by ``ui.live_chart``, so the figure needs no click targets.
     """
-    before, after, layout = _explorer_skeleton(lines, view, psi_limit, speed, click_step, height)
+    before, after, layout = _explorer_skeleton(lines, view, psi_limit, speed, height)
     data = list(before)
     for p in paths:
         data += _path_traces(p, view)
@@ -251,7 +250,6 @@ def _explorer_skeleton(
     view: float,
     psi_limit: float | None,
     speed: tuple[FloatArray, FloatArray, FloatArray] | None,
-    click_step: float | None,
     height: int,
 ) -> tuple[list[dict], list[dict], dict]:
     """Static traces before and after the paths, and a fresh copy of the layout."""
@@ -260,7 +258,7 @@ def _explorer_skeleton(
         (lines.x, lines.y, lines.arrow_x, lines.arrow_y, lines.arrow_angle) if drawn else (None,)
     )
     before, after, layout = _SKELETONS(
-        _fingerprint(*arrays, *(speed or (None,))), view, psi_limit, click_step, height,
+        _fingerprint(*arrays, *(speed or (None,))), view, psi_limit, height,
         _lines=lines if drawn else None, _speed=speed,
     )  # fmt: skip
     # Trace dicts are never modified after this (FramedFigure copies them); the layout is.
@@ -271,7 +269,6 @@ def _build_skeleton(
     fingerprint: str,
     view: float,
     psi_limit: float | None,
-    click_step: float | None,
     height: int,
     _lines: object | None = None,
     _speed: tuple[FloatArray, FloatArray, FloatArray] | None = None,
@@ -332,25 +329,6 @@ def _build_skeleton(
                 hoverinfo="skip",
                 showlegend=False,
                 name="direction",
-                unselected=dict(marker=dict(opacity=1)),
-            ),
-            row=1,
-            col=1,
-        )
-    if click_step is not None:
-        g = np.arange(-view, view + click_step / 2, click_step)
-        gx, gy = np.meshgrid(g, g)
-        fig.add_trace(
-            go.Scatter(
-                x=_f32(gx.ravel()),
-                y=_f32(gy.ravel()),
-                mode="markers",
-                marker=dict(size=10, opacity=0),
-                hovertemplate="click to start here: θ = %{x:.2f}, ψ = %{y:.2f}<extra></extra>",
-                showlegend=False,
-                name="click grid",
-                selected=dict(marker=dict(opacity=0)),
-                unselected=dict(marker=dict(opacity=0)),
             ),
             row=1,
             col=1,
@@ -435,7 +413,6 @@ def _build_skeleton(
             font=dict(size=FONT_SIZE - 1),
         ),
         hovermode="closest",
-        clickmode="event+select",
         dragmode="pan",
         uirevision="explorer",
     )
@@ -445,7 +422,7 @@ def _build_skeleton(
     return spec["data"][:n_before], spec["data"][n_before:], spec["layout"]
 
 
-# The part of the explorer figure that a slider move rarely changes (field, click grid, axes,
+# The part of the explorer figure that a slider move rarely changes (field, axes,
 # layout) is built once per distinct input: Plotly's graph objects made it ~75 % of the
 # figure's build time. Keyed on a fingerprint of the arrays' bytes (``_lines`` and ``_speed``
 # are not part of the key), so the function stays pure.
@@ -972,7 +949,7 @@ def stability_figure(
     """Heat map of the spectral radius ρ, centred on the stability boundary ρ = 1.
 
     ``hover`` = (x, y, customdata[n, 5] = ρ, Re μ₁, Im μ₁, Re μ₂, Im μ₂): an invisible, coarser
-    grid of points that carries the hover read-out and reports clicks.
+    grid of points that carries the hover read-out (``ui.live_chart`` reports clicks).
     """
     shown = np.clip(rho, 0.0, 2.0)  # colours saturate beyond ρ = 2; the hover has the value
     data: list[dict] = [
@@ -1041,8 +1018,6 @@ def stability_figure(
                     "<br>μ₂ = %{customdata[3]:.4f} %{customdata[4]:+.4f}i"
                     "<br><i>click: open in the explorer</i><extra></extra>"
                 ),
-                selected=dict(marker=dict(opacity=0)),
-                unselected=dict(marker=dict(opacity=0)),
             )
         )
     if current is not None:
@@ -1076,7 +1051,6 @@ def stability_figure(
         font=dict(size=FONT_SIZE - 1),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
         hovermode="closest",
-        clickmode="event+select",
         dragmode="zoom",
     )
     return figure_from_spec({"data": data, "layout": layout})

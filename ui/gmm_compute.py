@@ -386,7 +386,7 @@ def batch_with_progress(bar: object, *args: object) -> BatchTable:
 def plane_view(
     target: Pair, start: Pair, mu_range: Pair, paths: tuple[FloatArray, ...] = (), cap: float = 6.0
 ) -> tuple[Pair, float]:
-    """The square ``(-w, w)²`` shown on the plane and the spacing of its click grid.
+    """The square ``(-w, w)²`` shown on the plane and the step a clicked start is rounded to.
 
     ``w`` covers the start distribution's range, the optimum with a margin of 1, the start and
     the paths (up to ``cap``), rounded up to a multiple of 0.5.

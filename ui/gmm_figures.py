@@ -121,7 +121,6 @@ def plane_figure(
     target: tuple[float, float],
     *,
     view: tuple[float, float],
-    click_step: float | None = None,
     space: SpaceFrames | None = None,
     focus: str = "first-order",
     height: int = 600,
@@ -133,8 +132,8 @@ def plane_figure(
 
     ``surface`` = (axis, axis, TV[i, j] at (axis[j], axis[i])); ``lines`` a
     ``dynamics.streamlines.Streamlines``; ``space`` the data-space frames of the ``focus``
-    dynamics (``None``: the plane alone); ``click_step`` the spacing of the invisible grid of
-    points that report clicks. Built as plain dicts (graph objects cost most of a rerun).
+    dynamics (``None``: the plane alone). A click anywhere on the plane is reported by
+    ``ui.live_chart``. Built as plain dicts (graph objects cost most of a rerun).
     """
     two = space is not None
     layout = json.loads(_plane_grid(two))
@@ -183,21 +182,7 @@ def plane_figure(
                 # angles in [-180, 180), as Plotly's validator stores them
                 marker=dict(symbol="arrow", size=8, angle=(_f32(lines.arrow_angle) + 180) % 360 - 180,
                             color=STREAMLINE_COLOR),
-                hoverinfo="skip", showlegend=False, name="direction",
-                unselected=dict(marker=dict(opacity=1)), **plane,
-            )
-        )  # fmt: skip
-    if click_step is not None:
-        g = np.arange(np.ceil(lo / click_step), np.floor(hi / click_step) + 1) * click_step
-        gx, gy = np.meshgrid(g, g)
-        data.append(
-            scatter_trace(
-                x=_f32(gx.ravel()), y=_f32(gy.ravel()), mode="markers",
-                marker=dict(size=9, opacity=0),
-                hovertemplate="click to start here: μ₁ = %{x:.2f}, μ₂ = %{y:.2f}<extra></extra>",
-                showlegend=False, name="click grid",
-                selected=dict(marker=dict(opacity=0)), unselected=dict(marker=dict(opacity=0)),
-                **plane,
+                hoverinfo="skip", showlegend=False, name="direction", **plane,
             )
         )  # fmt: skip
     data.append(
@@ -282,7 +267,6 @@ def plane_figure(
         font=dict(size=FONT_SIZE),
         legend=legend,
         hovermode="closest",
-        clickmode="event+select",
         dragmode="pan",
         uirevision="gmm-plane",
     )  # fmt: skip

@@ -12,6 +12,7 @@ from dynamics.spectrum import Spectrum
 from dynamics.variants import Variant
 from ui import presenter
 from ui.figures import eigen_figure, for_projector
+from ui.live_chart import live_chart
 
 #: Numeric and analytic eigenvalues "agree" below this. Finite differences are accurate to
 #: ~1e-10 in J; a double eigenvalue (critical damping) turns that into ~1e-5.
@@ -124,13 +125,12 @@ def spectrum_panel(
                 st.caption(f"≈ {u.steps_per_decade:.0f} steps per tenfold error reduction.")
             groups.append((m, meth.label, u.numeric))
     if groups:
-        st.plotly_chart(
+        live_chart(
             for_projector(
                 eigen_figure(groups, title="Update eigenvalues μ and the unit circle"),
                 presenter.scale(),
             ),
             key="eigen_chart",
-            config={"displaylogo": False},
             alt="Eigenvalues of each method's update operator in the complex plane, with the "
             "unit circle.",
         )

@@ -207,15 +207,18 @@ class UrlState:
 
 
 def new_click(chart_key: str) -> tuple[float, float] | None:
-    """The point just clicked on a chart drawn with ``on_select="rerun"``, or None.
+    """The point just clicked on a ``ui.live_chart(clickable=True)`` chart, or None.
 
-    The selection arrives in the session state with the rerun it triggers; reading it at
-    the top of a page, before the widgets, lets the page move its controls to it (and lets
-    tests inject a selection the same way). Each click is reported once.
+    The click (``{"click": {"x": .., "y": ..}}``) arrives in the session state with the
+    rerun it triggers; reading it at the top of a page, before the widgets, lets the page
+    move its controls to it (and lets tests inject a click the same way). Each click is
+    reported once.
     """
     event = st.session_state.get(chart_key) or {}
-    points = (event.get("selection") or {}).get("points") or []
-    xy = next(((p.get("x"), p.get("y")) for p in points if p.get("x") is not None), None)
+    click = event.get("click") if isinstance(event, Mapping) else None
+    if not isinstance(click, Mapping) or click.get("x") is None:
+        return None
+    xy = (click.get("x"), click.get("y"))
     memo = f"_{chart_key}_last_click"
     if xy is None or xy == st.session_state.get(memo):
         return None

@@ -1,0 +1,103 @@
+"""ui/live_chart.py: charts that stay mounted, report clicks, and leave nothing behind per rerun."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.charts import charts
+from ui import live_chart
+from ui.controls import LR_OPTIONS
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def test_streamlits_plotly_bundle_is_found_and_defines_window_plotly() -> None:
+    # Without it every chart falls back to st.plotly_chart (remounts, no clicks): a
+    # Streamlit upgrade that moves the bundle must fail here, not silently degrade.
+    assert live_chart.PLOTLY_BUNDLE is not None
+    path = Path(st.__file__).parent / "static" / live_chart.PLOTLY_BUNDLE
+    assert path.is_file()
+    assert ".Plotly=" in path.read_text()  # the bundle sets window.Plotly, which the JS uses
+
+
+def test_the_component_carries_both_streamlit_chart_themes() -> None:
+    js = live_chart._js()
+    assert "__TEMPLATES__" not in js
+    templates = json.loads((live_chart.HERE / "plotly_theme.json").read_text())
+    assert set(templates) == {"light", "dark"}
+    # Streamlit's own theme, as its charts carry it (it uses CSS colours such as
+    # "transparent" that plotly.js accepts and Python's validator does not)
+    assert json.dumps(templates, separators=(",", ":")) in js
+
+    def shape(obj: object) -> object:
+        return {k: shape(v) for k, v in obj.items()} if isinstance(obj, dict) else None
+
+    assert shape(templates["light"]) == shape(templates["dark"])
+    assert (
+        templates["light"]["layout"]["paper_bgcolor"]
+        != templates["dark"]["layout"]["paper_bgcolor"]
+    )
+
+
+def _meta(at: AppTest) -> tuple[int, int]:
+    state = at.session_state._state._state
+    return len(state._new_widget_state.widget_metadata), len(state._key_id_mapper._id_key_mapping)
+
+
+def test_a_chart_keeps_its_id_and_leaves_no_widget_metadata_behind() -> None:
+    """The id depends on the key only, so the browser keeps the chart (one Plotly.react per
+    change instead of a new chart), and Streamlit's per-widget bookkeeping stays flat. With
+    st.plotly_chart(on_select=...) both grew by one entry per rerun (never pruned)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    ids = [el.proto.id for el in at.get("bidi_component")]
+    assert [i.rsplit("-", 1)[-1] for i in ids] == ["field_chart", "eigen_chart", "distance_chart"]
+    before = _meta(at)
+    last_points = set()
+    options = [h for h in LR_OPTIONS if 0.05 <= h <= 0.5][:8]
+    for h in options:
+        at.select_slider(key="h").set_value(h).run()
+        assert not at.exception
+        assert [el.proto.id for el in at.get("bidi_component")] == ids
+        field = charts(at)[0].spec
+        last_points.add(json.dumps([t for t in field["data"] if t.get("name") == "SimGD"]))
+    assert len(last_points) == len(options)  # the figure did change every time
+    assert _meta(at) == before
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"click": {"x": "left", "y": None}},
+        {"click": {"x": float("nan"), "y": 0.5}},
+        {"click": {"x": 1e308 * 10, "y": 0.5}},
+        {"click": None},
+        {"click": [1, 2]},
+        {"selection": {"points": [{"x": 0.5, "y": 0.5}]}},  # not this component's format
+        "garbage",
+    ],
+)
+def test_a_malformed_click_leaves_the_start_alone(event: object) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    start = (at.number_input(key="theta0").value, at.number_input(key="psi0").value)
+    at.session_state["field_chart"] = event
+    at.run()
+    assert not at.exception
+    assert (at.number_input(key="theta0").value, at.number_input(key="psi0").value) == start
+
+
+def test_without_the_bundle_charts_fall_back_to_st_plotly_chart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live_chart, "PLOTLY_BUNDLE", None)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert not charts(at)
+    assert len(at.get("plotly_chart")) == 3
