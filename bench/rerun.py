@@ -4,7 +4,9 @@ For each page, one select-slider (the learning rate) is moved back and forth bet
 neighbouring stops: 4 warm-up reruns, then ``--reps`` timed ones; the mean is reported. The
 two values are visited repeatedly, so the cached core results are hits and what is timed is
 the page itself: widgets, figure building, serialising the elements. The browser is not
-involved (see bench/latency.py for that).
+involved (see bench/latency.py for that). AppTest compiles the page scripts again on every
+run (a new ``ScriptCache`` per run); a server compiles them once, so all runs here share
+one cache, as they do in ``streamlit run``.
 
     python bench/rerun.py [--reps 15]
 
@@ -23,7 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import streamlit.testing.v1.app_test as app_test  # noqa: E402
+import streamlit.testing.v1.local_script_runner as local_runner  # noqa: E402
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
+
+_SHARED = ScriptCache()
+app_test.ScriptCache = local_runner.ScriptCache = lambda: _SHARED  # type: ignore[assignment,misc]
 
 # page script, key of its learning-rate select-slider, two neighbouring stops
 PAGES = {

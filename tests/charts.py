@@ -24,8 +24,8 @@ def charts(at: AppTest) -> list[Chart]:
     for el in at.get("bidi_component"):
         if el.proto.component_name != NAME:
             continue
-        data = json.loads(el.proto.json)
-        out.append(Chart(el.proto.id.split("-", 2)[-1], json.loads(data["figure"]), data))
+        data = json.loads(el.proto.bytes)
+        out.append(Chart(el.proto.id.split("-", 2)[-1], data.pop("figure"), data))
     return out
 
 

@@ -26,6 +26,7 @@ from ui.figures import (
     distance_figure,
     eigen_figure,
     explorer_figure,
+    figure_json,
     for_projector,
     locus_figure,
     stability_figure,
@@ -46,6 +47,19 @@ def _paths(variant: str, h: float, methods: tuple[str, ...] = ("simgd", "altgd")
 
 def _spec(fig) -> dict:
     return json.loads(pio.to_json(fig, validate=False))
+
+
+def _validated(fig: go.Figure) -> go.Figure:
+    """Plotly's full validation of a builder's figure (raises on any property it does not
+    know or value it rejects), and the check that ``figure_json`` (what ui/live_chart.py
+    sends) is Plotly's own JSON less the template."""
+    sent = json.loads(figure_json(fig))
+    spec = _spec(fig)
+    spec["layout"].pop("template", None)
+    if not spec.get("frames", True):
+        del spec["frames"]  # to_json writes "frames": [] for a figure without any
+    assert sent == spec
+    return go.Figure(fig.to_dict())
 
 
 def _build(variant: str, h: float, view: float = 2.0, **kw) -> dict:
@@ -134,7 +148,7 @@ def test_explorer_figure_passes_plotly_validation(variant: str, methods: tuple[s
     for h in (0.1, 1.5):  # 1.5: some paths diverge and get a note
         paths = _paths(variant, h, methods)
         for kw in ({}, {"speed": speed, "psi_limit": 1.0}):
-            go.Figure(explorer_figure(lines, paths, view=2.0, **kw).to_dict())
+            _validated(explorer_figure(lines, paths, view=2.0, **kw))
 
 
 @pytest.mark.parametrize("methods", [tuple(METHODS), ("flow",), ()])
@@ -142,15 +156,15 @@ def test_distance_and_eigen_figures_pass_plotly_validation(methods: tuple[str, .
     paths = _paths("gradient-penalty", 0.3, methods)
     series = [(p.method, p.label, np.hypot(*p.points.T), rho)
               for p, rho in zip(paths, [1.02, 0.9, None, 0.0] * 3, strict=False)]  # fmt: skip
-    go.Figure(distance_figure(series).to_dict())
+    _validated(distance_figure(series))
     conserved = [(p.method, p.label, np.full(50, 1.3), 1.0) for p in paths]
-    spec = go.Figure(distance_figure(conserved).to_dict()).to_dict()
+    spec = _validated(distance_figure(conserved)).to_dict()
     if conserved:
         lo, hi = spec["layout"]["yaxis"]["range"]
         assert 10**lo < 1.3 < 10**hi
     groups = [(p.method, p.label, np.array([0.9 + 0.3j, 0.9 - 0.3j, 1.2])) for p in paths]
     for kw in ({}, {"unit_circle": False, "title": "T"}):
-        go.Figure(eigen_figure(groups, **kw).to_dict())
+        _validated(eigen_figure(groups, **kw))
 
 
 def test_validation_catches_a_misspelt_property() -> None:
@@ -177,7 +191,7 @@ def _compare_panels(h: float, steps: int) -> tuple[list[list[Panel]], list]:
 @pytest.mark.parametrize("h", [0.2, 1.5])  # 1.5: eight panels diverge and get a note
 def test_compare_figure_passes_plotly_validation_and_places_every_panel(h: float) -> None:
     panels, lines = _compare_panels(h, 300)
-    spec = go.Figure(compare_figure(panels, lines, view=3.0).to_dict()).to_dict()
+    spec = _validated(compare_figure(panels, lines, view=3.0)).to_dict()
     rows, cols = len(panels), len(panels[0])
     layout = spec["layout"]
     assert len(layout["shapes"]) == rows * cols
@@ -192,7 +206,7 @@ def test_compare_figure_passes_plotly_validation_and_places_every_panel(h: float
             "x" if i == 0 else f"x{i + 1}"
         )
     for single in ([], [[panels[0][0]]]):
-        go.Figure(compare_figure(single, lines[:1], view=2.0).to_dict())
+        _validated(compare_figure(single, lines[:1], view=2.0))
 
 
 def test_presenter_scaling_scales_every_font_once() -> None:
@@ -219,14 +233,14 @@ def test_stability_and_locus_figures_pass_plotly_validation(variant: str) -> Non
                     "hover": (hx.ravel(), hy.ravel(), cd)}):  # fmt: skip
         fig = stability_figure(m.x, m.y, m.rho, x_title="a", y_title="b", x_log=axes[x].log,
                                y_log=axes[y].log, **kw)  # fmt: skip
-        spec = go.Figure(fig.to_dict()).to_dict()
+        spec = _validated(fig).to_dict()
         ends = np.array([m.x[0], m.x[-1]])
         shown = np.log10(ends) if axes[x].log else ends
         assert spec["layout"]["xaxis"]["range"] == pytest.approx(shown)
     loc = locus(variant, "simgd", "h", 0.01, 2.0, params, 0.2, 1, 1, 0.0)
     for kw in ({"title": "T", "current": 0.2, "current_eigs": loc.update_now,
                 "unit_circle": True}, {"marks": loc.marks, "mark_eigs": loc.mark_eigs}):  # fmt: skip
-        go.Figure(locus_figure(loc.values, loc.update, param_label="h", **kw).to_dict())
+        _validated(locus_figure(loc.values, loc.update, param_label="h", **kw))
 
 
 @pytest.mark.parametrize(
@@ -254,13 +268,13 @@ def test_mode_collapse_plane_alone_and_series_pass_plotly_validation(
     mu = np.stack([np.cos(3 * t), np.sin(3 * t)], axis=1)
     paths = [PlanePath("optimal", "Optimal", mu, "converged"),
              PlanePath("first-order", "First-order", mu[::-1], "collapsed")]  # fmt: skip
-    spec = go.Figure(plane_figure(None, None, paths, target, view=(-2.0, 2.0)).to_dict())
+    spec = _validated(plane_figure(None, None, paths, target, view=(-2.0, 2.0)))
     names = [tr.name for tr in spec.data]
     assert ("its mirror (same distribution)" in names) == (target[0] != target[1])
     zeros = np.zeros(60)
     series = [Series("optimal", "Optimal", t, t, zeros, zeros),
               Series("first-order", "First-order", t, t, t, t)]  # fmt: skip
-    spec = go.Figure(series_figure(series, height=400).to_dict())
+    spec = _validated(series_figure(series, height=400))
     assert len(spec.data) == 8 and spec.layout.height == 400
     assert spec.layout.yaxis4.type == "log"  # zeros drawn at the floor, never as -inf
 

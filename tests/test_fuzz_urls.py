@@ -420,7 +420,7 @@ def assert_no_html(at: AppTest) -> None:
             assert not proto.allow_html, f"{node.type} allows HTML"
         text = str(proto).lower()
         if node.type == "bidi_component":  # ui.live_chart: the figure travels as JSON text
-            text += urllib.parse.unquote(proto.json).lower()
+            text += urllib.parse.unquote(proto.bytes.decode()).lower()
         if node.type not in ("warning", "error", "info", "alert"):
             for marker in ("<script", "onerror="):
                 assert marker not in text, f"{marker!r} from the URL in a {node.type} element"

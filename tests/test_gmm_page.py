@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from dynamics import gmm
 from tests.charts import chart_spec, charts
 from ui import gmm_compute as compute
+from ui.figures import figure_json
 from ui.gmm_figures import (
     Fractions,
     PlanePath,
@@ -463,8 +464,12 @@ def _arrays(obj: object) -> np.ndarray:
 
 def assert_finite(fig) -> None:
     """Every x/y/z array of every trace and frame is finite, except the NaN separators of the
-    streamlines (which come in pairs: x and y are NaN at the same vertices)."""
-    spec = json.loads(fig.to_json())
+    streamlines (which come in pairs: x and y are NaN at the same vertices). Checks what
+    ui/live_chart.py sends, and that it is Plotly's own JSON less the template."""
+    spec = json.loads(figure_json(fig))
+    plotly_spec = json.loads(fig.to_json())
+    plotly_spec["layout"].pop("template", None)
+    assert spec == plotly_spec
     traces = list(spec["data"])
     for fr in spec.get("frames", []):
         traces += fr["data"]

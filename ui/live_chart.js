@@ -58,7 +58,7 @@ function watchClicks(gd) {
   window.addEventListener("mouseup", up);
 }
 
-export default function ({ parentElement, data, setTriggerValue }) {
+export default function ({ parentElement, data: raw, setTriggerValue }) {
   let gd = parentElement.querySelector(":scope > .lab-chart");
   if (!gd) {
     gd = document.createElement("div");
@@ -73,10 +73,12 @@ export default function ({ parentElement, data, setTriggerValue }) {
       }
     }).observe(parentElement);
   }
+  // Python sends one JSON document as bytes (ui/live_chart.py)
+  const data = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));
   gd.__lab = { setTriggerValue, clickable: data.clickable };
   gd.setAttribute("aria-label", data.alt || "");
   gd.style.cursor = data.clickable ? "crosshair" : "";
-  const fig = JSON.parse(data.figure);
+  const fig = data.figure;
   const layout = fig.layout || {};
   layout.template = TEMPLATES[isDark(parentElement) ? "dark" : "light"];
   layout.width = parentElement.clientWidth || undefined;

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.io as pio
 import streamlit as st
+
+from ui.figures import figure_json
 
 HERE = Path(__file__).resolve().parent
 NAME = "lab_live_chart"
@@ -74,13 +75,12 @@ def live_chart(
     if PLOTLY_BUNDLE is None:
         st.plotly_chart(fig, key=key, config=config, alt=alt)
         return
-    data = {
-        "figure": pio.to_json(fig, validate=False),
-        "config": config,
-        "alt": alt,
-        "plotly": PLOTLY_BUNDLE,
-        "clickable": clickable,
-    }
+    # One JSON document, sent as bytes: a dict would make Streamlit look for dataframes in
+    # it and escape the figure's JSON a second time.
+    head = json.dumps(
+        {"config": config, "alt": alt, "plotly": PLOTLY_BUNDLE, "clickable": clickable}
+    )
+    data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
     height = fig.layout.height
     callbacks = {"on_click_change": _ignore} if clickable else {}
     _COMPONENT(key=key, data=data, height=int(height) if height else "content", **callbacks)
