@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.charts import charts
@@ -20,7 +19,7 @@ def test_streamlits_plotly_bundle_is_found_and_defines_window_plotly() -> None:
     # Without it every chart falls back to st.plotly_chart (remounts, no clicks): a
     # Streamlit upgrade that moves the bundle must fail here, not silently degrade.
     assert live_chart.PLOTLY_BUNDLE is not None
-    path = Path(st.__file__).parent / "static" / live_chart.PLOTLY_BUNDLE
+    path = live_chart.STREAMLIT_JS / live_chart.PLOTLY_BUNDLE
     assert path.is_file()
     assert ".Plotly=" in path.read_text()  # the bundle sets window.Plotly, which the JS uses
 

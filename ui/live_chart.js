@@ -5,10 +5,16 @@
 const TEMPLATES = __TEMPLATES__;
 let plotlyLoading = null;
 
-function loadPlotly(src) {
+function bundleUrl(file) {
+  // next to Streamlit's own entry script, which also works under a server.baseUrlPath
+  const entry = document.querySelector('script[src*="static/js/"]');
+  return entry ? new URL(file, entry.src).href : new URL("static/js/" + file, document.baseURI).href;
+}
+
+function loadPlotly(file) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!plotlyLoading) {
-    plotlyLoading = import(new URL(src, document.baseURI).href).then(() => {
+    plotlyLoading = import(bundleUrl(file)).then(() => {
       if (!window.Plotly) throw new Error("Plotly did not load");
       return window.Plotly;
     });

@@ -27,13 +27,13 @@ from ui.figures import figure_json
 
 HERE = Path(__file__).resolve().parent
 NAME = "lab_live_chart"
+STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
 
 
 def _plotly_bundle() -> str | None:
-    """Streamlit's Plotly chunk, relative to the app's URL (None if it cannot be found)."""
-    js_dir = Path(st.__file__).parent / "static" / "static" / "js"
-    found = sorted(js_dir.glob("PlotlyChart.*.js"))
-    return f"static/js/{found[0].name}" if len(found) == 1 else None
+    """File name of Streamlit's Plotly chunk in its ``static/js`` (None if not found)."""
+    found = sorted((STREAMLIT_JS).glob("PlotlyChart.*.js"))
+    return found[0].name if len(found) == 1 else None
 
 
 def _js() -> str:
