@@ -7,7 +7,6 @@ import time
 import pytest
 from playwright.sync_api import Browser
 
-from bench.appserver import serve
 from tests.browser import click_point, href, open_page, plot_point, screenshot, trace_xy, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -137,17 +136,25 @@ def test_charts_stay_mounted_and_a_drag_pans_without_moving_the_start(
     page.close()
 
 
-def test_charts_follow_the_dark_theme(browser: Browser) -> None:
-    with serve(extra_args=("--theme.base=dark",)) as url:
-        page, errors = open_page(browser, url + "/")
-        colours = page.evaluate(
-            """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
-                (gd) => [gd._fullLayout.paper_bgcolor, gd._fullLayout.font.color])"""
-        )
-        screenshot(page, "explorer-dark-1280x800")
-        assert len(colours) == 3
-        for bg, fg in colours:
-            assert sum(int(bg[i : i + 2], 16) for i in (1, 3, 5)) < 3 * 64  # dark paper
-            assert sum(int(fg[i : i + 2], 16) for i in (1, 3, 5)) > 3 * 160  # light text
-        assert not errors, errors
-        page.close()
+def test_charts_follow_the_theme_switched_in_the_menu(browser: Browser, app_url: str) -> None:
+    page, errors = open_page(browser, app_url + "/")
+    colours_js = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+        (gd) => [gd._fullLayout.paper_bgcolor, gd._fullLayout.font.color])"""
+
+    def brightness(colour: str) -> int:
+        return sum(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+    light = page.evaluate(colours_js)
+    assert len(light) == 3
+    assert all(brightness(bg) > 3 * 200 and brightness(fg) < 3 * 160 for bg, fg in light)
+    page.locator('[data-testid="stMainMenu"]').click()
+    page.locator('[data-testid="stMainMenuItem-theme-Dark"]').click()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and page.evaluate(colours_js) == light:
+        time.sleep(0.2)
+    page.keyboard.press("Escape")
+    dark = page.evaluate(colours_js)
+    assert all(brightness(bg) < 3 * 64 and brightness(fg) > 3 * 160 for bg, fg in dark), dark
+    screenshot(page, "explorer-dark-1280x800")
+    assert not errors, errors
+    page.close()
