@@ -102,7 +102,7 @@ def test_changing_a_returned_figure_does_not_leak_into_the_next() -> None:
     fig = explorer_figure(lines, _paths("standard", 0.2), view=2.0)
     fig.update_layout(title="changed", height=100)
     fig.data[0].line.width = 9
-    big = for_projector(fig, 1.5)
+    big = _validated(for_projector(fig, 1.5))  # frames and all, as ui/live_chart.py sends it
     assert big.layout.font.size == pytest.approx(figures.FONT_SIZE * 1.5)
     assert _build("standard", 0.2) == first
 
