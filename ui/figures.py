@@ -601,8 +601,9 @@ def _replay(
     steps = _frame_steps(paths, n_frames)
     animated = list(range(first, len(data)))
     # Every other scatter trace joins each frame unchanged: Plotly.animate recomputes all
-    # traces but re-attaches the drawn points of the listed ones only, and a click on the
-    # field after a replay would otherwise fail ("reading 'selectAll'") and select nothing.
+    # traces but re-attaches the drawn points of the listed ones only, so the others would
+    # lose theirs after a replay (with st.plotly_chart's click selection a later click
+    # failed with "reading 'selectAll'").
     static = [i for i, tr in enumerate(data[:first]) if tr.get("type") == "scatter"]
     frames = [
         {
