@@ -32,7 +32,7 @@ STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
 
 def _plotly_bundle() -> str | None:
     """File name of Streamlit's Plotly chunk in its ``static/js`` (None if not found)."""
-    found = sorted((STREAMLIT_JS).glob("PlotlyChart.*.js"))
+    found = sorted(STREAMLIT_JS.glob("PlotlyChart.*.js"))
     return found[0].name if len(found) == 1 else None
 
 

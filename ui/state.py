@@ -218,9 +218,9 @@ def new_click(chart_key: str) -> tuple[float, float] | None:
     click = event.get("click") if isinstance(event, Mapping) else None
     if not isinstance(click, Mapping) or click.get("x") is None:
         return None
-    xy = (click.get("x"), click.get("y"))
+    xy = (click["x"], click.get("y"))
     memo = f"_{chart_key}_last_click"
-    if xy is None or xy == st.session_state.get(memo):
+    if xy == st.session_state.get(memo):
         return None
     st.session_state[memo] = xy
     try:
