@@ -77,9 +77,17 @@ OperatorFn = Callable[[FloatArray, Hyper], FloatArray]
 ClosedFormFn = Callable[[FloatArray, Hyper], ComplexArray | None]
 
 
+def _pair(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``np.stack((a, b), axis=-1)`` for two arrays of one shape, in a third of the time:
+    np.stack's checks cost ~2.7 µs, a quarter of a one-path step."""
+    out = np.empty((*np.shape(a), 2))
+    out[..., 0] = a
+    out[..., 1] = b
+    return out
+
+
 def _field(game: Game, z: FloatArray) -> FloatArray:
-    vt, vp = game.field(z[..., 0], z[..., 1])
-    return np.stack((vt, vp), axis=-1)
+    return _pair(*game.field(z[..., 0], z[..., 1]))
 
 
 def _rates(hp: Hyper) -> FloatArray:
@@ -110,7 +118,7 @@ def altgd_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[Float
         psi += hp.lr_disc * game.v_psi(theta, psi)
         if c is not None:
             np.clip(psi, -c, c, out=psi)
-    return np.stack((theta, psi), axis=-1), mem
+    return _pair(theta, psi), mem
 
 
 def extragradient_step(
