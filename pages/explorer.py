@@ -377,7 +377,9 @@ if presenter.active():
     st.stop()  # presenter mode: no export or background sections on the projector
 
 st.subheader("Export")
-e1, e2, e3, e4 = st.columns(4)
+# one flex row rather than st.columns(4): one block message instead of five on every rerun
+row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
+e1 = e2 = e3 = e4 = row
 
 
 def _csv() -> str:
@@ -438,16 +440,22 @@ e4.radio(
 )
 
 with st.expander("What am I looking at?", expanded=False):
-    st.markdown(f"**{variant.label}.** {variant.explanation}  \n*Reference:* {variant.reference}.")
-    for m in c.methods:
-        meth = get_method(m)
-        st.markdown(f"**{meth.label}.** {meth.explanation}  \n*Reference:* {meth.reference}.")
+    # one Markdown element: every element is a message and a React node on each rerun
     st.markdown(
-        "**Equilibrium**: the point (0, 0) where the generator matches the data and the "
-        "discriminator is flat. **Jacobian J**: the matrix of derivatives of the vector field "
-        "there; its eigenvalues λ tell how the continuous flow behaves nearby (Re λ < 0: it "
-        "spirals in). **Update operator**: the linearised one-step map of a training method "
-        "(I + hJ for SimGD). **Spectral radius ρ**: its largest eigenvalue modulus; the error "
-        "is multiplied by about ρ each step, so ρ < 1 converges, ρ = 1 circles forever, "
-        "ρ > 1 diverges."
+        "\n\n".join(
+            [f"**{variant.label}.** {variant.explanation}  \n*Reference:* {variant.reference}."]
+            + [
+                f"**{meth.label}.** {meth.explanation}  \n*Reference:* {meth.reference}."
+                for meth in map(get_method, c.methods)
+            ]
+            + [
+                "**Equilibrium**: the point (0, 0) where the generator matches the data and the "
+                "discriminator is flat. **Jacobian J**: the matrix of derivatives of the vector "
+                "field there; its eigenvalues λ tell how the continuous flow behaves nearby "
+                "(Re λ < 0: it spirals in). **Update operator**: the linearised one-step map of a "
+                "training method (I + hJ for SimGD). **Spectral radius ρ**: its largest "
+                "eigenvalue modulus; the error is multiplied by about ρ each step, so ρ < 1 "
+                "converges, ρ = 1 circles forever, ρ > 1 diverges."
+            ]
+        )
     )

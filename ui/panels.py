@@ -44,6 +44,11 @@ def latex_eigs(values: np.ndarray, digits: int = 4) -> str:
     return r",\; ".join(fmt_complex(z, digits).replace("i", r"\,i") for z in v)
 
 
+def _display(tex: str) -> str:
+    """Display math inside Markdown, as ``st.latex`` writes it."""
+    return f"$$\n{tex}\n$$"
+
+
 def _bmatrix(m: np.ndarray) -> str:
     rows = r" \\ ".join(" & ".join(f"{float(x):.4f}" for x in row) for row in m)
     return r"\begin{bmatrix}" + rows + r"\end{bmatrix}"
@@ -76,26 +81,37 @@ def spectrum_panel(
     st.subheader("Eigenvalues at the equilibrium")
     first = next(iter(spectra.values()), None)
     cont = first.continuous if first is not None else None
-    st.markdown("**Continuous time**: Jacobian J of the vector field at (0, 0)")
+    # Each block is one Markdown element with its formulas as $$ display math $$: every
+    # element is a message and a React node per rerun, and this panel had 15 of them.
+    head = "**Continuous time**: Jacobian J of the vector field at (0, 0)"
     if not variant.differentiable:
+        st.markdown(head)
         st.info(
             f"No Jacobian, no eigenvalues: {variant.no_jacobian_reason}. The linear theory "
             "says nothing here; watch the paths instead.",
             icon="ℹ️",
         )
     elif cont is not None and cont.numeric is not None and cont.analytic is not None:
-        st.latex(cont.formula or "")
         # two aligned lines, the formula with values then its value: one line overflows
         values = (cont.formula_values or "").replace(" = ", r" &= ", 1)
-        st.latex(
-            r"\begin{aligned}" + values + r" \\ &= " + latex_eigs(cont.analytic) + r"\end{aligned}"
-        )
-        st.latex(r"J_{\text{numeric}} = " + _bmatrix(cont.jacobian_numeric))
         st.markdown(
-            f"numeric eigenvalues of J: `{fmt_eigs(cont.numeric)}`  \n"
-            f"closed form: `{fmt_eigs(cont.analytic)}`  \n{_agreement(cont.numeric, cont.analytic)}"
-        )
+            "\n\n".join(
+                [
+                    head,
+                    _display(cont.formula or ""),
+                    _display(
+                        r"\begin{aligned}" + values + r" \\ &= " + latex_eigs(cont.analytic)
+                        + r"\end{aligned}"
+                    ),
+                    _display(r"J_{\text{numeric}} = " + _bmatrix(cont.jacobian_numeric)),
+                    f"numeric eigenvalues of J: `{fmt_eigs(cont.numeric)}`  \n"
+                    f"closed form: `{fmt_eigs(cont.analytic)}`  \n"
+                    + _agreement(cont.numeric, cont.analytic),
+                ]
+            )
+        )  # fmt: skip
     else:
+        st.markdown(head)
         st.caption("Select a training method to compute the spectrum.")
     if not methods:
         return
@@ -104,26 +120,30 @@ def spectrum_panel(
     for m in methods:
         u = spectra[m].update
         meth = METHODS[m]
-        with st.container(border=True):
-            if u.reason is not None:
-                st.markdown(f"**{meth.label}**: no linear update operator.")
-                st.caption(u.reason)
-                continue
-            assert u.numeric is not None and u.analytic is not None
-            st.markdown(
-                f"**{meth.label}** · ρ = `{u.spectral_radius:.6f}` · "
-                f":{_badge(u.verdict)}[{verdict_text(u.verdict, u.spectral_radius)}]"
+        card = st.container(border=True)
+        if u.reason is not None:
+            card.markdown(
+                f"**{meth.label}**: no linear update operator.\n\n:small[:gray[{u.reason}]]"
             )
-            if u.formula and u.closed_form:
-                st.latex(u.formula)
-            st.markdown(
-                f"numeric: `{fmt_eigs(u.numeric)}`  \n"
-                f"{'closed form' if u.closed_form else 'analytic operator'}: "
-                f"`{fmt_eigs(u.analytic)}`  \n{_agreement(u.numeric, u.analytic)}"
+            continue
+        assert u.numeric is not None and u.analytic is not None
+        parts = [
+            f"**{meth.label}** · ρ = `{u.spectral_radius:.6f}` · "
+            f":{_badge(u.verdict)}[{verdict_text(u.verdict, u.spectral_radius)}]"
+        ]
+        if u.formula and u.closed_form:
+            parts.append(_display(u.formula))
+        parts.append(
+            f"numeric: `{fmt_eigs(u.numeric)}`  \n"
+            f"{'closed form' if u.closed_form else 'analytic operator'}: "
+            f"`{fmt_eigs(u.analytic)}`  \n{_agreement(u.numeric, u.analytic)}"
+        )
+        if u.steps_per_decade is not None:
+            parts.append(
+                f":small[:gray[≈ {u.steps_per_decade:.0f} steps per tenfold error reduction.]]"
             )
-            if u.steps_per_decade is not None:
-                st.caption(f"≈ {u.steps_per_decade:.0f} steps per tenfold error reduction.")
-            groups.append((m, meth.label, u.numeric))
+        card.markdown("\n\n".join(parts))
+        groups.append((m, meth.label, u.numeric))
     if groups:
         live_chart(
             for_projector(
