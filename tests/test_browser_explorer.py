@@ -136,6 +136,42 @@ def test_charts_stay_mounted_and_a_drag_pans_without_moving_the_start(
     page.close()
 
 
+ORDER_JS = """() => {
+    window.__order = [];
+    const charts = () => [...document.querySelectorAll('.js-plotly-plot')];
+    const react = window.Plotly.react;
+    window.Plotly.react = async function (gd, ...args) {
+        window.__order.push(['start', charts().indexOf(gd)]);
+        const out = await react.call(this, gd, ...args);
+        window.__order.push(['end', charts().indexOf(gd)]);
+        return out;
+    };
+    const frame = () => { window.__order.push(['frame']); requestAnimationFrame(frame); };
+    requestAnimationFrame(frame);
+}"""
+
+
+def test_a_rerun_paints_each_chart_before_drawing_the_next(browser: Browser, app_url: str) -> None:
+    """A slider move redraws all three charts; ui/live_chart.js draws them one at a time in
+    page order with a painted frame after each, so the field is on screen before the other
+    two are drawn (drawn back to back, it appeared only after the last one)."""
+    page, errors = open_page(browser, app_url + "/")
+    page.evaluate(ORDER_JS)
+    thumb = page.get_by_role("slider", name="Learning rate h")
+    thumb.focus()
+    thumb.press("ArrowRight")
+    wait_idle(page)
+    events = page.evaluate("window.__order")
+    draws = [(e[0], e[1]) for e in events if e[0] != "frame"]
+    assert draws == [("start", 0), ("end", 0), ("start", 1), ("end", 1), ("start", 2), ("end", 2)]
+    kinds = [e[0] if e[0] == "frame" else f"{e[0]}{e[1]}" for e in events]
+    for done, nxt in (("end0", "start1"), ("end1", "start2")):
+        between = kinds[kinds.index(done) + 1 : kinds.index(nxt)]
+        assert "frame" in between, (done, nxt, kinds)
+    assert not errors, errors
+    page.close()
+
+
 def test_charts_follow_the_theme_switched_in_the_menu(browser: Browser, app_url: str) -> None:
     page, errors = open_page(browser, app_url + "/")
     colours_js = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(

@@ -89,12 +89,41 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
   layout.template = TEMPLATES[isDark(parentElement) ? "dark" : "light"];
   layout.width = parentElement.clientWidth || undefined;
   const seq = (gd.__labSeq = (gd.__labSeq || 0) + 1);
-  loadPlotly(data.plotly)
-    .then((Plotly) => {
-      if (seq !== gd.__labSeq) return null; // a newer figure arrived while Plotly loaded
-      return Plotly.react(gd, { data: fig.data, layout, frames: fig.frames || [], config: data.config });
-    })
-    .catch((err) => {
-      gd.textContent = "The chart could not be drawn: " + err;
-    });
+  schedule(() =>
+    loadPlotly(data.plotly)
+      .then((Plotly) => {
+        if (seq !== gd.__labSeq) return null; // a newer figure arrived meanwhile
+        return Plotly.react(gd, { data: fig.data, layout, frames: fig.frames || [], config: data.config });
+      })
+      .catch((err) => {
+        gd.textContent = "The chart could not be drawn: " + err;
+      }),
+  );
+}
+
+// Charts are drawn one at a time, in the order their figures arrived, and the browser paints
+// after each: a rerun updates every chart of a page at once, and drawn back to back the page's
+// first (main) chart would only appear once the last one was drawn.
+const queue = [];
+let draining = false;
+
+function schedule(draw) {
+  queue.push(draw);
+  if (!draining) {
+    draining = true;
+    drain();
+  }
+}
+
+function drain() {
+  const draw = queue.shift();
+  if (!draw) {
+    draining = false;
+    return;
+  }
+  draw().finally(() => {
+    // after the next paint (a hidden page paints no frames, so it just yields)
+    if (document.hidden) setTimeout(drain, 0);
+    else requestAnimationFrame(() => setTimeout(drain, 0));
+  });
 }
