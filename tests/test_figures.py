@@ -291,3 +291,48 @@ def test_presenter_scaling_reaches_point_labels() -> None:
     for t in big:
         if t["name"] in small:
             assert t["textfont"]["size"] == pytest.approx(small[t["name"]] * 1.5)
+
+
+def test_a_figure_is_built_only_when_used_and_sends_the_same_json_either_way() -> None:
+    """SpecFigure: the page sends an unbuilt figure's JSON straight from its spec; building it
+    (any use of its graph objects) must not change what is sent, nor what Plotly writes."""
+    game = make_game("standard")
+    lines = trace_streamlines(game.field, (-2.0, 2.0), (-2.0, 2.0), 1.0)
+    fig = explorer_figure(lines, _paths("standard", 0.2), view=2.0)
+    assert figures.unbuilt_spec(fig) is not None
+    lazy = figure_json(fig)
+    assert figures.figure_height(fig) == 900
+    assert figures.unbuilt_spec(fig) is not None  # sending it and sizing it built nothing
+    assert len(fig.data) > 0  # a graph-object access builds it ...
+    assert figures.unbuilt_spec(fig) is None
+    assert json.loads(figure_json(fig)) == json.loads(lazy)  # ... and what is sent is the same
+    fig.update_layout(height=500)  # once built it is an ordinary, mutable go.Figure
+    assert figures.figure_height(fig) == 500 and '"height":500' in figure_json(fig)
+    assert json.loads(pio.to_json(fig))["frames"]  # the replay frames survive to_json
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.linspace(-1, 1, 7),
+        np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3),
+        np.array([0, 100, -100], dtype=np.int64),
+        np.array([0, 40_000], dtype=np.int64),
+        np.array([0, 3_000_000_000], dtype=np.int64),
+        np.array([2**40], dtype=np.int64),
+        np.array([0, 300], dtype=np.uint64),
+        np.array([1, 2], dtype=np.int32),
+        np.arange(12.0)[::2],  # not contiguous
+        np.array([True, False]),
+        np.array([], dtype=float),
+        np.array(["a", "b"]),
+    ],
+)
+def test_typed_arrays_are_encoded_as_plotly_encodes_them(array: np.ndarray) -> None:
+    from _plotly_utils.utils import to_typed_array_spec
+
+    ours = figures._typed_array(array)
+    theirs = to_typed_array_spec(array)
+    assert json.dumps(ours) == json.dumps(
+        theirs.tolist() if isinstance(theirs, np.ndarray) else theirs
+    )

@@ -7,6 +7,7 @@ also has its own dash pattern and marker symbol.
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import hashlib
@@ -55,25 +56,56 @@ VIRIDIS = [list(stop) for stop in go.scatter.Marker(colorscale="Viridis").colors
 MAX_PATH_POINTS = 1500  # decimate longer paths for the browser (the download keeps all)
 
 
-class FramedFigure(go.Figure):
-    """A figure whose animation frames stay the plain dicts they were built as.
+class SpecFigure(go.Figure):
+    """A ``go.Figure`` that is built from its plain spec only when something needs it built.
 
-    Plotly turns every frame's traces into graph objects (40 frames × 17 traces ≈ 700 of
-    them, ~100 ms of every explorer rerun in bench/loadtest.py's profile) although the
-    frames carry only coordinates. They are added back whenever the figure is serialised
-    (``to_dict`` is what Streamlit, ``to_json`` and ``to_html`` all go through).
+    Plotly's constructor turns every trace and the layout into graph objects and copies
+    every array, ~10 % of the server's CPU per explorer rerun under load, yet a page only
+    sends the figure's JSON, which ``figure_json`` writes straight from the spec. Anything
+    else (``fig.data``, ``to_dict``, ``to_html``, an update) builds the figure first, so it
+    behaves exactly like ``go.Figure(spec, _validate=False)``.
+
+    Animation frames stay the plain dicts they were built as: Plotly would turn every
+    frame's traces into graph objects (40 frames × 17 traces ≈ 700 of them) although they
+    carry only coordinates. ``to_dict`` (what ``to_json`` and ``to_html`` go through) adds
+    them back.
     """
 
-    def __init__(self, spec: dict, frames: list[dict]) -> None:
-        super().__init__(spec, _validate=False)
-        self._plain_frames = frames
+    def __init__(self, spec: dict, frames: list[dict] | None = None) -> None:
+        spec = dict(spec)
+        frames = frames if frames is not None else spec.pop("frames", None)
+        object.__setattr__(self, "_lab_spec", spec)
+        object.__setattr__(self, "_plain_frames", frames or [])
+
+    def __getattr__(self, name: str) -> object:
+        # Reached only for attributes the instance does not have, i.e. all of Plotly's state
+        # while the figure is unbuilt: build it, then look again.
+        spec = self.__dict__.get("_lab_spec")
+        if spec is None or name.startswith("__"):
+            raise AttributeError(name)
+        object.__setattr__(self, "_lab_spec", None)
+        go.Figure.__init__(self, spec, _validate=False)
+        return getattr(self, name)
 
     def to_dict(self) -> dict:
         out = super().to_dict()
-        frames = _copy_tree(self._plain_frames)
-        convert_to_base64(frames)  # numpy arrays as compact typed arrays, as Plotly does
-        out["frames"] = frames
+        if self._plain_frames:
+            frames = _copy_tree(self._plain_frames)
+            convert_to_base64(frames)  # numpy arrays as compact typed arrays, as Plotly does
+            out["frames"] = frames
         return out
+
+
+def unbuilt_spec(fig: go.Figure) -> dict | None:
+    """The plain spec of a ``SpecFigure`` that has not been built yet, else None."""
+    return fig.__dict__.get("_lab_spec")
+
+
+def figure_height(fig: go.Figure) -> int | None:
+    """The layout's height, without building an unbuilt ``SpecFigure``."""
+    spec = unbuilt_spec(fig)
+    height = spec.get("layout", {}).get("height") if spec is not None else fig.layout.height
+    return int(height) if height else None
 
 
 def _copy_tree(node: object) -> object:
@@ -85,10 +117,38 @@ def _copy_tree(node: object) -> object:
     return node
 
 
+#: numpy dtypes plotly.js reads as typed arrays, and their short names (Plotly's table).
+_TYPED = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4",
+          "uint32": "u4", "float32": "f4", "float64": "f8"}  # fmt: skip
+
+
+def _typed_array(a: np.ndarray) -> object:
+    """A numeric array as the typed-array spec Plotly sends (``to_typed_array_spec``'s
+    result, without its dataframe detection, which cost ~3 % of a rerun under load)."""
+    if a.size and a.dtype.kind in "iuf":
+        if a.dtype == np.int64 or a.dtype == np.uint64:
+            for small in (
+                (np.int8, np.int16, np.int32)
+                if a.dtype == np.int64
+                else (np.uint8, np.uint16, np.uint32)
+            ):
+                info = np.iinfo(small)
+                if a.min() >= info.min and a.max() <= info.max:
+                    a = a.astype(small)
+                    break
+        name = _TYPED.get(str(a.dtype))
+        if name is not None:
+            spec = {"dtype": name, "bdata": base64.b64encode(np.ascontiguousarray(a)).decode()}
+            if a.ndim > 1:
+                spec["shape"] = str(a.shape)[1:-1]
+            return spec
+    spec = to_typed_array_spec(a)  # anything else exactly as Plotly does it
+    return spec.tolist() if isinstance(spec, np.ndarray) else spec
+
+
 def _json_default(obj: object) -> object:
     if isinstance(obj, np.ndarray):
-        spec = to_typed_array_spec(obj)  # a compact typed array, as Plotly sends it
-        return spec.tolist() if isinstance(spec, np.ndarray) else spec
+        return _typed_array(obj)
     if isinstance(obj, np.generic):
         return obj.item()
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
@@ -98,13 +158,23 @@ def figure_json(fig: go.Figure) -> str:
     """``fig`` as the browser gets it: ``pio.to_json(fig)`` less the layout's template.
 
     ``to_json`` deep-copies the whole figure twice and visits every leaf in Python, which
-    was half of an explorer rerun; this encodes the figure's own dicts in one pass of the
-    C encoder (tests/test_figures.py checks it gives the same JSON on every builder). The
-    template is left out because ``ui.live_chart`` draws with Streamlit's theme.
+    was half of an explorer rerun; this encodes the figure's spec (or, once built, its own
+    dicts) in one pass of the C encoder (tests/test_figures.py checks it gives the same
+    JSON on every builder). The template is left out because ``ui.live_chart`` draws with
+    Streamlit's theme.
     """
-    layout = {k: v for k, v in fig._layout.items() if k != "template"}
-    spec: dict[str, object] = {"data": fig._data, "layout": layout}
-    frames = getattr(fig, "_plain_frames", None) or [f._props for f in fig._frame_objs]
+    unbuilt = unbuilt_spec(fig)
+    if unbuilt is not None:
+        data, layout = unbuilt.get("data", []), unbuilt.get("layout", {})
+    else:
+        data, layout = fig._data, fig._layout
+    spec: dict[str, object] = {
+        "data": data,
+        "layout": {k: v for k, v in layout.items() if k != "template"},
+    }
+    frames = fig.__dict__.get("_plain_frames") or (
+        [f._props for f in fig._frame_objs] if unbuilt is None else []
+    )
     if frames:
         spec["frames"] = frames
     try:
@@ -125,8 +195,8 @@ def layout_without_template(fig: go.Figure) -> dict:
 
 
 def figure_from_spec(spec: dict) -> go.Figure:
-    frames = spec.pop("frames", None)
-    return FramedFigure(spec, frames) if frames else go.Figure(spec, _validate=False)
+    """A figure from a plain ``{"data", "layout", "frames"}`` spec, built when first needed."""
+    return SpecFigure(spec)
 
 
 def scatter_trace(**props: object) -> dict:
@@ -261,7 +331,7 @@ def explorer_figure(
         frames, layout["updatemenus"], layout["sliders"] = _replay(
             data, first, paths, view, n_frames
         )
-    return FramedFigure({"data": data, "layout": layout}, frames)
+    return SpecFigure({"data": data, "layout": layout}, frames)
 
 
 def _fingerprint(*arrays: object) -> str:
@@ -292,7 +362,7 @@ def _explorer_skeleton(
         _fingerprint(*arrays, *(speed or (None,))), view, psi_limit, height,
         _lines=lines if drawn else None, _speed=speed,
     )  # fmt: skip
-    # Trace dicts are never modified after this (FramedFigure copies them); the layout is.
+    # Trace dicts are never modified after this (building a figure copies them); the layout is.
     return before, after, copy.deepcopy(layout)
 
 

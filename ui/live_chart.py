@@ -23,7 +23,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.figures import figure_json
+from ui.figures import figure_height, figure_json
 
 HERE = Path(__file__).resolve().parent
 NAME = "lab_live_chart"
@@ -81,6 +81,5 @@ def live_chart(
         {"config": config, "alt": alt, "plotly": PLOTLY_BUNDLE, "clickable": clickable}
     )
     data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
-    height = fig.layout.height
     callbacks = {"on_click_change": _ignore} if clickable else {}
-    _COMPONENT(key=key, data=data, height=int(height) if height else "content", **callbacks)
+    _COMPONENT(key=key, data=data, height=figure_height(fig) or "content", **callbacks)
