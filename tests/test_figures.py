@@ -336,3 +336,17 @@ def test_typed_arrays_are_encoded_as_plotly_encodes_them(array: np.ndarray) -> N
     assert json.dumps(ours) == json.dumps(
         theirs.tolist() if isinstance(theirs, np.ndarray) else theirs
     )
+
+
+@pytest.mark.parametrize("rho", [0.9, 1.0, 1.05])
+def test_the_distance_figure_predicts_rho_to_the_k_times_the_first_distance(rho: float) -> None:
+    """The dotted line is the linear theory: ‖z_k‖ ≈ ρᵏ‖z_0‖, drawn over the simulated steps."""
+    d = 1.7 * 0.97 ** np.arange(301)
+    spec = figures.unbuilt_spec(distance_figure([("simgd", "SimGD", d, rho)]))
+    assert spec is not None
+    pred = next(t for t in spec["data"] if "predicted" in t["name"])
+    k, y = np.asarray(pred["x"], dtype=float), np.asarray(pred["y"], dtype=float)
+    assert k[0] == 0 and k[-1] == 300 and len(k) >= 100
+    np.testing.assert_allclose(y, 1.7 * rho**k, rtol=1e-12)
+    sim = next(t for t in spec["data"] if "simulated" in t["name"])
+    np.testing.assert_allclose(np.asarray(sim["y"], dtype=float), d, rtol=1e-12)
