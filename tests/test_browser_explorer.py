@@ -58,6 +58,35 @@ def test_load_slide_click(browser: Browser, app_url: str) -> None:
     page.close()
 
 
+def _wait_start(page, xy: tuple[float, float]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _start(page) != pytest.approx(xy, abs=1e-6):
+        time.sleep(0.2)
+    assert _start(page) == pytest.approx(xy, abs=1e-6)
+
+
+def test_a_second_click_on_the_same_point_moves_the_start_again(
+    browser: Browser, app_url: str
+) -> None:
+    """Click a point, type another start, click the very same pixel: the start goes back
+    there (each click is new, even at identical coordinates)."""
+    page, errors = open_page(browser, app_url + "/")
+    px, py = plot_point(page, -1.0, 0.6)
+    page.mouse.click(px, py)
+    wait_idle(page)
+    _wait_start(page, (-1.0, 0.6))
+    box = page.get_by_role("spinbutton", name="θ₀ (generator)")
+    box.fill("0.5")
+    box.press("Enter")
+    wait_idle(page)
+    _wait_start(page, (0.5, 0.6))
+    page.mouse.click(px, py)
+    wait_idle(page)
+    _wait_start(page, (-1.0, 0.6))
+    assert not errors, errors
+    page.close()
+
+
 def test_large_screen_and_wgan_gp(browser: Browser, app_url: str) -> None:
     page, errors = open_page(
         browser, app_url + "/?variant=wgan-gp&methods=simgd,altgd,flow", width=1920, height=1080

@@ -4,6 +4,7 @@
 // bundle, imported from the app's static files; the theme is Streamlit's (light or dark).
 const TEMPLATES = __TEMPLATES__;
 let plotlyLoading = null;
+let clicks = 0;
 
 function bundleUrl(file) {
   // next to Streamlit's own entry script, which also works under a server.baseUrlPath
@@ -59,7 +60,8 @@ function watchClicks(gd) {
     down = null;
     if (!d || !d.point) return;
     if (Math.hypot(ev.clientX - d.ev.clientX, ev.clientY - d.ev.clientY) > 4) return; // a pan
-    gd.__lab.setTriggerValue("click", d.point);
+    // numbered, so a second click on the very same point is still a new click
+    gd.__lab.setTriggerValue("click", { ...d.point, n: ++clicks });
   };
   window.addEventListener("mouseup", up);
 }

@@ -209,20 +209,23 @@ class UrlState:
 def new_click(chart_key: str) -> tuple[float, float] | None:
     """The point just clicked on a ``ui.live_chart(clickable=True)`` chart, or None.
 
-    The click (``{"click": {"x": .., "y": ..}}``) arrives in the session state with the
-    rerun it triggers; reading it at the top of a page, before the widgets, lets the page
-    move its controls to it (and lets tests inject a click the same way). Each click is
-    reported once.
+    The click (``{"click": {"x": .., "y": .., "n": its number}}``) arrives in the session
+    state with the rerun it triggers; reading it at the top of a page, before the widgets,
+    lets the page move its controls to it (and lets tests inject a click the same way).
+    Each click is reported once.
     """
     event = st.session_state.get(chart_key) or {}
     click = event.get("click") if isinstance(event, Mapping) else None
     if not isinstance(click, Mapping) or click.get("x") is None:
         return None
     xy = (click["x"], click.get("y"))
+    # The trigger value can outlive its rerun; the chart numbers its clicks ("n"), so one
+    # seen before is ignored and a new click on the very same point is not.
     memo = f"_{chart_key}_last_click"
-    if xy == st.session_state.get(memo):
+    seen = (*xy, click.get("n"))
+    if seen == st.session_state.get(memo):
         return None
-    st.session_state[memo] = xy
+    st.session_state[memo] = seen
     try:
         x, y = float(xy[0]), float(xy[1])
     except (TypeError, ValueError):
