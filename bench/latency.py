@@ -10,8 +10,12 @@ payload and the first complete render of every page.
 
     python bench/latency.py [--reps 30]
 
+Then each page is measured again alone in the browser (idle Streamlit tabs beside the
+explorer slowed it by ~40 ms on the 2-core development machine).
+
 Last line: one JSON object (page_median_ms, page_p95_ms, blank_median_ms, plot_median_ms,
-ratio = page / blank, ratio_plot = page / plot, payload_bytes, first_load_ms per page,
+ratio = page / blank, ratio_plot = page / plot, solo_median_ms and solo_ratio_plot (each
+page alone), payload_bytes, first_load_ms per page,
 plotly_draws_per_move and charts_remounted_per_move for the explorer and the one-figure page).
 """
 
@@ -173,6 +177,22 @@ def main() -> None:
                 pg.evaluate("window.__plotlyCalls = {}")
                 times[name].append(measure(pg, sig, label, key=key))
                 calls[name].append(pg.evaluate("window.__plotlyCalls"))
+        for pg in pages.values():
+            pg.close()
+        # The same pages again, each alone in the browser: idle Streamlit tabs beside it made
+        # the explorer ~40 ms slower on this 2-core machine (the lighter pages hardly at all).
+        solo: dict[str, list[float]] = {}
+        for name, url in (("page", app + "/"), ("blank", blank), ("plot", plot)):
+            pg = browser.new_page(viewport={"width": 1280, "height": 800})
+            pg.goto(url)
+            wait_idle(pg)
+            sig, label = spec[name]
+            solo[name] = [
+                t
+                for rep in range(args.reps)
+                if (t := measure(pg, sig, label, key="ArrowRight" if (rep // 10) % 2 == 0 else "ArrowLeft")) >= 0
+            ]  # fmt: skip
+            pg.close()
         browser.close()
     ok = {k: [t for t in v if t >= 0] for k, v in times.items()}
     res = {
@@ -201,10 +221,16 @@ def main() -> None:
     }
     res["ratio"] = round(res["page_median_ms"] / res["blank_median_ms"], 2)
     res["ratio_plot"] = round(res["page_median_ms"] / res["plot_median_ms"], 2)
+    res["solo_median_ms"] = {k: round(statistics.median(v), 1) for k, v in solo.items() if v}
+    if len(res["solo_median_ms"]) == 3:
+        res["solo_ratio_plot"] = round(
+            res["solo_median_ms"]["page"] / res["solo_median_ms"]["plot"], 2
+        )
     print(f"explorer: median {res['page_median_ms']} ms, p95 {res['page_p95_ms']} ms")
     print(
         f"blank:    median {res['blank_median_ms']} ms;  one-figure page: median {res['plot_median_ms']} ms"
     )
+    print(f"each page alone in the browser: medians {res['solo_median_ms']}")
     print(f"payload of the explorer figure: {res['payload_bytes']} bytes; first loads: {loads}")
     print(
         f"Plotly draws per move: {res['plotly_draws_per_move']}; "
