@@ -350,3 +350,24 @@ def test_the_distance_figure_predicts_rho_to_the_k_times_the_first_distance(rho:
     np.testing.assert_allclose(y, 1.7 * rho**k, rtol=1e-12)
     sim = next(t for t in spec["data"] if "simulated" in t["name"])
     np.testing.assert_allclose(np.asarray(sim["y"], dtype=float), d, rtol=1e-12)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_neutral_marks_show_on_both_chart_themes() -> None:
+    """The equilibrium, the data point mass and the GMM data outline use one grey that has
+    WCAG's 3:1 contrast for graphics on the light and on the dark chart background."""
+    from ui.gmm_figures import DATA_COLOR
+    from ui.live_chart import HERE
+
+    themes = json.loads((HERE / "plotly_theme.json").read_text())
+    for colour in (figures.NEUTRAL, DATA_COLOR):
+        for theme in themes.values():
+            bg = _luminance(theme["layout"]["plot_bgcolor"])
+            fg = _luminance(colour)
+            ratio = (max(bg, fg) + 0.05) / (min(bg, fg) + 0.05)
+            assert ratio >= 3.0, (colour, theme["layout"]["plot_bgcolor"], ratio)

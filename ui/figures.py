@@ -49,6 +49,9 @@ METHOD_STYLE: dict[str, Style] = {
 _FALLBACK = Style("#777777", "solid", "circle")
 
 STREAMLINE_COLOR = "rgba(120, 130, 140, 0.75)"
+#: Grey for marks that must show on both chart themes (≥ 3:1 contrast on white and on the
+#: dark theme's background, WCAG's bar for graphics); #444 all but vanished on dark.
+NEUTRAL = "#888888"
 VERDICT_COLOR = {"converges": "#009E73", "neutral": "#E69F00", "diverges": "#D55E00"}
 FONT_SIZE = 15  # readable on a projector
 #: Plotly.py's Viridis stops (the browser's built-in "Viridis" differs slightly).
@@ -463,7 +466,7 @@ def _build_skeleton(
             x=[0.0],
             y=[0.0],
             mode="markers",
-            marker=dict(symbol="x-thin", size=16, line=dict(width=3, color="#444")),
+            marker=dict(symbol="x-thin", size=16, line=dict(width=3, color=NEUTRAL)),
             name="equilibrium (0, 0)",
             hovertemplate="equilibrium (0, 0)<extra></extra>",
         ),
@@ -475,8 +478,8 @@ def _build_skeleton(
             x=[0.0, 0.0],
             y=[0.0, 1.0],
             mode="lines+markers",
-            marker=dict(symbol="triangle-up", size=[0, 14], color="#555"),
-            line=dict(color="#555", width=4),
+            marker=dict(symbol="triangle-up", size=[0, 14], color=NEUTRAL),
+            line=dict(color=NEUTRAL, width=4),
             name="data δ₀",
             showlegend=False,
             hovertemplate="data: a point mass at 0<extra></extra>",

@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 from ui.figures import (
     FONT_SIZE,
     MAX_PATH_POINTS,
+    NEUTRAL,
     STREAMLINE_COLOR,
     Style,
     decimate,
@@ -45,7 +46,7 @@ OUTCOME_PATTERN = ("", "/", ".")
 OUTCOME_NAME = ("converged", "collapsed", "other")
 #: TV heat map: a pale sequential scale, so that paths and streamlines stay legible on it.
 TV_SCALE = [[0.0, "#ffffff"], [0.35, "#efedf5"], [1.0, "#9e9ac8"]]
-DATA_COLOR = "#555555"
+DATA_COLOR = NEUTRAL  # the data density's outline: must show on both chart themes
 OPT_D_COLOR = "#009E73"
 BAND_COLOR = "rgba(213, 94, 0, 0.16)"
 #: Paper coordinates of the plane (left) and the data space (right, top part; the animation
@@ -188,7 +189,7 @@ def plane_figure(
     data.append(
         scatter_trace(
             x=[lo, hi], y=[lo, hi], mode="lines",
-            line=dict(color="#444444", width=1.6, dash="dot"),
+            line=dict(color=NEUTRAL, width=1.6, dash="dot"),
             name="μ₁ = μ₂ (mode collapse)", hoverinfo="skip", showlegend=False, **plane,
         )
     )  # fmt: skip
@@ -406,7 +407,7 @@ def _add_space(
     data.append(
         scatter_trace(
             x=_f32(space.x), y=_f32(space.g_star), mode="lines", fill="tozeroy",
-            fillcolor="rgba(85, 85, 85, 0.18)", line=dict(color=DATA_COLOR, width=2),
+            fillcolor="rgba(136, 136, 136, 0.18)", line=dict(color=DATA_COLOR, width=2),
             name="data density g*",
             hovertemplate="x = %{x:.2f}<br>g* = %{y:.3f}<extra></extra>",
             xaxis="x2", yaxis="y2",
