@@ -422,9 +422,10 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 step=altgd_step,
                 operator=_altgd_operator,
                 closed_form=_altgd_closed,
-                formula=(
-                    r"\mu = 1 - \tfrac{\alpha^2}{2} \pm \sqrt{\left(1 - \tfrac{\alpha^2}{2}\right)^2 - 1},"
-                    r"\quad \alpha = \sqrt{n_g n_d\, h_g h_d}\, f'(0)"
+                formula=(  # two lines: on one, it ran past the explorer's spectrum card
+                    r"\begin{aligned}\mu &= 1 - \tfrac{\alpha^2}{2} \pm "
+                    r"\sqrt{\left(1 - \tfrac{\alpha^2}{2}\right)^2 - 1},\\"
+                    r"\alpha &= \sqrt{n_g n_d\, h_g h_d}\, f'(0)\end{aligned}"
                 ),
             ),
             Method(
