@@ -94,6 +94,12 @@ SIG_PLOT = (
 )
 
 
+def key_for(rep: int) -> str:
+    """One key press per measurement, 10 to the right, 10 back, ...: a burst of presses to
+    return to the start lost presses while reruns were in flight."""
+    return "ArrowRight" if (rep // 10) % 2 == 0 else "ArrowLeft"
+
+
 def focus_slider(page: Page, label: str) -> None:
     page.get_by_role("slider", name=label).focus()
 
@@ -169,9 +175,7 @@ def main() -> None:
         times: dict[str, list[float]] = {k: [] for k in pages}
         calls: dict[str, list[dict[str, int]]] = {k: [] for k in pages}
         for rep in range(args.reps):
-            # One key press per measurement, 10 to the right, 10 back, ...: a burst of presses
-            # to return to the start lost presses while reruns were in flight.
-            key = "ArrowRight" if (rep // 10) % 2 == 0 else "ArrowLeft"
+            key = key_for(rep)
             for name, pg in pages.items():
                 sig, label = spec[name]
                 pg.evaluate("window.__plotlyCalls = {}")
@@ -187,11 +191,8 @@ def main() -> None:
             pg.goto(url)
             wait_idle(pg)
             sig, label = spec[name]
-            solo[name] = [
-                t
-                for rep in range(args.reps)
-                if (t := measure(pg, sig, label, key="ArrowRight" if (rep // 10) % 2 == 0 else "ArrowLeft")) >= 0
-            ]  # fmt: skip
+            times_alone = [measure(pg, sig, label, key=key_for(rep)) for rep in range(args.reps)]
+            solo[name] = [t for t in times_alone if t >= 0]
             pg.close()
         browser.close()
     ok = {k: [t for t in v if t >= 0] for k, v in times.items()}

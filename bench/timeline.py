@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
-from bench.latency import MEASURE_JS, SIG_PLOT  # noqa: E402
+from bench.latency import MEASURE_JS, SIG_PLOT, key_for  # noqa: E402
 from tests.browser import wait_idle  # noqa: E402
 
 # Wraps the page's WebSocket (sends, and every message as the page handles it) and
@@ -106,7 +106,7 @@ def main() -> None:
         wait_idle(page)
         for rep in range(args.reps):
             # new values each time (a figure seen before is sent as a cached reference)
-            row = one_move(page, "ArrowRight" if (rep // 10) % 2 == 0 else "ArrowLeft")
+            row = one_move(page, key_for(rep))
             if row is not None:
                 rows.append(row)
                 print(", ".join(f"{k} {v:.0f}" for k, v in row.items()))

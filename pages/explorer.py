@@ -379,7 +379,6 @@ if presenter.active():
 st.subheader("Export")
 # one flex row rather than st.columns(4): one block message instead of five on every rerun
 row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
-e1 = e2 = e3 = e4 = row
 
 
 def _csv() -> str:
@@ -412,17 +411,17 @@ def _json() -> str:
     )
 
 
-e1.download_button(
+row.download_button(
     "Trajectories (CSV)", _csv, "dirac-gan-trajectories.csv", "text/csv", on_click="ignore"
 )
-e2.download_button(
+row.download_button(
     "Trajectories (JSON)",
     _json,
     "dirac-gan-trajectories.json",
     "application/json",
     on_click="ignore",
 )
-e3.download_button(
+row.download_button(
     "Figure (interactive HTML)",
     lambda: fig.to_html(include_plotlyjs=True, full_html=True),
     "dirac-gan.html",
@@ -430,7 +429,7 @@ e3.download_button(
     on_click="ignore",
     help="A standalone file with the figure and its animation; opens offline.",
 )
-e4.radio(
+row.radio(
     "Toolbar image format",
     ["png", "svg"],
     key="img_format",
