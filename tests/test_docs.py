@@ -11,6 +11,7 @@ Expected values come from the document's derivations, computed here independentl
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
@@ -53,12 +54,12 @@ _HEADING = re.compile(r"^#{2,4}\s+(\d+(?:\.\d+)*)\.?\s", re.MULTILINE)
 
 def _repo_text_files() -> list[Path]:
     out = []
-    for path in ROOT.rglob("*"):
-        if not path.is_file() or _SKIP_DIRS & set(path.relative_to(ROOT).parts):
-            continue
-        if path.stat().st_size > 2_000_000:
-            continue
-        out.append(path)
+    for folder, dirs, files in os.walk(ROOT):  # symlinks (a linked .venv) are not followed
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+        for name in files:
+            path = Path(folder) / name
+            if path.is_file() and not path.is_symlink() and path.stat().st_size <= 2_000_000:
+                out.append(path)
     return out
 
 
