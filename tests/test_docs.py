@@ -306,6 +306,15 @@ def test_non_saturating_flow_decays_like_root_8_over_t() -> None:
     assert r * math.sqrt(1000) == pytest.approx(math.sqrt(8), rel=5e-3)
 
 
+def test_non_saturating_simgd_settles_on_an_orbit_of_radius_root_8h_times_f_prime_0() -> None:
+    h = 0.2
+    path = simulate(
+        make_game("non-saturating"), "simgd", with_rates(Hyper(), h), [(1.0, 1.0)], 10000
+    ).path(0)
+    r = np.hypot(path[-200:, 0], path[-200:, 1])
+    assert r.mean() == pytest.approx(math.sqrt(8 * h) * FP0, rel=1e-2)
+
+
 @pytest.mark.parametrize("name", [n for n, v in VARIANTS.items() if v.jacobian is not None])
 def test_altgd_one_step_each_quadratic(name: str) -> None:
     """n_g = n_d = 1: μ² − (2 + h_g j11 + h_d j22 + h_g h_d j12 j21) μ + (1 + h_g j11)(1 + h_d j22)."""
