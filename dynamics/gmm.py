@@ -1,6 +1,6 @@
 """Mixture-of-Gaussians GAN after Li, Madry, Peebles and Schmidt (ICML 2018).
 
-The model, reconstructed from the paper's abstract and secondary sources (see THEORY.md §2):
+The model, reconstructed from the paper's abstract and secondary sources (see docs/theory.md §5.1):
 
 * true distribution ``G* = ½N(mu*_1, 1) + ½N(mu*_2, 1)``;
   generator ``G_mu = ½N(mu_1, 1) + ½N(mu_2, 1)``;

@@ -121,7 +121,7 @@ def _wgan(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, Fl
 
 
 def _wgan_gp(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
-    # np.sign(0) == 0: at ψ = 0 the penalty's subgradient is taken as 0 (THEORY.md).
+    # np.sign(0) == 0: at ψ = 0 the penalty's subgradient is taken as 0 (docs/theory.md §1.6).
     return -psi + 0.0 * theta, theta - p["gamma"] * (np.abs(psi) - p["g0"]) * np.sign(psi)
 
 

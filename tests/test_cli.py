@@ -1,4 +1,4 @@
-"""``python -m dynamics``: JSON shapes, the known behaviours of THEORY.md §1 through the CLI,
+"""``python -m dynamics``: JSON shapes, the behaviours of docs/theory.md §1 and §2 through the CLI,
 and one-line errors (exit 2, no traceback) for every kind of bad input.
 
 Most cases call ``dynamics.cli.main`` in-process; a handful of real subprocesses, started in

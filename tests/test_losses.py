@@ -1,4 +1,4 @@
-"""The loss f(t) = −log(1 + e^(−t)) and its derivatives (THEORY.md §1)."""
+"""The loss f(t) = −log(1 + e^(−t)) and its derivatives (docs/theory.md §1.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Training methods and the ``simulate`` driver against THEORY.md §1 and hand-computed steps.
+"""Training methods and the ``simulate`` driver against docs/theory.md §2 and hand-computed steps.
 
 Single steps are recomputed here from the vector field (``Game.field``, itself tested in
 test_variants.py) with plain scalar arithmetic, independently of the update rules.
@@ -55,7 +55,7 @@ def test_hyper_ranges_cover_every_field_of_hyper() -> None:
 
 
 def test_hyper_defaults_are_the_authors_settings() -> None:
-    # h = 0.2 for both players, one generator and one discriminator step (THEORY.md).
+    # h = 0.2 for both players, one generator and one discriminator step (docs/theory.md §1.11).
     hp = Hyper()
     assert (hp.lr_gen, hp.lr_disc, hp.n_gen, hp.n_disc) == (0.2, 0.2, 1, 1)
     assert hp.beta == 0.0
@@ -362,7 +362,7 @@ def test_altgd_standard_gan_keeps_circling_with_the_authors_settings(n_disc: int
     assert t.status == ("not converged",) * 3
     assert (d.max(axis=0) <= 1.25 * cond * d[0]).all()
     assert (d.min(axis=0) >= d[0] / (1.25 * cond)).all()
-    # SimGD from the same starts spirals out (THEORY.md).
+    # SimGD from the same starts spirals out (docs/theory.md §2.2).
     s = simulate(game, "simgd", Hyper(0.2, 0.2), starts, 500).distance()
     assert (s[-1] > 1.3 * s[0]).all()
 

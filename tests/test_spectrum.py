@@ -1,5 +1,5 @@
 """Local stability at the equilibrium: numeric vs analytic Jacobians, update operators and
-their eigenvalues, and the known facts of THEORY.md §1."""
+their eigenvalues, and the known facts of docs/theory.md §1 and §2."""
 
 from __future__ import annotations
 
@@ -172,7 +172,7 @@ def test_altgd_closed_form_exists_for_every_rotation() -> None:
         assert u.closed_form
 
 
-# ----------------------------------------------------------------------- THEORY.md facts
+# -------------------------------------------------------------- docs/theory.md §2 facts
 
 
 @FAST

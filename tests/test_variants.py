@@ -1,6 +1,6 @@
-"""The Dirac-GAN variants against THEORY.md §1: fields, Jacobians, eigenvalues, parameters.
+"""The Dirac-GAN variants against docs/theory.md §1: fields, Jacobians, eigenvalues, parameters.
 
-Expected values come from the formulas in THEORY.md, written out again here independently of
+Expected values come from the formulas in docs/theory.md §1, written out again here independently of
 ``dynamics`` (with tanh instead of scipy's expit), from finite differences, or from brute-force
 quadrature (scipy.integrate.quad) for instance noise.
 """
@@ -27,7 +27,7 @@ FAST = settings(max_examples=40, deadline=None)
 
 ALL = list(VARIANTS)
 WITH_JACOBIAN = [n for n, v in VARIANTS.items() if v.jacobian is not None]
-# Variants whose field is written out in THEORY.md in closed form (instance noise is an
+# Variants whose field is written out in docs/theory.md §1 in closed form (instance noise is an
 # expectation, consensus a gradient: both are checked separately below).
 CLOSED_FORM_FIELDS = [
     "standard",
@@ -48,7 +48,7 @@ def params_strategy(variant: Variant) -> st.SearchStrategy[dict[str, float]]:
     )
 
 
-# ----------------------------------------------------------------- THEORY.md, independently
+# ---------------------------------------------------------- docs/theory.md §1, independently
 
 
 def fp(t: np.ndarray | float) -> np.ndarray:
@@ -86,7 +86,7 @@ def theory_field(name: str, th: float, ps: float, p: dict[str, float]) -> tuple[
 
 
 def theory_jacobian(name: str, th: float, ps: float, p: dict[str, float]) -> np.ndarray:
-    """Hand-derived ∂v/∂(θ, ψ) of the THEORY.md fields at any point (ψ ≠ 0 for WGAN-GP)."""
+    """Hand-derived ∂v/∂(θ, ψ) of the docs/theory.md §1 fields at any point (ψ ≠ 0 for WGAN-GP)."""
     t = th * ps
     a, b = fp(t), fpp(t)
     std = np.array([[-(ps**2) * b, -a - t * b], [a + t * b, th**2 * b]])
@@ -164,7 +164,7 @@ def test_registry_names() -> None:
         assert set(v.param_index) == {p.name for p in v.params}
 
 
-#: "Settings of the authors' published figures" (THEORY.md).
+#: The authors' figure settings (docs/theory.md §1.11).
 AUTHORS_DEFAULTS = {
     "standard": {},
     "non-saturating": {},
@@ -310,7 +310,7 @@ def test_field_derivative_matches_theory_derivative(
     name: str, data: st.DataObject, th: float, ps: float
 ) -> None:
     """The implementation's finite-difference Jacobian at a random point equals the
-    hand-derived derivative of the THEORY.md formula (not of the implementation)."""
+    hand-derived derivative of the docs/theory.md §1 formula (not of the implementation)."""
     p = data.draw(params_strategy(VARIANTS[name]))
     e = 1e-3
     if name == "wgan-gp" and abs(ps) < 2 * e:
@@ -487,7 +487,7 @@ def _fpp1(t: float) -> float:
 
 
 def noise_field_quad(th: float, ps: float, sigma: float) -> tuple[float, float]:
-    """THEORY.md's instance-noise field, the expectations brute-forced (no Stein's lemma)."""
+    """The instance-noise field (docs/theory.md §1.7), expectations brute-forced (no Stein)."""
     c = -th / sigma  # where ψ(θ + σz) changes sign
     a = _expect(lambda z: _fp1(ps * (th + sigma * z)), c)
     b = _expect(lambda z: (th + sigma * z) * _fp1(ps * (th + sigma * z)), c)
