@@ -13,6 +13,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -79,3 +83,33 @@ def serve(
             yield base
         finally:
             stop(proc, timeout=10)
+
+
+def wait_idle(page: Page, timeout: float = 60.0) -> None:
+    """Wait until the script has finished, nothing is stale, every chart is drawn, and the
+    page has stayed like that for a moment (Plotly loads lazily, reruns can chain)."""
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout * 1000
+    )
+    deadline = time.monotonic() + timeout
+    last: tuple[int, int] = (-1, -1)
+    stable_since = time.monotonic()
+    while time.monotonic() < deadline:
+        drawn = page.locator(".js-plotly-plot").count()
+        elements = page.locator('[data-testid="stElementContainer"]').count()
+        busy = (
+            elements == 0
+            or page.locator('[data-stale="true"]').count()
+            or page.locator('[data-testid="stApp"][data-test-script-state="running"]').count()
+            # lazily loaded elements (plotly.js) show a skeleton until they are drawn
+            or page.locator('[data-testid="stSkeleton"]').count()
+            or page.locator('[data-testid="stPlotlyChart"]').count() > drawn
+            # ui/live_chart.py: a chart that has not been drawn yet (Plotly still loading)
+            or page.locator(".lab-chart:not(.js-plotly-plot)").count()
+        )
+        if busy or (drawn, elements) != last:
+            last, stable_since = (drawn, elements), time.monotonic()
+        elif time.monotonic() - stable_since > 0.8:
+            return
+        time.sleep(0.1)
+    raise TimeoutError("the page did not settle")
