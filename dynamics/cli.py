@@ -22,7 +22,7 @@ import numpy as np
 from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats
 from dynamics.methods import (
     CONVERGENCE_TOL,
-    HYPER_RANGES,
+    HYPER_PARAMS,
     METHODS,
     Hyper,
     get_method,
@@ -35,18 +35,12 @@ from dynamics.variants import VARIANTS, get_variant, make_game
 MAX_STEPS = 100_000
 #: Largest |θ|, |ψ| accepted as a start.
 START_LIMIT = 100.0
-DEFAULT_LR = 0.2
+DEFAULT_LR = HYPER_PARAMS["lr_gen"].default
 
 _VARIANT_PARAMS = sorted({p.name for v in VARIANTS.values() for p in v.params})
-# CLI flag -> Hyper field, for the method hyper-parameters other than the learning rates.
-_HYPER_FLAGS = {
-    "n_gen": "--n-gen",
-    "n_disc": "--n-disc",
-    "beta": "--beta",
-    "beta1": "--beta1",
-    "beta2": "--beta2",
-    "eps": "--eps",
-}
+#: Hyper field -> CLI flag, for the method hyper-parameters other than the learning rates
+#: (those also have --lr, which sets both); names, types and ranges from HYPER_PARAMS.
+_HYPER_FLAGS = {n: p.flag for n, p in HYPER_PARAMS.items() if n not in ("lr_gen", "lr_disc")}
 
 
 def _flag(name: str) -> str:
@@ -56,20 +50,23 @@ def _flag(name: str) -> str:
 def _add_game_arguments(p: argparse.ArgumentParser, *, need_start: bool) -> None:
     p.add_argument("--variant", required=True, choices=list(VARIANTS), help="training game")
     p.add_argument("--method", required=True, choices=list(METHODS), help="training method")
-    lo, hi = HYPER_RANGES["lr_gen"]
+    lr = HYPER_PARAMS["lr_gen"]
     p.add_argument(
-        "--lr", type=float_in("--lr", lo, hi), help=f"learning rate of both players ({DEFAULT_LR})"
+        "--lr",
+        type=float_in("--lr", lr.lo, lr.hi),
+        help=f"learning rate of both players, in [{lr.lo:g}, {lr.hi:g}] ({DEFAULT_LR:g})",
     )
-    p.add_argument("--lr-gen", type=float_in("--lr-gen", lo, hi), help="generator learning rate")
-    p.add_argument(
-        "--lr-disc", type=float_in("--lr-disc", lo, hi), help="discriminator learning rate"
-    )
-    for field, flag in _HYPER_FLAGS.items():
-        lo, hi = HYPER_RANGES[field]
-        if field in ("n_gen", "n_disc"):
-            p.add_argument(flag, type=int_in(flag, int(lo), int(hi)), help=f"[{lo}, {hi}], 1")
-        else:
-            p.add_argument(flag, type=float_in(flag, lo, hi), help=f"[{lo:g}, {hi:g}]")
+    for hp in HYPER_PARAMS.values():
+        check = (
+            int_in(hp.flag, int(hp.lo), int(hp.hi))
+            if hp.integer
+            else float_in(hp.flag, hp.lo, hp.hi)
+        )
+        p.add_argument(
+            hp.flag,
+            type=check,
+            help=f"{hp.title}, in [{hp.lo:g}, {hp.hi:g}] ({hp.default:g}). {hp.help}",
+        )
     for name in _VARIANT_PARAMS:
         # Ranges depend on the variant; checked after parsing.
         p.add_argument(
@@ -176,8 +173,10 @@ def cmd_methods(args: argparse.Namespace) -> list[dict[str, Any]]:
             "hyper_parameters": {
                 u: {
                     "default": getattr(defaults, u),
-                    "min": HYPER_RANGES[u][0],
-                    "max": HYPER_RANGES[u][1],
+                    "min": HYPER_PARAMS[u].lo,
+                    "max": HYPER_PARAMS[u].hi,
+                    "integer": HYPER_PARAMS[u].integer,
+                    "label": HYPER_PARAMS[u].title,
                 }
                 for u in sorted(m.uses)
             },

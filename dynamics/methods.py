@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -40,35 +41,127 @@ NEUTRAL_TOL = 1e-9
 
 
 @dataclass(frozen=True)
-class Hyper:
-    """Hyper-parameters of the training methods (each method uses some of them)."""
+class HyperParam:
+    """One hyper-parameter of the training methods: the single place its range is written.
 
-    lr_gen: float = 0.2
-    lr_disc: float = 0.2
-    n_gen: int = 1
-    n_disc: int = 1
-    beta: float = 0.0  # heavy-ball momentum, in [−1, 1)
-    beta1: float = 0.9  # Adam
-    beta2: float = 0.999
-    eps: float = 1e-8
+    ``lo``/``hi`` is the range the core accepts (the CLI's range). ``ui_lo``/``ui_hi``, when
+    given, is the narrower range the app's controls offer (a value the core accepts outside
+    it is moved to the nearest end of it, with a note); ``ui_step`` is the controls' step.
+    """
+
+    name: str  # the Hyper field
+    label: str  # words for the UI ("momentum")
+    symbol: str  # unicode, for legends and narrow widgets ("β")
+    lo: float
+    hi: float
+    default: float
+    integer: bool = False
+    log_scale: bool = False
+    help: str = ""
+    ui_lo: float | None = None
+    ui_hi: float | None = None
+    ui_step: float | None = None  # None: 1 for integers, log-spaced options for log_scale
+    short: str = ""  # label for a narrow (half-width) control; defaults to the symbol
+
+    def __post_init__(self) -> None:
+        if not self.lo <= self.ui_range[0] < self.ui_range[1] <= self.hi:
+            raise ValueError(f"{self.name}: the UI range must lie inside [{self.lo}, {self.hi}]")
+        if not self.ui_range[0] <= self.default <= self.ui_range[1]:
+            raise ValueError(f"{self.name}: the default must lie inside the UI range")
+
+    @property
+    def ui_range(self) -> tuple[float, float]:
+        """The range the app's controls offer (the core's range unless narrowed)."""
+        return (
+            self.lo if self.ui_lo is None else self.ui_lo,
+            self.hi if self.ui_hi is None else self.ui_hi,
+        )
+
+    @property
+    def title(self) -> str:
+        """Words and symbol: "momentum β"."""
+        return f"{self.label} {self.symbol}"
+
+    @property
+    def flag(self) -> str:
+        """The CLI flag: --n-gen."""
+        return "--" + self.name.replace("_", "-")
+
+
+#: The hyper-parameters of the training methods, declared once: the ``Hyper`` defaults, the
+#: CLI flags, the app's widgets and URL parameters and the stability-map axes derive from it.
+HYPER_PARAMS: Mapping[str, HyperParam] = MappingProxyType(
+    {
+        p.name: p
+        for p in (
+            HyperParam(
+                "lr_gen", "generator learning rate", "h_gen", 1e-6, 100.0, 0.2,
+                log_scale=True, ui_lo=0.001, ui_hi=2.0,
+                help="Step size of the generator.",
+            ),
+            HyperParam(
+                "lr_disc", "discriminator learning rate", "h_disc", 1e-6, 100.0, 0.2,
+                log_scale=True, ui_lo=0.001, ui_hi=2.0,
+                help="Step size of the discriminator.",
+            ),
+            HyperParam(
+                "n_gen", "generator steps", "n_gen", 1, 50, 1, integer=True, ui_hi=20,
+                help="Generator steps per round (AltGD).",
+            ),
+            HyperParam(
+                "n_disc", "discriminator steps", "n_disc", 1, 50, 1, integer=True, ui_hi=20,
+                help="Discriminator steps per round (AltGD).",
+            ),
+            HyperParam(
+                "beta", "momentum", "β", -1.0, 0.999, 0.0, ui_hi=0.99, ui_step=0.01,
+                help="Heavy-ball momentum: negative values damp the rotation (Gidel et al. 2019).",
+            ),
+            HyperParam(
+                "beta1", "Adam first-moment decay", "β₁", 0.0, 0.999, 0.9, ui_step=0.01,
+                short="Adam β₁", help="Decay of Adam's running mean of the gradient.",
+            ),
+            HyperParam(
+                "beta2", "Adam second-moment decay", "β₂", 0.0, 0.99999, 0.999, ui_step=0.001,
+                short="Adam β₂", help="Decay of Adam's running mean of the squared gradient.",
+            ),
+            HyperParam(
+                "eps", "Adam denominator offset", "ε", 1e-12, 1.0, 1e-8, log_scale=True,
+                help="Added to Adam's root-mean-square before dividing (avoids 0/0).",
+            ),
+        )
+    }
+)  # fmt: skip
+
+
+def _default(name: str) -> Any:
+    p = HYPER_PARAMS[name]
+    return int(p.default) if p.integer else float(p.default)
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """Hyper-parameters of the training methods (each method uses some of them).
+
+    Plain data: the defaults come from ``HYPER_PARAMS``; ranges are checked by the CLI / UI.
+    """
+
+    lr_gen: float = _default("lr_gen")
+    lr_disc: float = _default("lr_disc")
+    n_gen: int = _default("n_gen")
+    n_disc: int = _default("n_disc")
+    beta: float = _default("beta")  # heavy-ball momentum, in [−1, 1)
+    beta1: float = _default("beta1")  # Adam
+    beta2: float = _default("beta2")
+    eps: float = _default("eps")
 
     @property
     def equal_rates(self) -> bool:
         return self.lr_gen == self.lr_disc
 
 
-#: Valid ranges of the hyper-parameters (the CLI and the UI both read these).
+#: Valid (core) ranges of the hyper-parameters, from ``HYPER_PARAMS``.
 HYPER_RANGES: Mapping[str, tuple[float, float]] = MappingProxyType(
-    {
-        "lr_gen": (1e-6, 100.0),
-        "lr_disc": (1e-6, 100.0),
-        "n_gen": (1, 50),
-        "n_disc": (1, 50),
-        "beta": (-1.0, 0.999),
-        "beta1": (0.0, 0.999),
-        "beta2": (0.0, 0.99999),
-        "eps": (1e-12, 1.0),
-    }
+    {n: (p.lo, p.hi) for n, p in HYPER_PARAMS.items()}
 )
 
 StepFn = Callable[[Game, Hyper, FloatArray, Memory], tuple[FloatArray, Memory]]
@@ -746,9 +839,11 @@ def with_rates(hp: Hyper, lr: float | None = None, **kw: float) -> Hyper:
 __all__ = [
     "CONVERGENCE_TOL",
     "DIVERGENCE_BOUND",
+    "HYPER_PARAMS",
     "HYPER_RANGES",
     "METHODS",
     "Hyper",
+    "HyperParam",
     "Method",
     "Trajectory",
     "eig2",

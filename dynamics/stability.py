@@ -9,13 +9,14 @@ Python loop over cells (only over the few distinct values of an integer axis).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dynamics.methods import HYPER_RANGES, Hyper, Method, eig2, get_method
+from dynamics.methods import HYPER_PARAMS, Hyper, Method, eig2, get_method
 from dynamics.variants import Variant, get_variant
 
 FloatArray = NDArray[np.float64]
@@ -32,6 +33,7 @@ class Axis:
     hi: float
     log: bool = False
     integer: bool = False
+    symbol: str = ""  # plain-text symbol for legends and colour bars ("γ", "h", "n_disc")
 
     def values(self, n: int) -> FloatArray:
         if self.integer:
@@ -41,16 +43,31 @@ class Axis:
         return np.linspace(self.lo, self.hi, n)
 
 
-_HYPER_AXES = {
-    "h": Axis("h", "learning rate h (both players)", 0.001, 2.0, log=True),
-    "h_gen": Axis("h_gen", "generator learning rate h_gen", 0.001, 2.0, log=True),
-    "h_disc": Axis("h_disc", "discriminator learning rate h_disc", 0.001, 2.0, log=True),
-    "n_gen": Axis("n_gen", "generator steps n_gen", 1, 20, integer=True),
-    "n_disc": Axis("n_disc", "discriminator steps n_disc", 1, 20, integer=True),
-    "beta": Axis("beta", "momentum β", HYPER_RANGES["beta"][0], 0.95),
-}
-_HYPER_USE = {"h": "lr_gen", "h_gen": "lr_gen", "h_disc": "lr_disc", "n_gen": "n_gen",
-              "n_disc": "n_disc", "beta": "beta"}  # fmt: skip
+#: Map axis -> the Hyper field it sets ("h" sets both learning rates).
+_HYPER_USE = {"h": "lr_gen", "h_gen": "lr_gen", "h_disc": "lr_disc"}
+_HYPER_USE |= {n: n for n in HYPER_PARAMS if n not in ("lr_gen", "lr_disc")}
+
+
+def _hyper_axis(name: str) -> Axis:
+    """The axis of a hyper-parameter: the range the app's controls offer (HYPER_PARAMS)."""
+    p = HYPER_PARAMS[_HYPER_USE[name]]
+    lo, hi = p.ui_range
+    label, symbol = ("learning rate h (both players)", "h") if name == "h" else (p.title, p.symbol)
+    return Axis(name, label, lo, hi, log=p.log_scale, integer=p.integer, symbol=symbol)
+
+
+_HYPER_AXES = {name: _hyper_axis(name) for name in _HYPER_USE}
+
+#: LaTeX symbols of the variant parameters as plain text (legends do not render LaTeX).
+_PLAIN = {"\\gamma": "γ", "\\sigma": "σ", "_0": "₀"}
+
+
+def plain_symbol(latex: str) -> str:
+    """A variant parameter's LaTeX symbol as unicode text: ``\\gamma`` → γ, ``g_0`` → g₀."""
+    out = latex
+    for tex, text in _PLAIN.items():
+        out = out.replace(tex, text)
+    return out
 
 
 def _jacobian_params(variant: Variant) -> list[str]:
@@ -74,7 +91,7 @@ def available_axes(variant_name: str, method_name: str) -> dict[str, Axis]:
     axes: dict[str, Axis] = {}
     for name in _jacobian_params(variant):
         p = variant.param_index[name]
-        axes[name] = Axis(name, p.label, p.lo, p.hi)
+        axes[name] = Axis(name, p.label, p.lo, p.hi, symbol=plain_symbol(p.symbol))
     for name, ax in _HYPER_AXES.items():
         if _HYPER_USE[name] in method.uses:
             axes[name] = ax
@@ -133,28 +150,25 @@ def stability_map(
     xs, ys = x_axis.values(n), y_axis.values(n)
     rho = np.empty((len(ys), len(xs)))
     eigs: ComplexArray | None = None
-    # An integer axis (n_gen, n_disc) is a matrix power: loop over its few values, never cells.
-    int_axis = next((a for a in (x_axis, y_axis) if a.integer), None)
-    groups = [None] if int_axis is None else list(int_axis.values(n))
-    for g in groups:
-        X, Y = np.meshgrid(xs, ys)
-        sl: tuple[slice | int, ...] = (slice(None), slice(None))
-        if int_axis is x_axis:
-            sl = (slice(None), int(g - xs[0]))
-        elif int_axis is y_axis:
-            sl = (int(g - ys[0]), slice(None))
-        X, Y = X[sl], Y[sl]
+    X, Y = np.meshgrid(xs, ys)
+    # An integer axis (n_gen, n_disc) is a matrix power: loop over its few values (over pairs
+    # of values when both axes are integers), never over the cells of a real axis.
+    rows: list[int | slice] = list(range(len(ys))) if y_axis.integer else [slice(None)]
+    cols: list[int | slice] = list(range(len(xs))) if x_axis.integer else [slice(None)]
+    for iy, ix in itertools.product(rows, cols):
+        sl = (iy, ix)
         p = dict(base)
         h = hp
-        for ax, vals in ((x_axis, X), (y_axis, Y)):
+        for ax, vals, i, grid in ((x_axis, X[sl], ix, xs), (y_axis, Y[sl], iy, ys)):
             if ax.name in base:
                 p[ax.name] = vals
             elif ax.integer:
-                h = _hyper_with(h, ax.name, g)
+                assert isinstance(i, int)
+                h = _hyper_with(h, ax.name, int(grid[i]))
             else:
                 h = _hyper_with(h, ax.name, vals)
         J = variant.jacobian(p)
-        J = np.broadcast_to(J, (*X.shape, 2, 2))
+        J = np.broadcast_to(J, (*np.shape(X[sl]), 2, 2))
         with np.errstate(all="ignore"):
             lam = update_eigenvalues(J, method, h)
         order = np.argsort(-np.abs(lam), axis=-1)
@@ -195,7 +209,8 @@ def analytic_boundary(
         omega2 = J[1, 0] ** 2
         if names == {"h", "n_disc"} or names == {"h", "n_gen"}:
             other = hp.n_gen if "n_disc" in names else hp.n_disc
-            n = np.linspace(1, 20, 400)
+            n_axis = m.x_axis if m.x_axis.integer else m.y_axis
+            n = np.linspace(n_axis.lo, n_axis.hi, 400)
             h = 2.0 / np.sqrt(n * other * omega2)
             curve = (h, n) if m.x_axis.name == "h" else (n, h)
             return curve[0], curve[1], "α = √(n_g n_d)·h·f'(0) = 2"
@@ -346,8 +361,16 @@ def critical_values(
         )
 
     vals = np.linspace(lo, hi, n)
-    d = np.broadcast_to(disc(vals), vals.shape)
-    brackets = np.flatnonzero(np.sign(d[:-1]) * np.sign(d[1:]) < 0)
-    return [
-        float(brentq(lambda v: float(disc(v)), vals[i], vals[i + 1], xtol=1e-14)) for i in brackets
-    ]
+    sign = np.sign(np.broadcast_to(disc(vals), vals.shape))
+    # A sign change between two neighbouring nodes is solved for; a change across nodes where
+    # the discriminant is exactly 0 (γ = 1 on a grid node) is those nodes themselves.
+    out: list[float] = []
+    nonzero = np.flatnonzero(sign)
+    for a, b in itertools.pairwise(nonzero):
+        if sign[a] == sign[b]:
+            continue
+        if b == a + 1:
+            out.append(float(brentq(lambda v: float(disc(v)), vals[a], vals[b], xtol=1e-14)))
+        else:
+            out.extend(float(v) for v in vals[a + 1 : b])
+    return out

@@ -12,13 +12,12 @@ from dynamics.variants import VARIANTS
 from ui import compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
-    LR_MAX,
-    LR_MIN,
     START_MAX,
     STEPS_MAX,
     VIEW_MAX,
     VIEW_MIN,
     format_lr,
+    hyper_spec,
     lr_options,
 )
 from ui.figures import VERDICT_COLOR, Panel, compare_figure, for_projector
@@ -32,7 +31,7 @@ SPECS = [
     Spec(
         "schemes", "multi", list(DEFAULT_SCHEMES), choices=tuple(SCHEMES), label="schemes (columns)"
     ),
-    Spec("h", "float", 0.2, LR_MIN, LR_MAX, label="learning rate h"),
+    hyper_spec("lr_gen", "h", label="learning rate h"),
     Spec("steps", "int", 500, 1, STEPS_MAX, label="number of steps"),
     Spec("theta0", "float", 1.0, -START_MAX, START_MAX, label="start θ₀"),
     Spec("psi0", "float", 1.0, -START_MAX, START_MAX, label="start ψ₀"),

@@ -18,18 +18,20 @@ from ui.controls import (
     ALL_PARAM_KEYS,
     DENSITY_MAX,
     DENSITY_MIN,
-    N_SUBSTEPS_MAX,
+    LR_MAX,
+    LR_MIN,
+    OTHER_HYPER,
     START_MAX,
     STEPS_MAX,
     VIEW_MAX,
     VIEW_MIN,
     base_specs,
     format_lr,
+    hyper_widgets,
     lr_options,
     param_specs,
     preset_state,
     snap,
-    whole_number_input,
 )
 from ui.figures import PathView, distance_figure, explorer_figure, for_projector
 from ui.live_chart import live_chart
@@ -61,6 +63,27 @@ def _apply_preset() -> None:
     if name in PRESETS:
         for key, value in preset_state(PRESETS[name]).items():
             st.session_state[key] = value
+
+
+def _forget_departed_preset() -> None:
+    """Show "—" in the preset box once any control differs from the chosen preset's values.
+
+    Runs before the widgets exist (a widget's state cannot change after it is drawn); every
+    control change reruns the page, so the box is right on the run that shows the change.
+    """
+    name = st.session_state.get("preset")
+    if name not in PRESETS:
+        return
+    for key, value in preset_state(PRESETS[name]).items():
+        now = st.session_state.get(key)
+        same = (
+            list(now) == list(value)
+            if isinstance(value, list) and isinstance(now, list)
+            else now == value
+        )
+        if not same:
+            st.session_state["preset"] = "—"
+            return
 
 
 def _variant_changed() -> None:
@@ -151,53 +174,13 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             key="h",
             persist_state="session",
             format_func=format_lr,
-            help="Step size of both players (log-spaced from 0.001 to 2). For the flow, the "
-            "time between two samples.",
+            help=f"Step size of both players (log-spaced from {LR_MIN:g} to {LR_MAX:g}). For the "
+            "flow, the time between two samples.",
         )
     uses = set().union(*(METHODS[m].uses for m in methods)) if methods else set()
     hyper: dict[str, float | int] = {"lr_gen": h_gen, "lr_disc": h_disc}
-    if "n_gen" in uses:
-        c1, c2 = sb.columns(2)
-        hyper["n_gen"] = whole_number_input(
-            c1, "n_gen", 1, N_SUBSTEPS_MAX, key="n_gen", persist_state="session",
-            help="Generator steps per round (AltGD).",
-        )  # fmt: skip
-        hyper["n_disc"] = whole_number_input(
-            c2, "n_disc", 1, N_SUBSTEPS_MAX, key="n_disc", persist_state="session",
-            help="Discriminator steps per round (AltGD).",
-        )  # fmt: skip
-    if "beta" in uses:
-        hyper["beta"] = sb.slider(
-            "Momentum β",
-            -1.0,
-            0.99,
-            key="beta",
-            persist_state="session",
-            step=0.01,
-            help="Heavy-ball momentum: negative values damp the rotation (Gidel et al. 2019).",
-        )
-    if "beta1" in uses:
-        c1, c2 = sb.columns(2)
-        hyper["beta1"] = c1.number_input(
-            "Adam β₁",
-            0.0,
-            0.999,
-            key="beta1",
-            persist_state="session",
-            step=0.01,
-            format="%.3f",
-            help="Decay of Adam's running mean of the gradient.",
-        )
-        hyper["beta2"] = c2.number_input(
-            "Adam β₂",
-            0.0,
-            0.99999,
-            key="beta2",
-            persist_state="session",
-            step=0.001,
-            format="%.5f",
-            help="Decay of Adam's running mean of the squared gradient.",
-        )
+    # one control per hyper-parameter the chosen methods use, from dynamics.methods.HYPER_PARAMS
+    hyper |= hyper_widgets(sb, [n for n in OTHER_HYPER if n in uses], persist_state="session")
     steps = sb.slider(
         "Number of steps",
         1,
@@ -283,6 +266,7 @@ url.load(param_specs(st.session_state["variant"]), from_url=from_url)
 if from_url:
     url.unknown_keys([s.key for s in specs] + list(ALL_PARAM_KEYS))
 _consume_click()
+_forget_departed_preset()
 
 c = explorer_controls(url)
 all_specs = specs + param_specs(c.variant)

@@ -12,7 +12,7 @@ from dynamics.stability import available_axes
 from dynamics.variants import VARIANTS, get_variant
 from ui import compute, presenter
 from ui.boot import require_entrypoint
-from ui.controls import LR_MAX, LR_MIN, N_SUBSTEPS_MAX, format_lr, lr_options, whole_number_input
+from ui.controls import OTHER_HYPER, format_lr, hyper_spec, hyper_widgets, lr_options
 from ui.figures import for_projector, locus_figure, stability_figure
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState, new_click
@@ -22,6 +22,8 @@ require_entrypoint()
 _LINEAR = [m for m, meth in METHODS.items() if meth.operator is not None]
 _SMOOTH = [v for v, var in VARIANTS.items() if var.differentiable]
 RESOLUTIONS = (101, 201, 301)
+#: The hyper-parameters besides h that the linear methods use (n_gen, n_disc, β).
+_MAP_HYPER = [n for n in OTHER_HYPER if any(n in METHODS[m].uses for m in _LINEAR)]
 HOVER_EVERY = 3  # the hover/click grid takes every 3rd cell: small payload, fine enough
 
 
@@ -74,10 +76,8 @@ def specs(variant: str, method: str) -> list[Spec]:
             label="resolution",
             allowed=RESOLUTIONS,
         ),
-        Spec("h", "float", 0.2, LR_MIN, LR_MAX, label="learning rate h"),
-        Spec("n_gen", "int", 1, 1, N_SUBSTEPS_MAX, label="n_gen"),
-        Spec("n_disc", "int", 1, 1, N_SUBSTEPS_MAX, label="n_disc"),
-        Spec("beta", "float", 0.0, -1.0, 0.95, label="momentum β"),
+        hyper_spec("lr_gen", "h", label="learning rate h"),
+        *(hyper_spec(n) for n in _MAP_HYPER),
         Spec(
             "sweep",
             "choice",
@@ -142,21 +142,10 @@ def stability_controls(url: UrlState) -> StabilityControls:
         "Learning rate h", lr_options(st.session_state[k("h")]), key=k("h"),
         format_func=format_lr, help="Both players' learning rate when it is not on an axis.",
     )  # fmt: skip
-    meth = METHODS[method]
-    n_gen = n_disc = 1
-    beta = 0.0
-    if "n_gen" in meth.uses:
-        c1, c2 = sb.columns(2)
-        n_gen = whole_number_input(
-            c1, "n_gen", 1, N_SUBSTEPS_MAX, key=k("n_gen"), help="Generator steps per round."
-        )
-        n_disc = whole_number_input(
-            c2, "n_disc", 1, N_SUBSTEPS_MAX, key=k("n_disc"), help="Discriminator steps per round."
-        )
-    if "beta" in meth.uses:
-        beta = sb.slider(
-            "Momentum β", -1.0, 0.95, key=k("beta"), step=0.01, help="Heavy-ball coefficient."
-        )
+    uses = METHODS[method].uses
+    hyper = {n: hyper_spec(n).default for n in _MAP_HYPER}  # for the ones not shown
+    hyper |= hyper_widgets(sb, [n for n in _MAP_HYPER if n in uses], key=k)
+    n_gen, n_disc, beta = hyper["n_gen"], hyper["n_disc"], hyper["beta"]
     params = {}
     for p in get_variant(variant).params:
         params[p.name] = sb.slider(p.label, p.lo, p.hi, key=k(p.name), step=0.01, help=p.help)
@@ -262,7 +251,7 @@ lo, hi = (
 )
 loc = compute.locus(c.variant, c.method, c.sweep, lo, hi, c.params, c.lr, c.n_gen, c.n_disc, c.beta)
 col1, col2 = st.columns(2)
-label = "h" if c.sweep == "h" else get_variant(c.variant).param_index[c.sweep].symbol.strip("\\")
+label = axes[c.sweep].symbol  # "γ", not the URL name "gamma"
 with col1:
     live_chart(
         for_projector(locus_figure(

@@ -231,11 +231,28 @@ def number_value(draw: st.DrawFn, spec: Spec, cap: float | None, valid: bool) ->
         text = f"{a:g}" if spec.kind == "int" else repr(a)
         return Value(_pad(draw, text), True, int(a) if spec.kind == "int" else a)
     if valid:
+        # From the spec's range and from the control's (ui_lo/ui_hi, narrower where the page
+        # offers less than the core accepts), ends included: a link beyond a widget's ends
+        # crashed the explorer (beta=0.995) while the draws came from the spec only.
+        ulo, uhi = spec.ui_range
+        ends = [v for v in {lo, top, ulo, min(uhi, top)} if lo <= v <= top]
         if spec.kind == "int":
-            n = draw(st.integers(int(lo), int(top)))
+            n = draw(
+                st.one_of(
+                    st.integers(int(lo), int(top)),
+                    st.integers(int(ulo), int(min(uhi, top))),
+                    st.sampled_from(sorted(int(v) for v in ends)),
+                )
+            )
             text = draw(st.sampled_from([str(n), f"{n}.0", f"+{n}", f"{n:.1f}"]))
-            return Value(_pad(draw, text), True, n)
-        x = draw(st.floats(lo, top, allow_nan=False))
+            return Value(_pad(draw, text), True, spec.clamp(n))
+        x = draw(
+            st.one_of(
+                st.floats(lo, top, allow_nan=False),
+                st.floats(ulo, min(uhi, top), allow_nan=False),
+                st.sampled_from(sorted(ends)),
+            )
+        )
         forms = [repr(x), f"{x:.6g}", f"{x:.3e}", f"{x:.2f}"]
         if lo <= 0 <= top:
             forms += ["-0", "-0.0", "0"]
@@ -243,7 +260,7 @@ def number_value(draw: st.DrawFn, spec: Spec, cap: float | None, valid: bool) ->
         assume_in = lo <= float(text) <= top
         if not assume_in:  # a rounded form fell outside: use the exact one
             text = repr(x)
-        return Value(_pad(draw, text), True, float(text))
+        return Value(_pad(draw, text), True, spec.clamp(float(text)))
     outside = [
         repr(math.nextafter(lo, -math.inf)),
         repr(math.nextafter(hi, math.inf)),
@@ -436,7 +453,10 @@ def check(at: AppTest, page: Page, case: Case) -> None:
     for key, v in case.expect.items():
         spec = case.specs[key]
         got = at.session_state[page.prefix + key]
-        if v.valid:
+        if v.valid and moved(spec, v):
+            assert named(notes, key), f"{key}={v.raw!r} was moved into range without a note"
+            assert got == v.intended, f"{key}={v.raw!r} should give {v.intended!r}, got {got!r}"
+        elif v.valid:
             assert not named(notes, key), f"valid {key}={v.raw!r} was flagged: {notes}"
             assert got == v.intended, f"{key}={v.raw!r} should give {v.intended!r}, got {got!r}"
         else:
@@ -444,6 +464,41 @@ def check(at: AppTest, page: Page, case: Case) -> None:
             assert got == spec.default, f"{key}={v.raw!r} should fall back to {spec.default!r}"
     for key in case.unknown:
         assert any(f"**{md_literal(key)}**" in n for n in notes), f"unknown key {key!r} not named"
+    check_widget_ranges(at, page, case.specs)
+
+
+def moved(spec: Spec, v: Value) -> bool:
+    """A valid number the page had to move into its control's range (``Spec.clamp``)."""
+    raw = v.raw[-1] if isinstance(v.raw, list) else v.raw
+    return spec.kind in ("int", "float") and float(raw) != v.intended
+
+
+def widget_ranges(at: AppTest) -> dict[str, tuple[float, float]]:
+    """(min, max) of every numeric widget of the page, by widget key."""
+    out: dict[str, tuple[float, float]] = {}
+    for w in list(at.slider) + list(at.number_input):
+        if w.key is not None and isinstance(w.min, int | float):
+            out[w.key] = (float(w.min), float(w.max))
+    for w in at.select_slider:
+        try:
+            nums = [float(o) for o in w.options]
+        except ValueError:
+            continue  # options that are not numbers
+        if w.key is not None and nums:
+            out[w.key] = (min(nums), max(nums))
+    return out
+
+
+def check_widget_ranges(at: AppTest, page: Page, specs: Mapping[str, Spec]) -> None:
+    """Every numeric control drawn has exactly its spec's control range: the URL draws, made
+    from the specs, then cover the widgets' own ranges and ends."""
+    ranges = widget_ranges(at)
+    for key, spec in specs.items():
+        got = ranges.get(page.prefix + key)
+        if got is None or spec.kind not in ("int", "float"):
+            continue
+        want = (min(spec.allowed), max(spec.allowed)) if spec.allowed else spec.ui_range
+        assert got == tuple(map(float, want)), f"{key}: widget range {got}, spec says {want}"
 
 
 FUZZ = settings(

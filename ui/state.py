@@ -5,7 +5,9 @@ range). Widgets are created with ``key=spec.key`` and no ``value=``: their value
 ``st.session_state``, which this module seeds from the URL when a page is opened with query
 parameters, and mirrors back into the URL (non-default values only) after every run, so a
 copied link reproduces the view. A malformed or out-of-range URL value falls back to its
-default with a visible note naming the parameter.
+default with a visible note naming the parameter; a value the core accepts but the control
+does not offer (outside ``ui_lo``/``ui_hi``) is moved to the nearest value it offers, with
+a note too.
 
 We do this by hand rather than with ``bind="query-params"`` because the built-in binding
 drops invalid values silently, and the lab must say which parameter it ignored.
@@ -43,6 +45,26 @@ class Spec:
     choices: tuple[str, ...] = ()
     label: str = ""  # words for notes ("learning rate h")
     allowed: tuple[float, ...] = ()  # numbers only: the values a select-slider offers
+    #: numbers only: the narrower range the control offers inside [lo, hi] (None: lo / hi)
+    ui_lo: float | None = None
+    ui_hi: float | None = None
+
+    @property
+    def ui_range(self) -> tuple[float, float]:
+        """The range the page's control offers: [ui_lo, ui_hi], else [lo, hi]."""
+        assert self.lo is not None and self.hi is not None
+        return (
+            self.lo if self.ui_lo is None else self.ui_lo,
+            self.hi if self.ui_hi is None else self.ui_hi,
+        )
+
+    def clamp(self, value: Any) -> Any:
+        """A parsed number moved into the control's range (other kinds unchanged)."""
+        if self.kind not in ("float", "int") or (self.ui_lo is None and self.ui_hi is None):
+            return value
+        lo, hi = self.ui_range
+        out = min(max(value, lo), hi)
+        return int(out) if self.kind == "int" else float(out)
 
     def describe(self) -> str:
         if self.allowed:
@@ -157,18 +179,27 @@ class UrlState:
         for spec in specs:
             if from_url and spec.key in st.query_params:
                 raw: str | list[str] = st.query_params.get_all(spec.key)
+                shown = ",".join(raw) if isinstance(raw, list) else str(raw)
+                name = f"{spec.key} ({spec.label})" if spec.label else spec.key
                 try:
-                    st.session_state[self.sk(spec.key)] = spec.parse(raw)
-                    continue
+                    value = spec.parse(raw)
                 except (ValueError, OverflowError):
-                    shown = ",".join(raw) if isinstance(raw, list) else str(raw)
-                    name = f"{spec.key} ({spec.label})" if spec.label else spec.key
                     notes.append(
                         f"URL parameter **{name}** = “{md_literal(shown)}” is not valid "
                         f"(expected {spec.describe()}); using the default {_show(spec.default)}."
                     )
                     st.session_state[self.sk(spec.key)] = spec.default
                     continue
+                fitted = spec.clamp(value)
+                if fitted != value:
+                    lo, hi = spec.ui_range
+                    notes.append(
+                        f"URL parameter **{name}** = “{md_literal(shown)}” is outside the range "
+                        f"this page's control offers ([{lo:g}, {hi:g}]); using the nearest "
+                        f"value it offers, {_show(fitted)}."
+                    )
+                st.session_state[self.sk(spec.key)] = fitted
+                continue
             if overwrite or self.sk(spec.key) not in st.session_state:
                 st.session_state[self.sk(spec.key)] = spec.default
 
