@@ -362,6 +362,79 @@ def test_presenter_mode_carries_over_to_the_linked_views() -> None:
     assert at.query_params["present"] == "1" and url_lesson(at) == "consensus"
 
 
+def answer_box(at: AppTest) -> Any:
+    """The lesson's "Show what to look for" expander (the share panel's is in the sidebar)."""
+    (box,) = [e for e in at.main.expander if e.label == "Show what to look for"]
+    return box
+
+
+def open_answer(at: AppTest) -> str:
+    """Open the answer as a click does (the expander is a tracked widget); returns its id."""
+    box = answer_box(at)
+    assert box.proto.id, "the answer's open state is not tracked by the server"
+    assert not box.proto.expanded, "the answer shows before it was asked for"
+    at.session_state[box.proto.id.split("-", 2)[2]] = True  # its user key
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert answer_box(at).proto.expanded
+    return box.proto.id
+
+
+def assert_answer_hidden(at: AppTest, les: Lesson, opened_id: str) -> None:
+    assert at.selectbox(key="les_lesson").value == les.id
+    box = answer_box(at)
+    assert not box.proto.expanded, f"{les.id} opens with its answer showing"
+    # another element than the opened one: the browser cannot carry its open state over
+    assert box.proto.id and box.proto.id != opened_id
+    assert any(les.answer == m.value for m in box.markdown)  # still there, one click away
+
+
+@pytest.mark.parametrize(
+    "how", ["next", "previous", "selectbox", "link", "back-to-the-same-lesson"]
+)
+def test_each_lesson_starts_with_its_answer_hidden(how: str) -> None:
+    """Issue: open "Show what to look for" in lesson 1, press Next: lesson 2 opened with its
+    answer showing. However a lesson is reached, its answer starts hidden."""
+    first, second = LESSONS[1], LESSONS[2]
+    at = lessons_page({"lesson": first.id})
+    opened = open_answer(at)
+    if how == "next":
+        at.button(key="les_next").click().run()
+        target = second
+    elif how == "previous":
+        at.button(key="les_prev").click().run()
+        target = LESSONS[0]
+    elif how == "selectbox":
+        at.selectbox(key="les_lesson").select(LESSONS[-1].id).run()
+        target = LESSONS[-1]
+    elif how == "link":
+        at.query_params["lesson"] = second.id  # a link to the page, within the session
+        at.switch_page("pages/lessons.py").run()
+        target = second
+    else:  # away and back: the first lesson's answer is hidden again
+        at.button(key="les_next").click().run()
+        at.button(key="les_prev").click().run()
+        target = first
+        assert_answer_hidden(at, target, opened_id="")
+        return
+    assert not at.exception, [e.value for e in at.exception]
+    assert_answer_hidden(at, target, opened)
+
+
+def test_an_unknown_lesson_in_the_session_falls_back_to_the_first() -> None:
+    """A hand-made client can send any text as the selectbox's option; the page read it
+    before the selectbox reset it (``ValueError`` on this and every later rerun). The
+    WebSocket version is tests/test_fuzz_urls.py's every-widget test on /lessons."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.session_state["les_lesson"] = "nope"  # as the hostile widget value arrives
+    at.switch_page("pages/lessons.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="les_lesson").value == LESSONS[0].id
+    at.button(key="les_next").click().run()
+    assert not at.exception and at.selectbox(key="les_lesson").value == LESSONS[1].id
+
+
 # ---------------------------------------------------------- (3) the linked views, rendered
 
 
