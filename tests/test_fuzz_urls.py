@@ -145,9 +145,14 @@ def _mode_collapse() -> Page:
 
 
 def _lessons() -> Page:
-    # TODO: pages/lessons.py is being written and has no URL parameters yet; once it reads
-    # some, give it specs here like the other pages.
-    return Page(path="pages/lessons.py", title="Guided lessons", has_url_state=False)
+    specs = page_defs("pages/lessons.py")["SPECS"]
+    return Page(
+        path="pages/lessons.py",
+        title="Guided lessons",
+        prefix="les_",
+        specs=lambda _: list(specs),
+        known=frozenset(s.key for s in specs),
+    )
 
 
 PAGES: dict[str, Callable[[], Page]] = {
