@@ -3,7 +3,8 @@
 data; the HTML is built once per figure; nothing anywhere writes ``repr`` of a numpy scalar.
 
 The page-wide tests take every page from app.py's navigation (tests/app_pages.py), so a
-download added to any page, now or later, is parsed back too.
+download added to any page, now or later, is parsed back too; the command line, the lab's
+other writer, is checked the same way.
 """
 
 from __future__ import annotations
@@ -362,3 +363,32 @@ def test_chart_config_cannot_turn_the_cloud_back_on() -> None:
     cfg = chart_config({"showSendToCloud": True, "showLink": True, "scrollZoom": False})
     assert cfg["scrollZoom"] is False
     assert {k: cfg[k] for k in PRIVATE} == dict(PRIVATE)
+
+
+# ----------------------------------------------------------- the command line's output
+
+CLI_CALLS = [["variants"], ["methods"], ["gmm-run", "--steps", "5", "--start=1,-1.2"],
+             ["gmm-batch", "--dynamics", "optimal", "--runs", "4", "--steps", "10"]]  # fmt: skip
+CLI_CALLS += [
+    ["trajectory", "--variant", "gradient-penalty", "--method", m, "--start", "-1,1",
+     "--steps", "30", "--format", fmt]
+    for m in METHODS for fmt in ("csv", "json")
+]  # fmt: skip
+CLI_CALLS += [["spectrum", "--variant", "standard", "--method", m] for m in METHODS]
+
+
+@pytest.mark.parametrize("argv", CLI_CALLS, ids=[" ".join(a[:2] + a[-1:]) for a in CLI_CALLS])
+def test_the_command_line_writes_no_numpy_repr(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The other writer of the lab: its output parses (CSV or JSON) and holds no numpy repr."""
+    from dynamics.cli import main
+
+    assert main(argv) in (0, None)
+    out = capsys.readouterr().out
+    assert not NUMPY_REPR.search(out), NUMPY_REPR.search(out)
+    if "csv" in argv:
+        rows = list(csv.reader(io.StringIO(out)))
+        assert all(math.isfinite(float(x)) for r in rows[1:] for x in r[1:]), rows[:3]
+    else:
+        json.loads(out, parse_constant=_no_constant)
