@@ -35,9 +35,11 @@ def _step(url: UrlState, delta: int) -> None:
 
 
 def answer_key(lesson_id: str) -> str:
-    """Widget key of a lesson's "Show what to look for" expander: one per lesson, so each
-    lesson opens with its answer hidden however it is reached (a shared expander kept the
-    previous lesson's open state); the state of a lesson not shown is dropped."""
+    """Key of a lesson's "Show what to look for" expander. The browser keeps an expander's
+    open state with its element, and one expander shared by all lessons carried lesson 1's
+    open answer into lesson 2; a key per lesson makes each lesson's answer its own element,
+    mounted closed whenever the lesson is shown. (Untracked on purpose: no widget state a
+    client could send, no rerun per click.)"""
     return f"les_answer_{lesson_id}"
 
 
@@ -111,9 +113,8 @@ with tab_lesson:
     for link in lesson.links:
         link_block(link, base)
     with st.expander(
-        "Show what to look for", icon=":material/visibility:", key=answer_key(lesson.id),
-        on_change="rerun",  # tracked: the server, not the browser, says it starts closed
-    ):  # fmt: skip
+        "Show what to look for", icon=":material/visibility:", key=answer_key(lesson.id)
+    ):
         st.markdown(lesson.answer)
     st.markdown(f"**Reference**: {lesson.reference}")
     st.caption(f"Lesson {n} of {len(LESSONS)}.")
