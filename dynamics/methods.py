@@ -558,7 +558,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 name="optimistic",
                 label="Optimistic GD (OGDA)",
                 explanation=(
-                    "z ← z + 2h v(z_k) − h v(z_{k−1}): the previous gradient is used as a "
+                    "z ← z + 2h v(zₖ) − h v(zₖ₋₁): the previous gradient is used as a "
                     "prediction of the next one. It converges on bilinear games for small h, "
                     "where SimGD diverges."
                 ),
@@ -575,7 +575,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 name="momentum",
                 label="Momentum (simultaneous)",
                 explanation=(
-                    "Heavy-ball momentum: z ← z + h v(z) + β(z_k − z_{k−1}), both players at once. "
+                    "Heavy-ball momentum: z ← z + h v(z) + β(zₖ − zₖ₋₁), both players at once. "
                     "Positive β makes the rotation worse; with simultaneous updates even negative "
                     "β cannot stop a pure rotation from spiralling out."
                 ),

@@ -373,7 +373,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 field=_wgan_gp,
                 explanation=(
                     "WGAN with a gradient penalty (|∇D| − g₀)² instead of clipping. In the "
-                    "Dirac-GAN ∇D = ψ, so the penalty pulls |ψ| to g₀ ≠ 0: v_ψ jumps by 2γg₀ "
+                    "Dirac-GAN ∇D = ψ, so the penalty pulls |ψ| to g₀ ≠ 0: v's ψ-part jumps by 2γg₀ "
                     "across ψ = 0. The field is not differentiable at the equilibrium, there is no "
                     "Jacobian and no eigenvalues, and training does not converge to it."
                 ),
@@ -383,7 +383,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 eig_latex=None,
                 eig_latex_values=None,
                 no_jacobian_reason=(
-                    NOT_DIFFERENTIABLE + ": v_ψ jumps by 2γg₀ across ψ = 0, so there is no "
+                    NOT_DIFFERENTIABLE + ": v's ψ-part jumps by 2γg₀ across ψ = 0, so there is no "
                     "Jacobian and no eigenvalues"
                 ),
             ),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +10,7 @@ import streamlit as st
 from dynamics.methods import METHODS, Hyper, get_method
 from dynamics.presets import PRESETS
 from dynamics.variants import VARIANTS, get_variant
-from ui import compute, presenter
+from ui import compute, exports, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     ALL_PARAM_KEYS,
@@ -365,49 +363,33 @@ st.subheader("Export")
 row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
 
 
-def _csv() -> str:
-    buf = io.StringIO()
-    buf.write("method,step,theta,psi\n")
-    for m, r in runs.items():
-        for k, (th, ps) in enumerate(r.points):
-            buf.write(f"{m},{k},{th!r},{ps!r}\n")
-    return buf.getvalue()
-
-
-def _json() -> str:
-    return json.dumps(
-        {
-            "variant": c.variant,
-            "params": dict(c.params),
-            "hyper": vars(c.hyper),
-            "start": list(c.start),
-            "steps": c.steps,
-            "paths": {
-                m: {
-                    "status": r.status,
-                    "diverged_at": r.diverged_at,
-                    "points": r.points.tolist(),
-                }
-                for m, r in runs.items()
-            },
-        },
-        allow_nan=False,
-    )
-
-
 row.download_button(
-    "Trajectories (CSV)", _csv, "dirac-gan-trajectories.csv", "text/csv", on_click="ignore"
+    "Trajectories (CSV)",
+    lambda: exports.trajectories_csv(runs),
+    "dirac-gan-trajectories.csv",
+    "text/csv",
+    on_click="ignore",
 )
 row.download_button(
     "Trajectories (JSON)",
-    _json,
+    lambda: exports.trajectories_json(
+        variant=c.variant,
+        params=dict(c.params),
+        hyper=c.hyper,
+        start=c.start,
+        steps=c.steps,
+        paths=runs,
+    ),
     "dirac-gan-trajectories.json",
     "application/json",
     on_click="ignore",
 )
 row.download_button(
     "Figure (interactive HTML)",
-    lambda: fig.to_html(include_plotlyjs=True, full_html=True),
+    # built once per figure (several MB), not once per download request
+    lambda: exports.figure_html_once(
+        exports.settings_key("explorer", c, presenter.scale()), lambda: fig
+    ),
     "dirac-gan.html",
     "text/html",
     on_click="ignore",

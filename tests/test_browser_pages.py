@@ -7,6 +7,7 @@ import time
 import pytest
 from playwright.sync_api import Browser
 
+from tests.app_pages import AppPage, app_pages
 from tests.browser import href, open_page, plot_point, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -77,5 +78,23 @@ def test_addresses_in_a_bad_url_are_quoted_not_linked(browser: Browser, app_url:
     text = " ".join(alerts.all_inner_texts()).replace("\u2060", "")
     assert "http://e.com" in text and "www.evil.example" in text and "me@evil.example" in text
     assert page.locator('[data-testid="stAlert"] a').count() == 0
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.parametrize("page_def", app_pages(), ids=lambda p: p.name)
+def test_no_chart_offers_to_share_itself_to_the_cloud(
+    browser: Browser, app_url: str, page_def: AppPage
+) -> None:
+    """plotly.js 3 adds a "Share chart..." (send to Plotly's cloud) button to every modebar
+    unless told not to; no chart of any page may show it."""
+    page, errors = open_page(browser, f"{app_url}/{page_def.slug}")
+    n_charts = page.locator(".js-plotly-plot").count()
+    titles = page.eval_on_selector_all(
+        ".modebar-btn", "bs => bs.map(b => b.getAttribute('data-title') || '')"
+    )
+    if n_charts:
+        assert titles, "the charts have no toolbar buttons at all"
+    assert not [t for t in titles if "share" in t.lower() or "cloud" in t.lower()], titles
     assert not errors, errors
     page.close()

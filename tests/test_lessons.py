@@ -9,6 +9,7 @@ widgets holding exactly the linked values, and the rendered output shows each cl
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -360,6 +361,86 @@ def test_presenter_mode_carries_over_to_the_linked_views() -> None:
         assert code.value.endswith("/" + link.url)  # the copyable URL is the students' one
     at.button(key="les_next").click().run()
     assert at.query_params["present"] == "1" and url_lesson(at) == "consensus"
+
+
+ANSWER = "Show what to look for"
+
+
+@pytest.fixture
+def answer_ids(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The element id of the answer expander sent by each run, in order (AppTest keeps the
+    expander's label and flags but not the block's id, which is what the browser keys its
+    open state on)."""
+    from streamlit.testing.v1 import local_script_runner
+
+    ids: list[str] = []
+    parse = local_script_runner.parse_tree_from_messages
+
+    def recording(msgs: list[Any]) -> Any:
+        for m in msgs:
+            if m.WhichOneof("type") == "delta" and m.delta.WhichOneof("type") == "add_block":
+                block = m.delta.add_block
+                if block.WhichOneof("type") == "expandable" and block.expandable.label == ANSWER:
+                    ids.append(block.id)
+        return parse(msgs)
+
+    monkeypatch.setattr(local_script_runner, "parse_tree_from_messages", recording)
+    return ids
+
+
+def assert_answer_hidden(at: AppTest, les: Lesson) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="les_lesson").value == les.id
+    (box,) = [e for e in at.main.expander if e.label == ANSWER]
+    assert not box.proto.expanded, f"{les.id} opens with its answer showing"
+    assert any(les.answer == m.value for m in box.markdown)  # still there, one click away
+
+
+@pytest.mark.parametrize("how", ["next", "previous", "selectbox", "link", "back-and-forth"])
+def test_each_lesson_starts_with_its_answer_hidden(how: str, answer_ids: list[str]) -> None:
+    """Issue: open "Show what to look for" in lesson 1, press Next: lesson 2 opened with its
+    answer showing (one expander for every lesson: the browser kept it open). Each lesson's
+    answer is its own element: however a lesson is reached, the browser mounts a new, closed
+    expander (tests/test_browser_lessons.py clicks through it in Chromium)."""
+    first = LESSONS[1]
+    at = lessons_page({"lesson": first.id})
+    assert_answer_hidden(at, first)
+    if how == "next":
+        at.button(key="les_next").click().run()
+        shown = [LESSONS[2]]
+    elif how == "previous":
+        at.button(key="les_prev").click().run()
+        shown = [LESSONS[0]]
+    elif how == "selectbox":
+        at.selectbox(key="les_lesson").select(LESSONS[-1].id).run()
+        shown = [LESSONS[-1]]
+    elif how == "link":
+        at.query_params["lesson"] = LESSONS[4].id  # a link to the page, within the session
+        at.switch_page("pages/lessons.py").run()
+        shown = [LESSONS[4]]
+    else:  # away and back: the first lesson's answer is a new element each time it shows
+        at.button(key="les_next").click().run()
+        assert_answer_hidden(at, LESSONS[2])
+        at.button(key="les_prev").click().run()
+        shown = [LESSONS[2], first]
+    assert_answer_hidden(at, shown[-1])
+    ids = answer_ids[-(len(shown) + 1) :]
+    assert all(ids), f"the answer expander has no element id: {ids}"
+    assert all(a != b for a, b in itertools.pairwise(ids)), ids  # a new element each time
+
+
+def test_an_unknown_lesson_in_the_session_falls_back_to_the_first() -> None:
+    """A hand-made client can send any text as the selectbox's option; the page read it
+    before the selectbox reset it (``ValueError`` on this and every later rerun). The
+    WebSocket version is tests/test_fuzz_urls.py's every-widget test on /lessons."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.session_state["les_lesson"] = "nope"  # as the hostile widget value arrives
+    at.switch_page("pages/lessons.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="les_lesson").value == LESSONS[0].id
+    at.button(key="les_next").click().run()
+    assert not at.exception and at.selectbox(key="les_lesson").value == LESSONS[1].id
 
 
 # ---------------------------------------------------------- (3) the linked views, rendered

@@ -385,7 +385,9 @@ def _build_skeleton(
         vertical_spacing=0.13,
         subplot_titles=(
             "Vector field v(θ, ψ) and training paths",
-            "Data space at the current step: data δ₀ (grey), generator δ_θ, discriminator D(x) = ψx",
+            # Plotly's <sub> tag: "δ_θ" showed its underscore (Plotly text is not TeX)
+            "Data space at the current step: data δ₀ (grey), generator δ<sub>θ</sub>, "
+            "discriminator D(x) = ψx",
         ),
     )
     if speed is not None:
@@ -637,7 +639,7 @@ def _animated(p: PathView, view: float) -> list[dict]:
             marker=dict(symbol="triangle-up", size=[0, 14], color=st_.color),
             line=dict(color=st_.color, width=3),
             showlegend=False,
-            name=f"{p.label}: generator δ_θ",
+            name=f"{p.label}: generator δ<sub>θ</sub>",
             hovertemplate=f"{p.label}: generator at θ = %{{x:.3f}}<extra></extra>",
             xaxis="x2",
             yaxis="y2",
@@ -1028,13 +1030,22 @@ def compare_figure(
             constrain="domain",
             tickfont=dict(size=11),
         )
+    # Axis titles on the outer panels only (bottom row θ, left column ψ): every panel shares
+    # the same axes, and titles inside the grid would crowd the panels' own titles.
+    axis_title = dict(font=dict(size=FONT_SIZE - 2), standoff=4)
+    for i in range(1, rows * cols + 1):
+        suffix = "" if i == 1 else str(i)
+        if i > (rows - 1) * cols:
+            layout[f"xaxis{suffix}"]["title"] = dict(text="θ (generator)", **axis_title)
+        if (i - 1) % cols == 0:
+            layout[f"yaxis{suffix}"]["title"] = dict(text="ψ (discriminator)", **axis_title)
     if not shapes:
         del layout["shapes"]
     if not notes:
         del layout["annotations"]
     layout.update(
-        height=max(1, rows) * panel_px + 60,
-        margin=dict(l=30, r=10, t=70, b=20),
+        height=max(1, rows) * panel_px + 90,
+        margin=dict(l=60, r=10, t=70, b=50),
         showlegend=False,
         dragmode=False,
     )
