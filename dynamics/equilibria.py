@@ -248,7 +248,10 @@ def path_disagreement(
             log_pred = math.log(d0) + steps * math.log(rho)
         else:  # defective eigenvalue on the unit circle: linear growth
             log_pred = math.log(d0 * (1.0 + steps))
-        if status != "diverged" and log_pred > math.log(3.0 * max(d_max, tol)):
+        # bounded: never beyond 1.5 × its start (a path that grows, only slower than ρᵏ —
+        # the standard GAN saturating — does not contradict "diverges")
+        bounded = status != "diverged" and d_max <= 1.5 * d0
+        if bounded and log_pred > math.log(3.0 * max(d_max, tol)):
             return (
                 f"The path stays within distance {d_max:.3g} of {where} although the linear "
                 f"prediction grows to {math.exp(min(log_pred, 700.0)):.3g}: far from the "
