@@ -708,10 +708,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     (
         "Equilibrium",
         "A point where the training dynamics stand still: the vector field v is zero there. In "
-        "the Dirac-GAN (θ, ψ) = (0, 0), where the generator sits on the data and the "
-        "discriminator is flat, is one for every variant; consensus optimisation also has two "
-        "saddles, and WGAN-GP a whole segment of stationary points on ψ = 0. Verdicts from "
-        "eigenvalues are local: they hold for paths that start close enough. In the GMM-GAN it is where the generator's means equal the data's "
+        "the Dirac-GAN it is (θ, ψ) = (0, 0), where the generator sits on the data and the "
+        "discriminator is flat (consensus optimisation adds two saddles, WGAN-GP a segment on "
+        "ψ = 0). In the GMM-GAN it is where the generator's means equal the data's "
         "(in either order).",
     ),
     (
