@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats
+from dynamics.equilibria import find_equilibria
 from dynamics.methods import (
     CONVERGENCE_TOL,
     HYPER_RANGES,
@@ -28,7 +29,6 @@ from dynamics.methods import (
     get_method,
     simulate,
 )
-from dynamics.equilibria import find_equilibria
 from dynamics.spectrum import spectrum
 from dynamics.variants import VARIANTS, get_variant, make_game
 
