@@ -452,7 +452,9 @@ def shown_explorer(at: AppTest, claim: Claim) -> None:
         assert any(f"**{label}** · ρ = `{val:.6f}` · " in t for t in texts), label
         return
     if kind == "verdict":
-        assert any(f"**{label}** · ρ = `" in t and f":{BADGE[val]}[near (0, 0): {val}" in t for t in texts)
+        assert any(
+            f"**{label}** · ρ = `" in t and f":{BADGE[val]}[near (0, 0): {val}" in t for t in texts
+        )
         return
     if kind == "psi_max":
         ys = arrays(trace(at, label)["y"])
