@@ -110,49 +110,63 @@ def classify(J: FloatArray) -> str:
 
 
 def _newton(game: Game, z: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Damped Newton on a batch; returns points, |v| and the last correction's size."""
+    """Damped Newton on a batch; returns points, |v| and the last correction's size.
+
+    Only the starts still moving are iterated (the instance-noise field costs a quadrature
+    per evaluation: iterating converged starts made the search ~5× slower).
+    """
+    z = z.copy()
     with np.errstate(all="ignore"):
         vt, vp = game.field(z[:, 0], z[:, 1])
         v = np.stack((vt, vp), axis=-1)
         norm = np.hypot(v[:, 0], v[:, 1])
         last = np.full(len(z), np.inf)
+        act = np.arange(len(z))
         for _ in range(NEWTON_ITERS):
-            J = _jacobians(game, z)
+            if act.size == 0:
+                break
+            za, va = z[act], v[act]
+            J = _jacobians(game, za)
             # scale-free: on a saturated plateau J ~ 1e-160 and its determinant underflows
             s = np.max(np.abs(J), axis=(1, 2))
             s = np.where(s > 0, s, 1.0)
             J = J / s[:, None, None]
-            v = v / s[:, None]
+            vs = va / s[:, None]
             det = J[:, 0, 0] * J[:, 1, 1] - J[:, 0, 1] * J[:, 1, 0]
             ok = np.isfinite(det) & (det != 0.0)
             safe = np.where(ok, det, 1.0)
-            dx = -(J[:, 1, 1] * v[:, 0] - J[:, 0, 1] * v[:, 1]) / safe
-            dy = -(-J[:, 1, 0] * v[:, 0] + J[:, 0, 0] * v[:, 1]) / safe
+            dx = -(J[:, 1, 1] * vs[:, 0] - J[:, 0, 1] * vs[:, 1]) / safe
+            dy = -(-J[:, 1, 0] * vs[:, 0] + J[:, 0, 0] * vs[:, 1]) / safe
             step = np.stack((dx, dy), axis=-1)
             step[~ok] = 0.0
             size = np.hypot(dx, dy)
             # trust region: at most one unit (plus |z|) per iteration
-            cap = 1.0 + np.hypot(z[:, 0], z[:, 1])
+            cap = 1.0 + np.hypot(za[:, 0], za[:, 1])
             step *= np.minimum(1.0, cap / np.where(size > 0, size, 1.0))[:, None]
-            v = v * s[:, None]
-            t = np.ones(len(z))
-            new = z + step
+            na = norm[act]
+            t = np.ones(len(act))
+            new = za + step
             for _ in range(8):  # backtrack while |v| grows
                 nt, np_ = game.field(new[:, 0], new[:, 1])
                 nn = np.hypot(nt, np_)
-                worse = ~(nn <= norm) & (t > 1e-3)
+                worse = ~(nn <= na) & (t > 1e-3)
                 if not worse.any():
                     break
                 t = np.where(worse, t / 2, t)
-                new = z + t[:, None] * step
+                new = za + t[:, None] * step
             nt, np_ = game.field(new[:, 0], new[:, 1])
             nn = np.hypot(nt, np_)
             accept = np.isfinite(nn)
-            z = np.where(accept[:, None], new, z)
-            v = np.where(accept[:, None], np.stack((nt, np_), axis=-1), v)
-            norm = np.where(accept, nn, norm)
-            last = np.where(accept, np.hypot(*(t[:, None] * step).T), last)
-            last[~ok] = np.inf
+            z[act] = np.where(accept[:, None], new, za)
+            v[act] = np.where(accept[:, None], np.stack((nt, np_), axis=-1), va)
+            norm[act] = np.where(accept, nn, na)
+            moved = np.where(accept, np.hypot(*(t[:, None] * step).T), last[act])
+            moved[~ok] = np.inf
+            last[act] = moved
+            # done: converged to rounding, or stuck (singular Jacobian, no finite step)
+            scale = 1.0 + np.hypot(z[act, 0], z[act, 1])
+            done = (moved <= 1e-14 * scale) | ~ok
+            act = act[~done]
     return z, norm, last
 
 
