@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats
+from dynamics.equilibria import find_equilibria
 from dynamics.methods import (
     CONVERGENCE_TOL,
     HYPER_PARAMS,
@@ -36,6 +37,8 @@ MAX_STEPS = 100_000
 #: Largest |θ|, |ψ| accepted as a start.
 START_LIMIT = 100.0
 DEFAULT_LR = HYPER_PARAMS["lr_gen"].default
+#: ``spectrum`` lists every equilibrium in [−w, w]² (the verdict is about (0, 0) only).
+EQUILIBRIA_BOX = 10.0
 
 _VARIANT_PARAMS = sorted({p.name for v in VARIANTS.values() for p in v.params})
 #: Hyper field -> CLI flag, for the method hyper-parameters other than the learning rates
@@ -244,8 +247,15 @@ def cmd_spectrum(args: argparse.Namespace) -> dict[str, Any]:
             "operator_numeric": _matrix(u.operator_numeric),
             "operator_analytic": _matrix(u.operator_analytic),
             "reason": u.reason,
+            "numeric_check": u.check_note,
         },
         "verdict": u.verdict,
+        "verdict_at": list(u.at),
+        "verdict_scope": "local: what paths do that start close enough to (0, 0)",
+        "equilibria": [
+            {"point": list(e.point), "kind": e.kind, "segment": e.segment}
+            for e in find_equilibria(game, EQUILIBRIA_BOX)
+        ],
         "reason": u.reason,
     }
 

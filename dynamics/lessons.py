@@ -164,8 +164,8 @@ LESSONS: tuple[Lesson, ...] = (
         answer=(
             "Neither. The path is a circle of radius √2 ≈ 1.414 around (0, 0), traced again and "
             "again. The eigenvalue panel shows J's eigenvalues ±0.5i (real part 0), and the "
-            "flow's update over one sampling interval has ρ = 1.000000, *neutral: circles "
-            "forever*. The distance stays at 1.414214 (in the distance plot, read the y axis: any "
+            "flow's update over one sampling interval has ρ = 1.000000, *near (0, 0): neutral*; "
+            "here, exactly, the circle is kept forever. The distance stays at 1.414214 (in the distance plot, read the y axis: any "
             "wiggle is below 10⁻⁹, the ODE solver's round-off). The generator never reaches the "
             "data, although the data point is the only equilibrium."
         ),
@@ -576,7 +576,8 @@ LESSONS: tuple[Lesson, ...] = (
             "generator and n_disc discriminator steps per round, its update eigenvalues are 1 − "
             "α²/2 ± √((1 − α²/2)² − 1) with α = √(n_gen·n_disc)·h·f′(0): both on the unit circle "
             "while α ≤ 2, one of them outside once α > 2. The stability map colours every pair "
-            "(h, n_disc) by the spectral radius ρ: blue converges, white circles, red diverges."
+            "(h, n_disc) by the spectral radius ρ at the equilibrium: near it, blue converges, "
+            "white circles, red diverges."
         ),
         question=(
             "Predict, then run: where on the h × n_disc map does the white region end? Is the ★ "
@@ -708,7 +709,8 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "Equilibrium",
         "A point where the training dynamics stand still: the vector field v is zero there. In "
         "the Dirac-GAN it is (θ, ψ) = (0, 0), where the generator sits on the data and the "
-        "discriminator is flat. In the GMM-GAN it is where the generator's means equal the data's "
+        "discriminator is flat (consensus optimisation adds two saddles, WGAN-GP a segment on "
+        "ψ = 0). In the GMM-GAN it is where the generator's means equal the data's "
         "(in either order).",
     ),
     (

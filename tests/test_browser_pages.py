@@ -20,16 +20,18 @@ def test_compare_page_renders_and_links_to_the_explorer(browser: Browser, app_ur
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Dirac-GAN explorer" in nav and "Stability map" in nav
     screenshot(page, "compare-1920x1080")
-    link = page.locator("a", has_text="Consensus optimisation · AltGD, n_disc = 5").first
+    link = page.locator(
+        "a", has_text="Consensus optimisation (authors' code) · AltGD, n_disc = 5"
+    ).first
     target = link.evaluate("e => e.getAttribute('href') || e.getAttribute('xlink:href') || ''")
-    assert "variant=consensus" in target and "n_disc=5" in target
+    assert "variant=consensus-authors" in target and "n_disc=5" in target
     link.click()
     wait_idle(page)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and "consensus weight" not in page.inner_text("body"):
         time.sleep(0.2)
     body = page.inner_text("body")
-    assert "variant=consensus" in href(page) and "n_disc=5" in href(page)
+    assert "variant=consensus-authors" in href(page) and "n_disc=5" in href(page)
     assert "consensus weight γ" in body and "is not valid" not in body
     assert not errors, errors
     page.close()

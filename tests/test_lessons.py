@@ -533,7 +533,9 @@ def shown_explorer(at: AppTest, claim: Claim) -> None:
         assert any(f"**{label}** · ρ = `{val:.6f}` · " in t for t in texts), label
         return
     if kind == "verdict":
-        assert any(f"**{label}** · ρ = `" in t and f":{BADGE[val]}[{val}" in t for t in texts)
+        assert any(
+            f"**{label}** · ρ = `" in t and f":{BADGE[val]}[near (0, 0): {val}" in t for t in texts
+        )
         return
     if kind == "psi_max":
         ys = arrays(trace(at, label)["y"])
@@ -571,7 +573,7 @@ def shown_compare(at: AppTest, claim: Claim) -> None:
     title = f"{VARIANTS[variant].label} · {SCHEMES[scheme].label}"
     notes = [a.get("text", "") for a in specs(at)[0]["layout"]["annotations"]]
     hit = [a for a in notes if f">{title} ↗<" in a]
-    assert len(hit) == 1 and f"· {val}" in hit[0], hit
+    assert len(hit) == 1 and f"near (0, 0): {val} (ρ" in hit[0], hit
 
 
 def shown_stability(at: AppTest, claim: Claim) -> None:

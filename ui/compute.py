@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dynamics.equilibria import Equilibrium, find_equilibria
 from dynamics.methods import Hyper, simulate
 from dynamics.spectrum import Spectrum, spectrum
 from dynamics.streamlines import Streamlines, speed_grid, trace_streamlines
@@ -73,9 +74,22 @@ def trajectory(
 
 
 @bounded_cache(max_entries=512)
-def spectra(variant: str, params: ParamsKey, method: str, hyper: HyperKey) -> Spectrum:
+def spectra(
+    variant: str,
+    params: ParamsKey,
+    method: str,
+    hyper: HyperKey,
+    at: tuple[float, float] | None = None,
+) -> Spectrum:
+    """The spectra at (0, 0), or at the equilibrium ``at``."""
     game = make_game(variant, dict(params))
-    return spectrum(game, method, Hyper(**dict(hyper)))
+    return spectrum(game, method, Hyper(**dict(hyper)), at)
+
+
+@bounded_cache(max_entries=128)
+def equilibria(variant: str, params: ParamsKey, view: float) -> tuple[Equilibrium, ...]:
+    """Every equilibrium in the view [−w, w]² (dynamics.equilibria)."""
+    return find_equilibria(make_game(variant, dict(params)), view)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -52,7 +53,12 @@ STREAMLINE_COLOR = "rgba(120, 130, 140, 0.75)"
 #: Grey for marks that must show on both chart themes (≥ 3:1 contrast on white and on the
 #: dark theme's background, WCAG's bar for graphics); #444 all but vanished on dark.
 NEUTRAL = "#888888"
-VERDICT_COLOR = {"converges": "#009E73", "neutral": "#E69F00", "diverges": "#D55E00"}
+VERDICT_COLOR = {
+    "converges": "#009E73",
+    "neutral": "#E69F00",
+    "grows linearly": "#CC79A7",
+    "diverges": "#D55E00",
+}
 FONT_SIZE = 15  # readable on a projector
 #: Plotly.py's Viridis stops (the browser's built-in "Viridis" differs slightly).
 VIRIDIS = [list(stop) for stop in go.scatter.Marker(colorscale="Viridis").colorscale]
@@ -314,18 +320,24 @@ def explorer_figure(
     speed: tuple[FloatArray, FloatArray, FloatArray] | None = None,
     n_frames: int = 40,
     height: int = 900,
+    equilibria: Sequence[Any] | None = None,
 ) -> go.Figure:
     """The (θ, ψ) plane above, the data space below, animated over the training steps.
 
     ``lines`` is a ``dynamics.streamlines.Streamlines`` (or None); ``speed`` an optional
     ``(xs, ys, |v|)`` grid drawn as a background heat map. A click anywhere on the plane
-    is reported by ``ui.live_chart``, so the figure needs no click targets.
+    is reported by ``ui.live_chart``, so the figure needs no click targets. ``equilibria``
+    (``dynamics.equilibria.Equilibrium``) are drawn with their type; without them only
+    (0, 0) is marked.
     """
     before, after, layout = _explorer_skeleton(lines, view, psi_limit, speed, height)
     data = list(before)
     for p in paths:
         data += _path_traces(p, view)
         layout["annotations"] += _diverged_note(p, view)
+    if equilibria is not None:
+        after = [tr for tr in after if not str(tr.get("name", "")).startswith("equilibrium (0")]
+        after = equilibrium_traces(equilibria) + after
     data += after
     frames: list[dict] = []
     if paths:
@@ -335,6 +347,70 @@ def explorer_figure(
             data, first, paths, view, n_frames
         )
     return SpecFigure({"data": data, "layout": layout}, frames)
+
+
+#: Marker of each equilibrium type: filled = attracting, open = repelling, x = saddle.
+EQUILIBRIUM_SYMBOL = {
+    "stable spiral": "circle",
+    "stable node": "circle",
+    "unstable spiral": "circle-open",
+    "unstable node": "circle-open",
+    "saddle": "x-thin",
+    "centre": "circle-open-dot",
+    "degenerate": "diamond-open",
+}
+
+
+def equilibrium_traces(equilibria: Sequence[Any]) -> list[dict]:
+    """Every equilibrium as a marker named by its type (legend and hover), a segment as a line."""
+    out: list[dict] = []
+    by_kind: dict[str, list[object]] = {}
+    for e in equilibria:
+        seg = e.segment
+        if seg is not None:
+            (a, ya), (b, yb) = seg
+            out.append(
+                scatter_trace(
+                    x=[a, b], y=[ya, yb], mode="lines+markers",
+                    line=dict(color=NEUTRAL, width=6),
+                    marker=dict(size=9, color=NEUTRAL),
+                    name=f"equilibria: segment ψ = 0, |θ| ≤ {b:.3g}",
+                    hovertemplate=(
+                        f"every point of this segment is stationary (θ from {a:.3g} to "
+                        f"{b:.3g}); the field pushes away from it on both sides<extra></extra>"
+                    ),
+                    xaxis="x", yaxis="y",
+                )
+            )  # fmt: skip
+            continue
+        by_kind.setdefault(str(e.kind), []).append(e)
+    for kind, group in by_kind.items():
+        pts = [e.point for e in group]
+        texts = []
+        for e in group:
+            lam = e.eigenvalues
+            eig = ", ".join(_fmt_c(z) for z in lam) if lam is not None else "—"
+            texts.append(f"{kind} at ({e.point[0]:.4f}, {e.point[1]:.4f})<br>λ = {eig}")
+        out.append(
+            scatter_trace(
+                x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers",
+                marker=dict(
+                    symbol=EQUILIBRIUM_SYMBOL.get(kind, "x-thin"), size=15,
+                    color=NEUTRAL, line=dict(width=3, color=NEUTRAL),
+                ),
+                name=f"equilibrium: {kind}" + (f" ({len(pts)})" if len(pts) > 1 else ""),
+                text=texts, hovertemplate="%{text}<extra></extra>",
+                xaxis="x", yaxis="y",
+            )
+        )  # fmt: skip
+    return out
+
+
+def _fmt_c(z: complex) -> str:
+    re, im = float(np.real(z)), float(np.imag(z))
+    if abs(im) < 5e-5:
+        return f"{re:.4f}"
+    return f"{re:.4f} {'+' if im > 0 else '−'} {abs(im):.4f}i"
 
 
 def _fingerprint(*arrays: object) -> str:
@@ -890,8 +966,8 @@ class Panel:
 
 def _verdict_line(p: Panel) -> str:
     if p.verdict is None or p.rho is None:
-        return "no linearisation"
-    return f"ρ = {p.rho:.4f} · {p.verdict}"
+        return "no linearisation at (0, 0)"
+    return f"near (0, 0): {p.verdict} (ρ = {p.rho:.4f})"
 
 
 @functools.lru_cache(maxsize=16)
