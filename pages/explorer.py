@@ -34,12 +34,23 @@ from ui.controls import (
 )
 from ui.figures import PathView, distance_figure, explorer_figure, for_projector
 from ui.live_chart import live_chart
-from ui.panels import spectrum_panel
+from ui.panels import spectrum_panel, spectrum_summary
 from ui.state import UrlState, new_click
 
 require_entrypoint()
 
 PAGE = "explorer"
+#: One screen (field, transport, spectrum summary in view without scrolling): less blank
+#: space above the title, a smaller title. A constant style sheet, never built from input.
+ONE_SCREEN_CSS = (
+    "<style>.stMainBlockContainer { padding-top: 3.6rem; } "
+    ".stMain h1 { font-size: 2rem; padding: 0 0 0.2rem; }</style>"
+)
+#: The field chart's height follows the window (ui/live_chart.py ``fit``): at most this
+#: times its width, so the square plane fills the width with the data space below (beside it
+#: on a projector), and never below ``min`` px.
+FIT_STACKED = {"aspect": 1.45, "min": 380}
+FIT_SIDE = {"aspect": 0.8, "min": 380}
 SNAP_CELLS = 100  # a start clicked on the field is rounded to view / 100 (0.02 at the default view)
 
 
@@ -273,13 +284,8 @@ url.publish({s.key: st.session_state.get(s.key) for s in all_specs}, all_specs)
 presenter.share_panel()
 
 variant = get_variant(c.variant)
+st.html(ONE_SCREEN_CSS)
 st.title("Dirac-GAN explorer")
-st.caption(
-    "The Dirac-GAN of Mescheder, Geiger & Nowozin (ICML 2018): the data is a point mass at 0, "
-    "the generator a point mass at θ, the discriminator D(x) = ψx. Each training method "
-    "moves (θ, ψ) along the vector field. (0, 0) is an equilibrium of every variant; some "
-    "have more, all of those in view are drawn with their type."
-)
 for note in url.notes():
     st.warning(note, icon="⚠️")
 
@@ -321,18 +327,21 @@ speed = compute.speed(c.variant, c.params, c.view) if c.speed else None
 paths = [PathView(m, METHODS[m].label, r.points, r.status, r.diverged_at) for m, r in runs.items()]
 psi_limit = variant.psi_bound(dict(c.params)) if variant.psi_bound else None
 
-col_fig, col_side = st.columns([3, 2], gap="medium")
+# a projector's wide screen: the field and the data space side by side take two thirds
+col_fig, col_side = st.columns([2, 1] if presenter.active() else [3, 2], gap="medium")
 with col_fig:
     if not c.methods:
         st.info("Choose at least one training method in the sidebar to draw its path.")
     fig = explorer_figure(
-        lines, paths, view=c.view, psi_limit=psi_limit, speed=speed, equilibria=eqs
-    )
+        lines, paths, view=c.view, psi_limit=psi_limit, speed=speed, equilibria=eqs,
+        browser_replay=True, side=presenter.active(),
+    )  # fmt: skip
     fig = for_projector(fig, presenter.scale())
     live_chart(
         fig,
         key="field_chart",
         clickable=True,
+        fit=FIT_SIDE if presenter.active() else FIT_STACKED,
         config={
             "toImageButtonOptions": {
                 "format": st.session_state.get("img_format", "png"),
@@ -341,14 +350,6 @@ with col_fig:
         },
         alt=f"Streamlines of the {variant.label} vector field with training paths of "
         + ", ".join(METHODS[m].label for m in c.methods),
-    )
-    st.caption(
-        "Grey lines follow the vector field (arrows show its direction)"
-        + ("; the blue shading is the speed ‖v‖ on a log scale, darker = faster" if c.speed else "")
-        + ". Each coloured path is "
-        "one training method from the same start (open marker) to its end (filled marker). "
-        "Press ▶ to replay training: the lower panel shows the data point mass at 0, the "
-        "generator's point mass at θ and the discriminator's line D(x) = ψx at that step."
     )
     for m, r in runs.items():
         label = METHODS[m].label
@@ -362,14 +363,32 @@ with col_fig:
             )
         if m in disagree:
             st.info(f"{label}: {disagree[m]}", icon="🔎")
-    if len(eqs) > 1 or any(e.segment is not None for e in eqs):
-        st.caption(
-            "Equilibria in view: " + "; ".join(e.label() for e in eqs) + ". The eigenvalue "
-            f"panel linearises at {at_text}: its verdicts hold for paths that start close "
-            "enough to that point."
-        )
 with col_side:
-    spectrum_panel(variant, dict(c.params), c.methods, c.hyper, spectra, at_text, disagree)
+    spectrum_summary(c.methods, spectra, at_text)
+
+# Below the one screen: how to read it, the formulas in full, the distance chart, exports.
+st.caption(
+    "Grey lines follow the vector field (arrows show its direction)"
+    + ("; the blue shading is the speed ‖v‖ on a log scale, darker = faster" if c.speed else "")
+    + ". Each coloured path is "
+    "one training method from the same start (open marker) to its end (filled marker). "
+    "Press ▶ Play (or step with −1 / +1) to replay training in the browser: the large marker "
+    "is each method's position at that step, and the data-space panel shows the data point "
+    "mass at 0, the generator's point mass at θ and the discriminator's line D(x) = ψx."
+)
+st.caption(
+    "The Dirac-GAN of Mescheder, Geiger & Nowozin (ICML 2018): the data is a point mass at 0, "
+    "the generator a point mass at θ, the discriminator D(x) = ψx. Each training method "
+    "moves (θ, ψ) along the vector field. (0, 0) is an equilibrium of every variant; some "
+    "have more, all of those in view are drawn with their type."
+)
+if len(eqs) > 1 or any(e.segment is not None for e in eqs):
+    st.caption(
+        "Equilibria in view: " + "; ".join(e.label() for e in eqs) + ". The eigenvalue "
+        f"panel linearises at {at_text}: its verdicts hold for paths that start close "
+        "enough to that point."
+    )
+spectrum_panel(variant, dict(c.params), c.methods, c.hyper, spectra, at_text, disagree, chart=False)
 
 st.subheader("Distance to the equilibrium")
 series = [
@@ -427,7 +446,14 @@ row.download_button(
     "Figure (interactive HTML)",
     # built once per figure (several MB), not once per download request
     lambda: exports.figure_html_once(
-        exports.settings_key("explorer", c, presenter.scale()), lambda: fig
+        exports.settings_key("explorer", c, presenter.scale()),
+        # Plotly's own frames and Play button: the file has no live_chart.js transport bar
+        lambda: for_projector(
+            explorer_figure(
+                lines, paths, view=c.view, psi_limit=psi_limit, speed=speed, equilibria=eqs
+            ),
+            presenter.scale(),
+        ),
     ),
     "dirac-gan.html",
     "text/html",

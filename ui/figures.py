@@ -321,6 +321,8 @@ def explorer_figure(
     n_frames: int = 40,
     height: int = 900,
     equilibria: Sequence[Any] | None = None,
+    browser_replay: bool = False,
+    side: bool = False,
 ) -> go.Figure:
     """The (θ, ψ) plane above, the data space below, animated over the training steps.
 
@@ -329,12 +331,23 @@ def explorer_figure(
     is reported by ``ui.live_chart``, so the figure needs no click targets. ``equilibria``
     (``dynamics.equilibria.Equilibrium``) are drawn with their type; without them only
     (0, 0) is marked.
+
+    The replay is Plotly's own (``n_frames`` frames, Play/Pause buttons and a slider; what
+    a standalone HTML file needs) unless ``browser_replay``: then the figure carries no
+    frames, only ``layout.meta["replay"]`` naming the traces that move, and
+    ``ui/live_chart.js`` steps through every training step in the browser from the path
+    data already sent (its own transport bar). ``side`` puts the data space right of the
+    plane instead of below it (a wide projector screen: the plane gets the full height).
     """
     before, after, layout = _explorer_skeleton(lines, view, psi_limit, speed, height)
+    if side:
+        _data_space_beside(layout)
     data = list(before)
-    for p in paths:
+    lines_at = []  # index of each path's line: the browser replay reads its points there
+    for i, p in enumerate(paths):
+        lines_at.append(len(data))
         data += _path_traces(p, view)
-        layout["annotations"] += _diverged_note(p, view)
+        layout["annotations"] += _diverged_note(p, view) or _leaves_view_note(p, view, i)
     if equilibria is not None:
         after = [tr for tr in after if not str(tr.get("name", "")).startswith("equilibrium (0")]
         after = equilibrium_traces(equilibria) + after
@@ -343,10 +356,46 @@ def explorer_figure(
     if paths:
         first = len(data)
         data += [tr for p in paths for tr in _animated(p, view)]
-        frames, layout["updatemenus"], layout["sliders"] = _replay(
-            data, first, paths, view, n_frames
-        )
+        if browser_replay:
+            layout["margin"]["b"] = 55  # no Plotly buttons or slider below the data space
+            layout["meta"] = {
+                "replay": {
+                    "view": view,
+                    "steps": max(len(p.points) for p in paths) - 1,
+                    "paths": [
+                        {"line": line, "now": first + 3 * k, "gen": first + 3 * k + 1,
+                         "disc": first + 3 * k + 2}
+                        for k, line in enumerate(lines_at)
+                    ],
+                    # see _replay: every static scatter joins each animation step unchanged
+                    "static": [i for i, tr in enumerate(data[:first])
+                               if tr.get("type") == "scatter"],
+                }
+            }  # fmt: skip
+        else:
+            frames, layout["updatemenus"], layout["sliders"] = _replay(
+                data, first, paths, view, n_frames
+            )
     return SpecFigure({"data": data, "layout": layout}, frames)
+
+
+def _data_space_beside(layout: dict) -> None:
+    """Move the data-space subplot from below the plane to its right (wide screens)."""
+    layout["xaxis"]["domain"] = [0.0, 0.74]
+    layout["yaxis"]["domain"] = [0.0, 1.0]
+    layout["xaxis2"]["domain"] = [0.79, 1.0]
+    layout["yaxis2"]["domain"] = [0.06, 0.42]
+    layout["yaxis2"]["side"] = "right"  # its title clear of the plane
+    # the legend one row above both (its title on the same row): the plane, limited by
+    # its width here, keeps nearly the full height (in the narrow column beside it the
+    # legend overlapped the plane or pushed the margin)
+    layout["legend"].update(y=1.0)
+    layout["legend"]["title"].update(text="Vector field v(θ, ψ) and training paths:", side="left")
+    layout["margin"].update(t=40, r=80)  # room for the data space's ticks and title
+    for a in layout["annotations"]:
+        if a.get("text") == "Data space at this step":  # above its narrow panel
+            a.update(text="Data space<br>at this step", x=0.5, y=1.02, xanchor="center",
+                     yanchor="bottom")  # fmt: skip
 
 
 #: Marker of each equilibrium type: filled = attracting, open = repelling, x = saddle.
@@ -457,15 +506,16 @@ def _build_skeleton(
     fig = make_subplots(
         rows=2,
         cols=1,
-        row_heights=[0.78, 0.22],
-        vertical_spacing=0.13,
-        subplot_titles=(
-            "Vector field v(θ, ψ) and training paths",
-            # Plotly's <sub> tag: "δ_θ" showed its underscore (Plotly text is not TeX)
-            "Data space at the current step: data δ₀ (grey), generator δ<sub>θ</sub>, "
-            "discriminator D(x) = ψx",
-        ),
+        row_heights=[0.8, 0.2],
+        vertical_spacing=0.16,  # the plane's θ title clear of the data space on a phone
     )
+    # The plane's title heads its legend and the data space's sits inside its panel: as
+    # subplot titles they collided with the legend and the θ axis title on small screens.
+    fig.add_annotation(
+        text="Data space at this step",
+        xref="x2 domain", yref="y2 domain", x=0.01, y=0.98, xanchor="left", yanchor="top",
+        showarrow=False, font=dict(color=NEUTRAL),
+    )  # fmt: skip
     if speed is not None:
         xs, ys, s = speed
         fig.add_trace(
@@ -589,10 +639,15 @@ def _build_skeleton(
         legend=dict(
             orientation="h",
             yanchor="bottom",
-            y=1.04,
+            y=1.02,
             xanchor="left",
             x=0,
             font=dict(size=FONT_SIZE - 1),
+            title=dict(
+                text="Vector field v(θ, ψ) and training paths",
+                side="top left",
+                font=dict(size=FONT_SIZE - 1),
+            ),
         ),
         hovermode="closest",
         dragmode="pan",
@@ -684,6 +739,33 @@ def _diverged_note(p: PathView, view: float) -> list[dict]:
     ]
 
 
+def _leaves_view_note(p: PathView, view: float, index: int = 0) -> list[dict]:
+    """An arrow where a path that did not diverge first leaves the view: "zoom out"."""
+    k = visible_prefix(p.points, view) - 1
+    if k >= len(p.points) - 1 and np.abs(p.points[-1]).max() <= view:
+        return []
+    exit_ = np.clip(p.points[k], -view, view)
+    st_ = style_of(p.method)
+    spread = 1.0 + 0.7 * index  # two paths leaving at the same edge: notes one above another
+    return [
+        dict(
+            x=float(exit_[0]),
+            y=float(exit_[1]),
+            xref="x",
+            yref="y",
+            text=f"{p.label} leaves the view at step {k} — zoom out",
+            showarrow=True,
+            arrowcolor=st_.color,
+            # the text on the inner side of the exit point, never beyond the plot's edge
+            ax=-float(np.sign(exit_[0]) or 1.0) * 40,
+            ay=float(np.sign(exit_[1]) or 1.0) * 30 * spread,
+            xanchor="left" if exit_[0] < 0 else "right",
+            font=dict(color=st_.color, size=FONT_SIZE - 1),
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+    ]
+
+
 def _frame_steps(paths: Sequence[PathView], n_frames: int) -> NDArray[np.int64]:
     longest = max((len(p.points) for p in paths), default=1)
     n = max(1, min(n_frames, longest))
@@ -696,8 +778,9 @@ def _animated(p: PathView, view: float) -> list[dict]:
     theta, psi = (float(v) for v in p.points[0])
     return [
         scatter_trace(
-            x=[theta],
-            y=[psi],
+            # empty at step 0: the open start marker stays visible under it
+            x=[],
+            y=[],
             mode="markers",
             marker=dict(
                 symbol=st_.symbol, size=16, color=st_.color, line=dict(width=2, color="white")
@@ -744,11 +827,11 @@ def _frame_data(p: PathView, steps: NDArray[np.int64], view: float) -> list[list
     line = np.round(view * at[:, 1], 5)
     return [
         [
-            {"type": "scatter", "x": [theta], "y": [psi]},
+            {"type": "scatter", "x": [theta] if k else [], "y": [psi] if k else []},
             {"type": "scatter", "x": [theta, theta], "y": [0.0, 1.0]},
             {"type": "scatter", "x": [-view, view], "y": [-d, d]},
         ]
-        for (theta, psi), d in zip(at.tolist(), line.tolist(), strict=True)
+        for (theta, psi), d, k in zip(at.tolist(), line.tolist(), steps.tolist(), strict=True)
     ]
 
 
@@ -894,11 +977,19 @@ def eigen_figure(
     unit_circle: bool = True,
     height: int = 320,
     title: str = "",
+    zoom: bool = True,
 ) -> go.Figure:
     """Eigenvalues in the complex plane, with the unit circle (the stability boundary of a
-    one-step map). ``groups``: (method, label, eigenvalues)."""
+    one-step map). ``groups``: (method, label, eigenvalues).
+
+    With ``zoom``, a second panel plots |μ| − 1 against the angle arg μ on axes fitted to
+    the data: at h = 0.2 SimGD's |μ| = 1.005 and AltGD's |μ| = 1 sit on top of each other in
+    the plane, and 0.005 outside the circle cannot be told from on it. Markers shrink from
+    the first method to the last and are labelled, so coinciding eigenvalues stay visible.
+    """
     data: list[dict] = []
     extent = 1.25
+    two = zoom and bool(groups)
     if unit_circle:
         t = np.linspace(0, 2 * np.pi, 181)
         data.append(
@@ -909,33 +1000,56 @@ def eigen_figure(
                 line=dict(color="rgba(128,128,128,0.8)", width=1.5),
                 name="unit circle |μ| = 1",
                 hoverinfo="skip",
+                showlegend=not two,
             )
         )
-    for method, label, eig in groups:
-        st_ = style_of(method)
+    gap = 0.0
+    angles = []
+    for _, _, eig in groups:
         eig = np.asarray(eig)
         extent = max(extent, float(np.abs(eig).max(initial=0.0)) * 1.15)
+        gap = max(gap, float(np.abs(np.abs(eig) - 1.0).max(initial=0.0)))
+        angles.append(np.degrees(np.angle(eig)))
+    n = len(groups)
+    for i, (method, label, eig) in enumerate(groups):
+        st_ = style_of(method)
+        eig = np.asarray(eig)
+        size = 15 - 6 * i / max(1, n - 1) if n > 1 else 12  # later methods smaller, on top
+        marker = dict(
+            symbol=st_.symbol, size=size, color=st_.color, line=dict(width=1, color="white")
+        )
+        hover = f"{label}<br>%{{x:.4f}} %{{y:+.4f}}i<br>|μ| = %{{customdata:.6f}}<extra></extra>"
         data.append(
             scatter_trace(
-                x=eig.real,
-                y=eig.imag,
-                mode="markers",
-                marker=dict(
-                    symbol=st_.symbol, size=12, color=st_.color, line=dict(width=1, color="white")
-                ),
-                name=label,
-                hovertemplate=f"{label}<br>%{{x:.4f}} %{{y:+.4f}}i<br>|μ| = %{{customdata:.4f}}<extra></extra>",
-                customdata=np.abs(eig),
+                x=eig.real, y=eig.imag, mode="markers", marker=marker, name=label,
+                legendgroup=method, hovertemplate=hover, customdata=np.abs(eig),
             )
-        )
-    layout = dict(
-        xaxis=dict(title=dict(text="Re"), range=[-extent, extent], zeroline=True),
+        )  # fmt: skip
+        if two:
+            upper = eig.imag >= -1e-12  # label one of a conjugate pair
+            data.append(
+                scatter_trace(
+                    x=np.degrees(np.angle(eig)), y=np.abs(eig) - 1.0,
+                    mode="markers+text", marker=marker, name=label, legendgroup=method,
+                    showlegend=False,
+                    text=[label if u else "" for u in upper],
+                    textposition="top center" if i % 2 == 0 else "bottom center",
+                    textfont=dict(color=st_.color, size=FONT_SIZE - 3),
+                    customdata=np.abs(eig),
+                    hovertemplate=f"{label}<br>arg μ = %{{x:.2f}}°<br>|μ| − 1 = %{{y:+.6f}}"
+                    "<extra></extra>",
+                    xaxis="x2", yaxis="y2",
+                )
+            )  # fmt: skip
+    layout: dict = dict(
+        xaxis=dict(title=dict(text="Re μ"), range=[-extent, extent], zeroline=True),
         yaxis=dict(
-            title=dict(text="Im"),
+            title=dict(text="Im μ"),
             range=[-extent, extent],
             scaleanchor="x",
             scaleratio=1,
             zeroline=True,
+            constrain="domain",
         ),
         height=height,
         margin=dict(l=50, r=10, t=40 if title else 10, b=40),
@@ -944,6 +1058,37 @@ def eigen_figure(
         legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
         showlegend=True,
     )
+    if two:
+        # |μ| − 1 from its largest size, at least ±0.01: 0.005 is then a quarter of the axis
+        r = max(gap * 1.4, 0.01)
+        lo = -min(r, 1.05)
+        ang = float(np.abs(np.concatenate(angles)).max(initial=0.0))
+        a = min(max(ang * 1.5, 10.0), 190.0)
+        layout["xaxis"]["domain"] = [0.0, 0.38]
+        layout["xaxis2"] = dict(
+            domain=[0.47, 1.0], range=[-a, a], title=dict(text="angle arg μ (°)"), anchor="y2",
+            zeroline=False,
+        )  # fmt: skip
+        layout["yaxis2"] = dict(
+            range=[lo, r], anchor="x2", title=dict(text="|μ| − 1"), zeroline=False,
+            exponentformat="none", side="right",
+        )  # fmt: skip
+        layout["shapes"] = [
+            dict(type="rect", xref="x2", yref="y2", x0=-a, x1=a, y0=0, y1=r, line=dict(width=0),
+                 fillcolor="rgba(213, 94, 0, 0.10)", layer="below"),
+            dict(type="rect", xref="x2", yref="y2", x0=-a, x1=a, y0=lo, y1=0, line=dict(width=0),
+                 fillcolor="rgba(0, 158, 115, 0.10)", layer="below"),
+            dict(type="line", xref="x2", yref="y2", x0=-a, x1=a, y0=0, y1=0,
+                 line=dict(color="rgba(128,128,128,0.9)", width=1.5)),
+        ]  # fmt: skip
+        note = dict(xref="x2 domain", yref="y2 domain", x=0.01, showarrow=False,
+                    xanchor="left", font=dict(size=FONT_SIZE - 4, color=NEUTRAL))  # fmt: skip
+        layout["annotations"] = [
+            {**note, "y": 0.99, "yanchor": "top", "text": "outside the circle: grows"},
+            {**note, "y": 0.01, "yanchor": "bottom", "text": "inside: shrinks"},
+        ]
+        layout["legend"] = dict(orientation="h", yanchor="bottom", y=1.02, x=0)
+        layout["margin"] = dict(l=45, r=65, t=30, b=45)
     return figure_from_spec({"data": data, "layout": layout})
 
 

@@ -43,11 +43,28 @@ def _js() -> str:
     return source.replace("__TEMPLATES__", json.dumps(templates, separators=(",", ":")))
 
 
+#: The chart, and the replay's transport bar (ui/live_chart.js): wraps on a phone, text in the
+#: page's colour (light and dark), the step counter never under a button.
+CSS = """
+.lab-chart { width: 100%; }
+.lab-transport { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 8px;
+  padding: 4px 0 2px; font-size: 0.95rem; }
+.lab-transport button, .lab-transport select { font: inherit; color: inherit;
+  background: transparent; border: 1px solid rgba(128, 128, 128, 0.5); border-radius: 6px;
+  padding: 2px 10px; line-height: 1.6; cursor: pointer; }
+.lab-transport button:hover, .lab-transport button:focus-visible { border-color: currentColor; }
+.lab-transport button[data-act="play"] { min-width: 6.2em; font-weight: 600; }
+.lab-transport select option { color: #222; }
+.lab-transport input[type="range"] { flex: 1 1 140px; min-width: 110px; margin: 0; }
+.lab-transport .lab-step { font-variant-numeric: tabular-nums; white-space: nowrap;
+  min-width: 8.5em; }
+.lab-transport .lab-speed { white-space: nowrap; }
+"""
 PLOTLY_BUNDLE = _plotly_bundle()
 _COMPONENT = st.components.v2.component(
     NAME,
     js=_js(),
-    css=".lab-chart { width: 100%; }",
+    css=CSS,
     isolate_styles=False,  # Plotly styles its modebar and hover labels with global CSS
 )
 
@@ -63,12 +80,17 @@ def live_chart(
     alt: str,
     config: dict[str, Any] | None = None,
     clickable: bool = False,
+    fit: dict[str, float] | None = None,
 ) -> None:
     """Draw ``fig`` in a chart that stays mounted between reruns.
 
     With ``clickable``, a click on the main subplot (``xaxis``/``yaxis``) reruns the page
     with ``st.session_state[key]["click"] == {"x": .., "y": ..}`` in data coordinates
-    (read it with ``ui.state.new_click(key)``). Falls back to ``st.plotly_chart``, without
+    (read it with ``ui.state.new_click(key)``). With ``fit`` (``{"aspect": a, "min": m}``)
+    the browser sizes the chart to the window: as tall as the space below the chart's top
+    edge, at most ``a`` × its width and at least ``m`` px. A figure whose layout carries
+    ``meta["replay"]`` (``ui.figures.explorer_figure(browser_replay=True)``) gets a transport
+    bar below it that replays every training step in the browser. Falls back to ``st.plotly_chart``, without
     clicks, when Streamlit's Plotly bundle cannot be found (a Streamlit build other than the
     pinned one; ``tests/test_live_chart.py`` fails then).
     """
@@ -79,8 +101,15 @@ def live_chart(
     # One JSON document, sent as bytes: a dict would make Streamlit look for dataframes in
     # it and escape the figure's JSON a second time.
     head = json.dumps(
-        {"config": config, "alt": alt, "plotly": PLOTLY_BUNDLE, "clickable": clickable}
+        {
+            "config": config,
+            "alt": alt,
+            "plotly": PLOTLY_BUNDLE,
+            "clickable": clickable,
+            "fit": fit,
+        }
     )
     data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
     callbacks = {"on_click_change": _ignore} if clickable else {}
-    _COMPONENT(key=key, data=data, height=figure_height(fig) or "content", **callbacks)
+    height = "content" if fit else (figure_height(fig) or "content")
+    _COMPONENT(key=key, data=data, height=height, **callbacks)

@@ -87,11 +87,13 @@ def spectrum_panel(
     spectra: Mapping[str, Spectrum],
     at: str = "(0, 0)",
     notes: Mapping[str, str] | None = None,
+    chart: bool = True,
 ) -> None:
     """Continuous-time eigenvalues beside their formula, then each method's update operator.
 
     ``at`` names the equilibrium linearised at; ``notes`` maps a method to one line on why
-    its drawn path disagrees with the local verdict.
+    its drawn path disagrees with the local verdict. ``chart=False`` leaves out the
+    eigenvalue chart (a page that shows ``spectrum_summary`` has it there).
     """
     st.subheader("Eigenvalues at the equilibrium")
     first = next(iter(spectra.values()), None)
@@ -179,7 +181,7 @@ def spectrum_panel(
             )
         card.markdown("\n\n".join(parts))
         groups.append((m, meth.label, u.numeric if u.numeric is not None else u.analytic))
-    if groups:
+    if groups and chart:
         live_chart(
             for_projector(
                 eigen_figure(groups, title="Update eigenvalues μ and the unit circle"),
@@ -193,6 +195,57 @@ def spectrum_panel(
             "Inside the circle: near the equilibrium the error shrinks every step (converges). "
             "On it: the linear terms keep its size. Outside: it grows (diverges). These are "
             "local predictions, for paths that start close enough to the equilibrium."
+        )
+
+
+def _groups(
+    methods: Sequence[str], spectra: Mapping[str, Spectrum]
+) -> list[tuple[str, str, np.ndarray]]:
+    out = []
+    for m in methods:
+        u = spectra[m].update
+        if u.reason is None and (u.numeric is not None or u.analytic is not None):
+            out.append((m, METHODS[m].label, u.numeric if u.numeric is not None else u.analytic))
+    return out
+
+
+def spectrum_summary(
+    methods: Sequence[str],
+    spectra: Mapping[str, Spectrum],
+    at: str = "(0, 0)",
+) -> None:
+    """One line per method (ρ and its local verdict) and the eigenvalue chart: the compact
+    view that stays beside the field; the formulas follow in ``spectrum_panel``."""
+    lines = []
+    for m in methods:
+        u = spectra[m].update
+        label = METHODS[m].label
+        if u.reason is not None or u.spectral_radius is None:
+            lines.append(f"**{label}**: no linear update operator (see below)")
+            continue
+        rho = u.spectral_radius
+        rho_s = f"{rho:.6f}" if rho < 1e6 else f"{rho:.6g}"
+        lines.append(
+            f"**{label}** · ρ = `{rho_s}` · :{_badge(u.verdict)}[{verdict_text(u.verdict, rho, at)}]"
+        )
+    # one Markdown element for all methods: every element is a message per rerun
+    st.markdown(
+        "**Update eigenvalues μ** (one training step, linearised)\n\n"
+        + ("\n\n".join(lines) if lines else ":gray[Choose a training method.]")
+    )
+    groups = _groups(methods, spectra)
+    if groups:
+        live_chart(
+            for_projector(eigen_figure(groups, height=300), presenter.scale()),
+            key="eigen_chart",
+            alt="Eigenvalues of each method's update operator: in the complex plane with the "
+            "unit circle, and their distance from the circle |μ| − 1 against their angle.",
+        )
+        st.caption(
+            "Left: the complex plane and the unit circle. Right: the same eigenvalues as "
+            "|μ| − 1 against their angle, zoomed to the data: above 0 (outside the circle) the "
+            "error grows near the equilibrium, below 0 it shrinks, on 0 the linear terms keep "
+            "its size. Local predictions, for paths that start close enough."
         )
 
 

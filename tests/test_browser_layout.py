@@ -1,0 +1,214 @@
+"""The explorer as a one-screen instrument, checked from the layout (bounding boxes) in
+headless Chromium at a laptop's, a projector's and a phone's size.
+
+Without scrolling, at 1440×900 (sidebar open) and at 1920×1080 in presenter mode, the field,
+the replay's transport bar and the spectrum summary are inside the window and do not
+overlap; on a phone (400×850) they come one below the other, none cut off at the sides. In
+every chart no legend, title or axis title overlaps another element. Screenshots of each
+size, light and dark, go to screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.browser import open_page, screenshot, trace_xy, wait_idle
+
+pytestmark = pytest.mark.browser
+
+#: (name, width, height, query)
+SIZES = [
+    ("laptop", 1440, 900, ""),
+    ("projector", 1920, 1080, "?present=1"),
+    ("phone", 400, 850, ""),
+]
+
+# Boxes (viewport pixels) of the three parts of the instrument, and of the plane's plot area.
+PARTS_JS = """() => {
+    const box = (el) => {
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        return [r.left, r.top, r.right, r.bottom];
+    };
+    const charts = [...document.querySelectorAll('.js-plotly-plot')];
+    const field = charts[0];
+    const L = field._fullLayout;
+    const f = field.getBoundingClientRect();
+    const summaryText = [...document.querySelectorAll('[data-testid=stMarkdown]')]
+        .find((el) => el.innerText.startsWith('Update eigenvalues μ'));
+    const eigen = charts[1];
+    const s1 = box(summaryText), s2 = box(eigen);
+    return {
+        field: box(field),
+        plane: [f.left + L.xaxis._offset, f.top + L.yaxis._offset,
+                f.left + L.xaxis._offset + L.xaxis._length, f.top + L.yaxis._offset + L.yaxis._length],
+        transport: box(document.querySelector('.lab-transport')),
+        summary: [Math.min(s1[0], s2[0]), Math.min(s1[1], s2[1]),
+                  Math.max(s1[2], s2[2]), Math.max(s1[3], s2[3])],
+        page: [0, 0, document.documentElement.clientWidth, window.innerHeight],
+    };
+}"""
+
+# Per chart: legend, title, paper-anchored annotations (subplot titles), axis titles and the
+# plot area of every subplot, each as [kind, name, box].
+CHART_PARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
+    const out = [];
+    const add = (kind, name, el) => {
+        if (!el) return;
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0) out.push([kind, name, [r.left, r.top, r.right, r.bottom]]);
+    };
+    add('legend', 'legend', gd.querySelector('g.legend'));
+    add('title', 'title', gd.querySelector('.g-gtitle text'));
+    const anns = gd._fullLayout.annotations || [];
+    gd.querySelectorAll('g.annotation').forEach((el) => {
+        const a = anns[Number(el.dataset.index)];
+        if (a && a.xref === 'paper' && a.yref === 'paper') add('subtitle', a.text, el.querySelector('text'));
+    });
+    gd.querySelectorAll('text[class$=title]').forEach((el) => {
+        if (/^[xy]\\d*title$/.test(el.getAttribute('class'))) add('axis', el.getAttribute('class'), el);
+    });
+    gd.querySelectorAll('.draglayer > g').forEach((g) => {
+        add('plot', g.getAttribute('class'), g.querySelector('.nsewdrag'));
+    });
+    return out;
+})"""
+
+
+def _overlap(a: list[float], b: list[float], tol: float = 1.0) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > tol and min(a[3], b[3]) - max(a[1], b[1]) > tol
+
+
+def _inside(a: list[float], page: list[float], tol: float = 1.0) -> bool:
+    return (
+        a[0] >= page[0] - tol
+        and a[1] >= page[1] - tol
+        and a[2] <= page[2] + tol
+        and a[3] <= page[3] + tol
+    )
+
+
+def _open(browser: Browser, app_url: str, width: int, height: int, query: str) -> Page:
+    page, errors = open_page(browser, app_url + "/" + query, width=width, height=height)
+    # the field sizes itself to the window after the page's layout settled
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and page.locator(".lab-transport").count() == 0:
+        time.sleep(0.2)
+    wait_idle(page)
+    assert not errors, errors
+    return page
+
+
+def _chart_overlaps(page: Page) -> list[str]:
+    bad = []
+    for i, parts in enumerate(page.evaluate(CHART_PARTS_JS)):
+        for j, (kind, name, box) in enumerate(parts):
+            for kind2, name2, box2 in parts[j + 1 :]:
+                if kind == "plot" and kind2 == "plot":
+                    continue  # subplots never overlap; their boxes may touch
+                if _overlap(box, box2):
+                    bad.append(f"chart {i}: {kind} {name!r} overlaps {kind2} {name2!r}")
+    return bad
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[s[0] for s in SIZES])
+def test_field_transport_and_spectrum_fit_one_screen(
+    browser: Browser, app_url: str, size: tuple[str, int, int, str]
+) -> None:
+    name, width, height, query = size
+    page = _open(browser, app_url, width, height, query)
+    parts = page.evaluate(PARTS_JS)
+    screenshot(page, f"layout-{name}")
+    field, transport, summary, view = (parts[k] for k in ("field", "transport", "summary", "page"))
+    for a, b in ((field, transport), (field, summary), (transport, summary)):
+        assert not _overlap(a, b), parts
+    if name == "phone":
+        # one column: field, transport, then the summary, each within the width
+        assert transport[1] >= field[3] - 1 and summary[1] >= transport[3] - 1, parts
+        for box in (field, transport, summary):
+            assert box[0] >= -1 and box[2] <= view[2] + 1, parts
+        assert _inside(field, view), parts  # the field itself is on the first screen
+    else:
+        for box in (field, transport, summary):
+            assert _inside(box, view), (name, parts)
+        plane = parts["plane"]
+        # the field is the largest element: its plot area is taller than the summary
+        assert plane[3] - plane[1] > 0.5 * (summary[3] - summary[1]), parts
+        if name == "projector":
+            assert plane[3] - plane[1] >= 0.6 * height, parts
+    bad = _chart_overlaps(page)
+    assert bad == [], "\n".join(bad)
+    page.close()
+
+
+def test_no_chart_title_or_legend_overlaps_in_dark_presenter_mode(
+    browser: Browser, app_url: str
+) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080}, color_scheme="dark")
+    page.goto(app_url + "/?present=1&methods=simgd,altgd,flow")
+    wait_idle(page)
+    screenshot(page, "layout-projector-dark")
+    bad = _chart_overlaps(page)
+    assert bad == [], "\n".join(bad)
+    page.close()
+
+
+# Counts messages to the server (a rerun starts with one) and full chart redraws.
+COUNT_JS = """() => {
+    window.__sent = 0;
+    window.__reacts = 0;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (...a) { window.__sent += 1; return send.apply(this, a); };
+    const react = window.Plotly.react;
+    window.Plotly.react = function (...a) { window.__reacts += 1; return react.apply(this, a); };
+}"""
+STEP_JS = "() => document.querySelector('.lab-transport .lab-step').innerText"
+
+
+def _now(page: Page) -> list[list[float]] | None:
+    return trace_xy(page, "SimGD now")
+
+
+def test_transport_steps_in_the_browser_without_a_rerun(browser: Browser, app_url: str) -> None:
+    """Step, jump and play on the frames already sent: the counter and the current marker
+    follow the path point by point, and no request reaches the server for it."""
+    page = _open(browser, app_url, 1440, 900, "")
+    path = trace_xy(page, "SimGD")
+    assert page.evaluate(STEP_JS) == "step 0 / 500"
+    assert _now(page) == [[], []]  # at step 0 the open start marker is not hidden
+    bar = page.locator(".lab-transport")
+    page.evaluate(COUNT_JS)
+    for _ in range(3):
+        bar.get_by_role("button", name="One step forward").click()
+    assert page.evaluate(STEP_JS) == "step 3 / 500"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _now(page) != [[path[0][3]], [path[1][3]]]:
+        time.sleep(0.1)
+    assert _now(page) == [[path[0][3]], [path[1][3]]]
+    bar.get_by_role("button", name="One step back").click()
+    assert page.evaluate(STEP_JS) == "step 2 / 500"
+    bar.get_by_role("button", name="Jump to the last step").click()
+    assert page.evaluate(STEP_JS) == "step 500 / 500"
+    bar.get_by_role("button", name="Jump to the start (step 0)").click()
+    assert page.evaluate(STEP_JS) == "step 0 / 500"
+    bar.get_by_role("combobox", name="Replay speed").select_option(label="4×")
+    bar.get_by_role("button", name="Play or pause the replay").click()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and page.evaluate(STEP_JS) != "step 500 / 500":
+        time.sleep(0.2)
+    assert page.evaluate(STEP_JS) == "step 500 / 500"
+    assert bar.get_by_role("button", name="Play or pause the replay").inner_text() == "▶ Play"
+    # no rerun: nothing sent to the server, no chart redrawn from a new figure
+    assert page.evaluate("() => [window.__sent, window.__reacts]") == [0, 0]
+    # the counter is never under a button
+    label = page.locator(".lab-transport .lab-step").bounding_box()
+    for b in bar.get_by_role("button").all():
+        bb = b.bounding_box()
+        assert not _overlap(
+            [label["x"], label["y"], label["x"] + label["width"], label["y"] + label["height"]],
+            [bb["x"], bb["y"], bb["x"] + bb["width"], bb["y"] + bb["height"]],
+        )
+    page.close()
