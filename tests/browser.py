@@ -115,8 +115,10 @@ def plot_point(page: Page, x: float, y: float, chart: int = 0) -> tuple[float, f
                     if (el) el.scrollTop += py0 - window.innerHeight / 2;
                 }
                 const r = gd.getBoundingClientRect();
-                return [r.left + L.xaxis._offset + L.xaxis.l2p(x),
-                        r.top + L.yaxis._offset + L.yaxis.l2p(y)];
+                // whole pixels: Chromium truncates a mouse event's fractional position, up
+                // to 1 px off, more than half a snapped cell on a smaller plane
+                return [Math.round(r.left + L.xaxis._offset + L.xaxis.l2p(x)),
+                        Math.round(r.top + L.yaxis._offset + L.yaxis.l2p(y))];
             }""",
             [x, y, chart],
         )

@@ -392,3 +392,55 @@ def test_neutral_marks_show_on_both_chart_themes() -> None:
             fg = _luminance(colour)
             ratio = (max(bg, fg) + 0.05) / (min(bg, fg) + 0.05)
             assert ratio >= 3.0, (colour, theme["layout"]["plot_bgcolor"], ratio)
+
+
+def test_browser_replay_sends_no_frames_and_names_the_moving_traces() -> None:
+    """ui/live_chart.js replays every step from the path traces: the figure carries no
+    Plotly frames or buttons, only which traces move, and each path's line holds its steps."""
+    spec = _build("standard", 0.2, browser_replay=True)
+    assert "frames" not in spec and "sliders" not in spec["layout"]
+    assert "updatemenus" not in spec["layout"]
+    replay = spec["layout"]["meta"]["replay"]
+    paths = _paths("standard", 0.2)
+    assert replay["steps"] == max(len(p.points) for p in paths) - 1
+    data = spec["data"]
+    for p, r in zip(paths, replay["paths"], strict=True):
+        line = data[r["line"]]
+        assert line["name"] == p.label and line["mode"] == "lines"
+        assert data[r["now"]]["name"] == f"{p.label} now"
+        assert data[r["now"]]["x"] == []  # at step 0 the open start marker stays visible
+        assert data[r["gen"]]["xaxis"] == "x2" and data[r["disc"]]["yaxis"] == "y2"
+    assert replay["static"] == [
+        i for i, t in enumerate(data[: replay["paths"][0]["now"]]) if t.get("type") == "scatter"
+    ]
+    _validated(explorer_figure(None, paths, view=2.0, browser_replay=True, side=True))
+
+
+def test_a_path_that_leaves_the_view_says_when() -> None:
+    """SimGD at h = 0.2 spirals out of the default view: a note names the first step outside."""
+    paths = _paths("standard", 0.2)
+    simgd = paths[0]
+    outside = np.abs(simgd.points).max(axis=1) > 2.0
+    assert outside.any() and simgd.status != "diverged"
+    k = int(np.argmax(outside))
+    notes = [a["text"] for a in _build("standard", 0.2)["layout"]["annotations"]]
+    assert f"SimGD leaves the view<br>at step {k} — zoom out" in notes
+    assert not any(t.startswith("AltGD leaves") for t in notes)  # AltGD stays in view
+
+
+def test_the_eigenvalue_zoom_separates_one_point_005_from_the_circle() -> None:
+    """|μ| = 1.005 (SimGD) and |μ| = 1 (AltGD) coincide in the unit-circle view; the zoom
+    panel's |μ| − 1 axis puts them a clear fraction of its height apart."""
+    groups = [
+        ("simgd", "SimGD", np.array([1 + 0.1j, 1 - 0.1j])),
+        ("altgd", "AltGD", np.array([0.995 + 0.0998749j, 0.995 - 0.0998749j])),
+    ]
+    _validated(eigen_figure(groups))
+    spec = figures.unbuilt_spec(eigen_figure(groups))
+    lo, hi = spec["layout"]["yaxis2"]["range"]
+    zoom = [t for t in spec["data"] if t.get("yaxis") == "y2"]
+    ys = [np.abs(np.asarray(g[2])).max() - 1 for g in groups]
+    assert [float(np.max(t["y"])) for t in zoom] == pytest.approx(ys)
+    assert abs(ys[0] - ys[1]) / (hi - lo) > 0.2
+    sizes = [t["marker"]["size"] for t in zoom]
+    assert sizes[0] > sizes[1]  # the later method drawn smaller, on top: both stay visible

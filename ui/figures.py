@@ -392,10 +392,13 @@ def _data_space_beside(layout: dict) -> None:
     layout["legend"].update(y=1.0)
     layout["legend"]["title"].update(text="Vector field v(θ, ψ) and training paths:", side="left")
     layout["margin"].update(t=40, r=80)  # room for the data space's ticks and title
-    for a in layout["annotations"]:
-        if a.get("text") == "Data space at this step":  # above its narrow panel
-            a.update(text="Data space<br>at this step", x=0.5, y=1.02, xanchor="center",
-                     yanchor="bottom")  # fmt: skip
+    # in the narrow column the title goes above the panel, the axis keeps a short one
+    layout["xaxis2"]["title"]["text"] = "x (data space)"
+    layout["annotations"].append(
+        dict(text="Data space<br>at this step", xref="x2 domain", yref="y2 domain", x=0.5,
+             y=1.04, xanchor="center", yanchor="bottom", showarrow=False,
+             font=dict(size=FONT_SIZE, color=NEUTRAL))
+    )  # fmt: skip
 
 
 #: Marker of each equilibrium type: filled = attracting, open = repelling, x = saddle.
@@ -509,13 +512,8 @@ def _build_skeleton(
         row_heights=[0.8, 0.2],
         vertical_spacing=0.16,  # the plane's θ title clear of the data space on a phone
     )
-    # The plane's title heads its legend and the data space's sits inside its panel: as
+    # The plane's title heads its legend and the data space's is its x-axis title: as
     # subplot titles they collided with the legend and the θ axis title on small screens.
-    fig.add_annotation(
-        text="Data space at this step",
-        xref="x2 domain", yref="y2 domain", x=0.01, y=0.98, xanchor="left", yanchor="top",
-        showarrow=False, font=dict(color=NEUTRAL),
-    )  # fmt: skip
     if speed is not None:
         xs, ys, s = speed
         fig.add_trace(
@@ -622,7 +620,7 @@ def _build_skeleton(
         row=1,
         col=1,
     )
-    fig.update_xaxes(_axis("x (data space)", view), row=2, col=1)
+    fig.update_xaxes(_axis("x (data space at this step)", view), row=2, col=1)
     fig.update_yaxes(
         title=dict(text="D(x)", font=dict(size=FONT_SIZE)),
         range=[-1.3, 1.3],
@@ -645,7 +643,7 @@ def _build_skeleton(
             font=dict(size=FONT_SIZE - 1),
             title=dict(
                 text="Vector field v(θ, ψ) and training paths",
-                side="top left",
+                side="top",
                 font=dict(size=FONT_SIZE - 1),
             ),
         ),
@@ -753,7 +751,7 @@ def _leaves_view_note(p: PathView, view: float, index: int = 0) -> list[dict]:
             y=float(exit_[1]),
             xref="x",
             yref="y",
-            text=f"{p.label} leaves the view at step {k} — zoom out",
+            text=f"{p.label} leaves the view<br>at step {k} — zoom out",
             showarrow=True,
             arrowcolor=st_.color,
             # the text on the inner side of the exit point, never beyond the plot's edge
