@@ -134,7 +134,10 @@ def payload_bytes() -> int:
     for m in P.methods:
         tr = simulate(game, m, Hyper(), [P.start], P.steps)
         paths.append(PathView(m, m, tr.path(0), tr.status[0], None))
-    fig = explorer_figure(lines, paths, view=P.view)
+    try:  # the page's figure: the replay runs in the browser, no Plotly frames are sent
+        fig = explorer_figure(lines, paths, view=P.view, browser_replay=True)
+    except TypeError:  # a commit from before the in-browser replay
+        fig = explorer_figure(lines, paths, view=P.view)
     return len(figure_json(fig).encode())  # what ui/live_chart.py sends, less ~300 bytes of options
 
 
