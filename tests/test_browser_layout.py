@@ -102,6 +102,17 @@ def _open(browser: Browser, app_url: str, width: int, height: int, query: str) -
     return page
 
 
+# Per chart: the toolbar's box (laid out, transparent until hovered) and the legend's.
+TOOLBAR_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
+    const box = (el) => {
+        if (!el) return null;
+        const r = el.getBoundingClientRect();
+        return r.width > 0 ? [r.left, r.top, r.right, r.bottom] : null;
+    };
+    return [box(gd.querySelector('.modebar')), box(gd.querySelector('g.legend'))];
+})"""
+
+
 def _chart_overlaps(page: Page) -> list[str]:
     bad = []
     for i, parts in enumerate(page.evaluate(CHART_PARTS_JS)):
@@ -131,6 +142,9 @@ def test_field_transport_and_spectrum_fit_one_screen(
         for box in (field, transport, summary):
             assert box[0] >= -1 and box[2] <= view[2] + 1, parts
         assert _inside(field, view), parts  # the field itself is on the first screen
+        for i, (toolbar, legend) in enumerate(page.evaluate(TOOLBAR_JS)):
+            if toolbar and legend:
+                assert not _overlap(toolbar, legend), f"chart {i}: the toolbar covers its legend"
     else:
         for box in (field, transport, summary):
             assert _inside(box, view), (name, parts)

@@ -444,3 +444,21 @@ def test_the_eigenvalue_zoom_separates_one_point_005_from_the_circle() -> None:
     assert abs(ys[0] - ys[1]) / (hi - lo) > 0.2
     sizes = [t["marker"]["size"] for t in zoom]
     assert sizes[0] > sizes[1]  # the later method drawn smaller, on top: both stay visible
+
+
+def test_presenter_scaling_enlarges_the_text_the_chart_theme_would_size() -> None:
+    """Streamlit's chart theme sets tick labels and legends to 12 px wherever a figure does
+    not, and those sizes win over ``layout.font``: on a projector the distance chart's ticks
+    and legend stayed small. Every axis, legend and colour bar gets an explicit size."""
+    paths = _paths("standard", 0.2)
+    series = [(p.method, p.label, np.hypot(*p.points.T), 1.0) for p in paths]
+    groups = [(p.method, p.label, np.array([1 + 0.1j, 1 - 0.1j])) for p in paths]
+    scale = 1.45
+    for fig in (distance_figure(series), eigen_figure(groups)):
+        layout = for_projector(fig, scale).to_dict()["layout"]
+        axes = [k for k in layout if k.startswith(("xaxis", "yaxis"))]
+        assert axes
+        for k in axes:
+            assert layout[k]["tickfont"]["size"] >= 12 * scale - 1e-9, k
+            assert layout[k]["title"]["font"]["size"] >= 14 * scale - 1e-9, k
+        assert layout["legend"]["font"]["size"] >= 12 * scale - 1e-9

@@ -62,6 +62,9 @@ VERDICT_COLOR = {
 FONT_SIZE = 15  # readable on a projector
 #: Plotly.py's Viridis stops (the browser's built-in "Viridis" differs slightly).
 VIRIDIS = [list(stop) for stop in go.scatter.Marker(colorscale="Viridis").colorscale]
+#: The chart toolbar down the right edge: across the top it covered the legends above the
+#: explorer's charts (on a phone, where the legend spans the width, most of it).
+MODEBAR = {"orientation": "v"}
 MAX_PATH_POINTS = 1500  # decimate longer paths for the browser (the download keeps all)
 
 
@@ -250,9 +253,46 @@ def for_projector(fig: go.Figure, scale: float) -> go.Figure:
     walk(spec)
     layout = spec.setdefault("layout", {})
     layout.setdefault("font", {}).setdefault("size", FONT_SIZE * scale)
+    _theme_sizes(spec, scale)
     if "height" in layout:
         layout["height"] = int(layout["height"] * 1.15)
     return figure_from_spec(spec)
+
+
+#: Text sizes Streamlit's chart theme (ui/plotly_theme.json) sets wherever a figure does
+#: not: the theme's sizes win over ``layout.font``, so a projector needs them explicit.
+THEME_SIZES = {"tick": 12, "axis_title": 14, "legend": 12, "title": 16}
+
+
+def _theme_sizes(spec: dict, scale: float) -> None:
+    """Scaled explicit sizes for every text the theme would otherwise keep at its own size
+    (tick labels, axis and legend titles, legends, colour bars)."""
+
+    def size(node: dict, key: str, value: float) -> None:
+        font = node.get(key)
+        if font is None or isinstance(font, dict):
+            node[key] = {**(font or {})}
+            node[key].setdefault("size", value * scale)
+
+    layout = spec["layout"]
+    for name, axis in layout.items():
+        if (name.startswith(("xaxis", "yaxis")) or name == "coloraxis") and isinstance(axis, dict):
+            bars = [axis.get("colorbar")] if name == "coloraxis" else [axis]
+            for node in filter(None, bars):
+                size(node, "tickfont", THEME_SIZES["tick"])
+                title = node.get("title")
+                if isinstance(title, dict):
+                    size(title, "font", THEME_SIZES["axis_title"])
+    legend = layout.setdefault("legend", {})
+    size(legend, "font", THEME_SIZES["legend"])
+    if isinstance(legend.get("title"), dict):
+        size(legend["title"], "font", THEME_SIZES["legend"])
+    if isinstance(layout.get("title"), dict) and layout["title"].get("text"):
+        size(layout["title"], "font", THEME_SIZES["title"])
+    for trace in spec.get("data", []):
+        bar = trace.get("colorbar") or (trace.get("marker") or {}).get("colorbar")
+        if isinstance(bar, dict):
+            size(bar, "tickfont", THEME_SIZES["tick"])
 
 
 def style_of(method: str) -> Style:
@@ -650,6 +690,7 @@ def _build_skeleton(
         hovermode="closest",
         dragmode="pan",
         uirevision="explorer",
+        modebar=MODEBAR,
     )
     spec = fig.to_dict()
     spec["layout"].pop("template", None)  # see layout_without_template
@@ -965,6 +1006,7 @@ def distance_figure(
         margin=dict(l=60, r=20, t=30, b=50),
         font=dict(size=FONT_SIZE - 1),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        modebar=MODEBAR,
     )
     return figure_from_spec({"data": data, "layout": layout})
 
@@ -1086,6 +1128,7 @@ def eigen_figure(
             {**note, "y": 0.01, "yanchor": "bottom", "text": "inside: shrinks"},
         ]
         layout["legend"] = dict(orientation="h", yanchor="bottom", y=1.02, x=0)
+        layout["modebar"] = MODEBAR
         layout["margin"] = dict(l=45, r=65, t=30, b=45)
     return figure_from_spec({"data": data, "layout": layout})
 

@@ -247,11 +247,11 @@ function buildBar(parentElement, gd) {
       });
   }
 
-  function setStep(k) {
+  function setStep(k, drawn = false) {
     st.step = Math.max(0, Math.min(st.steps, Math.round(k)));
     range.value = String(st.step);
     label.textContent = "step " + st.step + " / " + st.steps;
-    if (st.paths.length) draw(st.step);
+    if (st.paths.length && !drawn) draw(st.step);
   }
 
   function tick(now) {
@@ -308,7 +308,9 @@ function buildBar(parentElement, gd) {
       st.from = Math.min(st.step, st.steps);
       st.t0 = performance.now();
     }
-    setStep(Math.min(st.step, st.steps));
+    // a new figure arrives drawn at step 0: no second draw then (a slider move stays fast)
+    const k = Math.min(st.step, st.steps);
+    setStep(k, k === 0);
   };
   return bar;
 }
