@@ -462,3 +462,22 @@ def test_presenter_scaling_enlarges_the_text_the_chart_theme_would_size() -> Non
             assert layout[k]["tickfont"]["size"] >= 12 * scale - 1e-9, k
             assert layout[k]["title"]["font"]["size"] >= 14 * scale - 1e-9, k
         assert layout["legend"]["font"]["size"] >= 12 * scale - 1e-9
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["pages/explorer.py", "pages/compare.py", "pages/stability.py", "pages/mode_collapse.py"],
+)
+def test_every_chart_a_page_sends_in_presenter_mode_passes_plotly_validation(page: str) -> None:
+    """``for_projector`` adds explicit sizes to axes, legends and colour bars: each must be
+    a property Plotly knows, on every page's charts."""
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.query_params["present"] = "1"
+    at.switch_page(page).run()
+    assert not at.exception
+    sent = charts(at)
+    assert sent
+    for chart in sent:
+        go.Figure(chart.spec)
+        legend = chart.spec["layout"].get("legend", {})
+        assert legend.get("font", {}).get("size", 0) >= 12 * 1.45 - 1e-9, chart.key
