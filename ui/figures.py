@@ -800,7 +800,7 @@ def _leaves_view_note(p: PathView, view: float, index: int = 0) -> list[dict]:
             ay=float(np.sign(exit_[1]) or 1.0) * 30 * spread,
             xanchor="left" if exit_[0] < 0 else "right",
             font=dict(color=st_.color, size=FONT_SIZE - 1),
-            bgcolor="rgba(255,255,255,0.85)",
+            bgcolor="rgba(128,128,128,0.22)",  # light and dark theme alike
         )
     ]
 
