@@ -47,12 +47,14 @@ __all__ = [
     "SeparationMap",
     "batch_experiment",
     "classify",
+    "data_modes",
     "density_difference",
     "draw_starts",
     "g_mu",
     "g_star",
     "grad_ell",
     "grad_mu",
+    "interval_mass",
     "objective",
     "optimal_intervals",
     "outcome_codes",
@@ -200,6 +202,15 @@ def g_star(x: ArrayLike, target: ArrayLike) -> FloatArray:
 def g_mu(x: ArrayLike, mu: ArrayLike) -> FloatArray:
     """Density of the generator G_mu at ``x`` (same broadcasting as :func:`g_star`)."""
     return _mixture(x, mu)
+
+
+def data_modes(target: ArrayLike) -> int:
+    """Number of modes (local maxima) of ``G* = ½N(mu*_1, 1) + ½N(mu*_2, 1)``: 2 when the means
+    are more than 2 apart, else 1 (the classical condition for an equal mixture of two
+    unit-variance Gaussians: the density's second derivative at the midpoint is
+    proportional to ``(d/2)² - 1`` for ``d = |mu*_2 - mu*_1|``)."""
+    t = np.asarray(target, dtype=float)
+    return 2 if abs(float(t[1] - t[0])) > 2.0 else 1
 
 
 def density_difference(x: ArrayLike, mu: ArrayLike, target: ArrayLike) -> FloatArray:
@@ -487,6 +498,11 @@ def _mass(ell: FloatArray, means: FloatArray) -> FloatArray:
             + _interval_mass(ell[..., 2], ell[..., 3], m)
         )
     return total
+
+
+def interval_mass(ell: ArrayLike, means: ArrayLike) -> FloatArray:
+    """Probability that ½N(m_1, 1) + ½N(m_2, 1) gives to ``[ell_1, ell_2] ∪ [ell_3, ell_4]``."""
+    return _mass(np.asarray(ell, dtype=float), np.asarray(means, dtype=float))
 
 
 def objective(mu: ArrayLike, ell: ArrayLike, target: ArrayLike) -> FloatArray:

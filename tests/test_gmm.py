@@ -511,6 +511,8 @@ def test_the_default_data_has_two_modes() -> None:
     # an equal mixture of unit Gaussians is bimodal only when its means are more than 2 apart
     assert density_maxima(gmm.GMMSettings().target) == 2
     assert density_maxima((-0.5, 0.5)) == 1 and density_maxima((-1.1, 1.1)) == 2
+    for t in ((-0.5, 0.5), (-0.99, 0.99), (-1.01, 1.01), (-2.0, 2.0), (1.0, 1.0), (3.0, -1.5)):
+        assert gmm.data_modes(t) == density_maxima(t), t
 
 
 def reference_first_order(mu0, ell0, target, eta_gen, eta_disc, steps, k=1, simultaneous=False):
