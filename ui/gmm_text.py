@@ -130,7 +130,7 @@ def fractions_sentence(result: gmm.BatchResult) -> str:
     """The first-order outcome fractions for the current settings (random starts)."""
     s = result.settings
     parts = [
-        f"{OUTCOME_WORDS[name]} {getattr(result, name):.0%}"
+        f"{OUTCOME_WORDS[name]} {getattr(result, name):.1%}"
         for name in gmm.OUTCOMES
         if result.counts[name] > 0
     ]
