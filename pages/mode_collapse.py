@@ -490,7 +490,7 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
     took = "under a second" if eta < 1 else f"about {eta:.0f} s"
     job: compute.BatchJob | None = st.session_state.get("_gmm_job")
     running = job is not None and job.future is not None and not job.future.done()
-    c1, c2 = st.columns([3, 1])
+    c1, c2, _ = st.columns([1, 1, 3])
     pressed = c1.button(
         "Run batch experiment", key="gmm_run_batch", type="primary", disabled=bool(errors),
         help=f"Trains every configuration from the same seeded random starts ({took} at the "

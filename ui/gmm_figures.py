@@ -682,21 +682,22 @@ def separation_figure(
     fractions: FloatArray,
     *,
     current: float | None = None,
-    height: int = 360,
+    height: int = 620,
 ) -> go.Figure:
     """One heat map per outcome over separation (x) × k (y): where each outcome dominates.
 
     ``fractions[i, j, o]`` for ``ks[i]``, ``separations[j]`` and ``OUTCOME_NAME[o]``; each cell
     shows its percentage. ``current`` (the sidebar's separation) is marked by a dashed line.
     """
-    n_o = len(OUTCOME_NAME)
+    # 2 × 2 panels: wide enough for a percentage in each cell at every separation
     fig = make_subplots(
-        rows=1, cols=n_o, subplot_titles=list(OUTCOME_NAME), shared_yaxes=True,
-        horizontal_spacing=0.03,
+        rows=2, cols=2, subplot_titles=list(OUTCOME_NAME), horizontal_spacing=0.08,
+        vertical_spacing=0.2,
     )  # fmt: skip
     xs = [f"{float(v):g}" for v in separations]
     ys = [f"k = {int(k)}" for k in ks]
     for o, name in enumerate(OUTCOME_NAME):
+        row, col = o // 2 + 1, o % 2 + 1
         z = np.asarray(fractions[:, :, o], dtype=float)
         fig.add_trace(
             go.Heatmap(
@@ -706,19 +707,17 @@ def separation_figure(
                 textfont=dict(size=FONT_SIZE - 3), xgap=1, ygap=1, name=name,
                 hovertemplate=f"separation %{{x}}, %{{y}}<br>{name}: %{{text}}<extra></extra>",
             ),
-            row=1, col=o + 1,
+            row=row, col=col,
         )  # fmt: skip
-        fig.update_xaxes(
-            _axis_style("μ*₂ − μ*₁" if o == 0 else "", type="category"), row=1, col=o + 1
-        )
+        fig.update_xaxes(_axis_style("separation μ*₂ − μ*₁", type="category"), row=row, col=col)
+        fig.update_yaxes(_axis_style("", type="category"), row=row, col=col)
         if current is not None:
             sep = [float(v) for v in separations]
             pos = float(np.interp(current, sep, np.arange(len(sep)))) if len(sep) > 1 else 0.0
             if sep[0] <= current <= sep[-1]:
                 fig.add_vline(
-                    x=pos, line=dict(color="#222222", dash="dash", width=1.5), row=1, col=o + 1
+                    x=pos, line=dict(color="#222222", dash="dash", width=1.5), row=row, col=col
                 )
-    fig.update_yaxes(_axis_style("", type="category"), row=1, col=1)
     fig.update_annotations(font_size=FONT_SIZE)
     fig.update_layout(
         height=height, margin=dict(l=70, r=20, t=40, b=50), font=dict(size=FONT_SIZE - 1)
