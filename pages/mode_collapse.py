@@ -599,7 +599,7 @@ def _show_batch(c: GMMControls, b: BatchControls, table: compute.BatchTable) -> 
     st.caption(
         f"First-order dynamics, {sep.settings.runs} random starts per cell (the same for "
         f"every cell, seed {c.seed}), {b.steps} steps, the data's means centred where the "
-        "sidebar's are. Each panel is one outcome: darker is more runs. The dashed line marks "
+        "sidebar's are. Each panel is one outcome: darker is more runs. The dashed box marks "
         "the current separation; a separation of 2 or less gives data with a single bump."
     )
     live_chart(

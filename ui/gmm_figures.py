@@ -687,7 +687,7 @@ def separation_figure(
     """One heat map per outcome over separation (x) × k (y): where each outcome dominates.
 
     ``fractions[i, j, o]`` for ``ks[i]``, ``separations[j]`` and ``OUTCOME_NAME[o]``; each cell
-    shows its percentage. ``current`` (the sidebar's separation) is marked by a dashed line.
+    shows its percentage. ``current`` (the sidebar's separation) is marked by a dashed box.
     """
     # 2 × 2 panels: wide enough for a percentage in each cell at every separation
     fig = make_subplots(
@@ -715,9 +715,11 @@ def separation_figure(
             sep = [float(v) for v in separations]
             pos = float(np.interp(current, sep, np.arange(len(sep)))) if len(sep) > 1 else 0.0
             if sep[0] <= current <= sep[-1]:
-                fig.add_vline(
-                    x=pos, line=dict(color="#222222", dash="dash", width=1.5), row=row, col=col
-                )
+                # a box around the column, not a line through its percentages
+                fig.add_vrect(
+                    x0=pos - 0.5, x1=pos + 0.5, line=dict(color="#222222", dash="dash", width=1.5),
+                    fillcolor="rgba(0,0,0,0)", row=row, col=col,
+                )  # fmt: skip
     fig.update_annotations(font_size=FONT_SIZE)
     fig.update_layout(
         height=height, margin=dict(l=70, r=20, t=40, b=50), font=dict(size=FONT_SIZE - 1)
