@@ -802,3 +802,42 @@ def test_the_time_left_comes_from_the_measured_rate(monkeypatch: pytest.MonkeyPa
     before = compute.estimate_for_args(_args())
     compute._learn_rate(_args(), 3 * before)  # a batch that took 3× the estimate
     assert compute.estimate_for_args(_args()) == pytest.approx(2 * before)
+
+
+@pytest.mark.usefixtures("clickable")
+def test_the_cancel_button_cancels_the_sessions_batch() -> None:
+    from concurrent.futures import Future
+
+    at = page({"tab": "batch", "runs": "20", "bsteps": "10", "ks": "2"})
+    assert at.button(key="gmm_cancel_batch").disabled  # nothing to cancel
+    args = (
+        D.target,
+        0.1,
+        0.1,
+        10,
+        20,
+        0,
+        (2,),
+        False,
+        41,
+        1,
+        False,
+        D.mu_range,
+        D.ell_range,
+        D.tol,
+        D.collapse,
+    )  # fmt: skip  (the page's batch arguments for this query)
+    job = compute.BatchJob(args=args, estimate=1.0, future=Future())  # still running
+    at.session_state["_gmm_job"] = job
+    rerun(at)
+    assert not at.button(key="gmm_cancel_batch").disabled
+    at.button(key="gmm_cancel_batch").click()
+    rerun(at)
+    assert job.cancelled.is_set() and job.should_stop()
+    assert any("cancelled" in i.value for i in at.info), [i.value for i in at.info]
+    assert "_gmm_job" not in at.session_state
+    # a batch for other settings than the page's is cancelled as soon as the page sees it
+    other = compute.BatchJob(args=_args(seed=22), estimate=1.0, future=Future())
+    at.session_state["_gmm_job"] = other
+    rerun(at)
+    assert other.cancelled.is_set()
