@@ -420,8 +420,7 @@ def batch_table(
             maps[dyn] = g.codes.astype(np.int8)
             axis = g.axis
         else:
-            kw = {key: v for key, v in common.items() if key != "eta"}
-            m = gmm.separation_map(seps, (k,), runs=sep_runs, progress=tick, **kw)
+            m = gmm.separation_map(seps, (k,), runs=sep_runs, progress=tick, **common)
             fractions.append(m.fractions[0])
     separation = gmm.SeparationMap(
         separations=np.asarray(seps, dtype=float),
