@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -327,6 +328,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    except OSError as exc:  # e.g. a full disk (`> /dev/full`): one line, not a traceback
+        # Point stdout at /dev/null, or the interpreter's final flush of what is still
+        # buffered fails again and prints "Exception ignored ..." on its way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
+        return 2
     except ValueError as exc:
         sys.stderr.write(f"internal error: non-finite number in the output ({exc})\n")
         return 1
