@@ -12,7 +12,7 @@ import streamlit as st
 from dynamics.methods import METHODS, Hyper, get_method
 from dynamics.presets import PRESETS
 from dynamics.variants import VARIANTS, get_variant
-from ui import compute, presenter
+from ui import budget, compat, compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     ALL_PARAM_KEYS,
@@ -299,10 +299,19 @@ st.caption(
 for note in url.notes():
     st.warning(note, icon="⚠️")
 
-runs = {
-    m: compute.trajectory(c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, c.steps)
-    for m in c.methods
-}
+# A bounded amount of work per rerun (ui/budget.py), and none for a tab that has closed.
+n_steps = budget.steps_within(
+    c.steps,
+    sum(budget.path_units(c.variant, m, c.hyper.n_gen, c.hyper.n_disc) for m in c.methods),
+)
+if n_steps < c.steps:
+    st.warning(budget.cut_note(c.steps, n_steps, [METHODS[m].label for m in c.methods]))
+runs = {}
+for m in c.methods:
+    compat.stop_if_disconnected()
+    runs[m] = compute.trajectory(
+        c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, n_steps
+    )
 spectra = {
     m: compute.spectra(c.variant, c.params, m, compute.hyper_key(c.hyper)) for m in c.methods
 }
@@ -397,7 +406,7 @@ def _json() -> str:
             "params": dict(c.params),
             "hyper": vars(c.hyper),
             "start": list(c.start),
-            "steps": c.steps,
+            "steps": n_steps,
             "paths": {
                 m: {
                     "status": r.status,
