@@ -56,9 +56,10 @@ def path_units(variant: str, method: str, n_gen: int = 1, n_disc: int = 1) -> fl
     return VARIANT_FACTOR.get(variant, 1.0) * step_units(method, n_gen, n_disc)
 
 
-def steps_within(steps: int, units_per_step: float, budget: float = WORK_BUDGET) -> int:
-    """The most steps (≤ ``steps``, ≥ 1) whose work fits in ``budget``."""
-    if units_per_step <= 0:
+def steps_within(steps: int, units_per_step: float, budget: float | None = None) -> int:
+    """The most steps (≤ ``steps``, ≥ 1) whose work fits in ``budget`` (``WORK_BUDGET``)."""
+    budget = WORK_BUDGET if budget is None else budget
+    if units_per_step <= 0 or math.isinf(budget):
         return steps
     return max(1, min(steps, math.floor(budget / units_per_step)))
 
