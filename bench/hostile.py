@@ -296,19 +296,71 @@ async def sizes(base: str) -> dict[str, Any]:
     return out
 
 
+def browser_sizes(base: str) -> dict[str, Any]:
+    """What a real browser sends and receives: Chromium opens each page at its largest
+    settings, moves the first slider of the sidebar one stop (a rerun request carries every
+    widget's state) and clicks the first chart; the largest WebSocket frame each way."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.appserver import CHROMIUM, CHROMIUM_ARGS
+
+    pages = {
+        "explorer": "/?variant=instance-noise&methods=simgd,altgd,flow,extragradient,"
+        "optimistic,momentum,momentum-alt,adam&steps=5000&view=20&density=3&speed=1"
+        "&n_disc=20&n_gen=20&split=1",
+        "compare": "/compare?steps=5000&schemes=" + ",".join(_schemes()),
+        "stability": "/stability?res=301",
+        "mode_collapse": "/mode_collapse?steps=3000",
+        "lessons": "/lessons",
+    }
+    out: dict[str, Any] = {}
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, path in pages.items():
+            sent: list[int] = []
+            got: list[int] = []
+            page = b.new_page(viewport={"width": 1400, "height": 1000})
+
+            def on_ws(ws: Any, sent: list[int] = sent, got: list[int] = got) -> None:
+                ws.on("framesent", lambda f: sent.append(len(f)))
+                ws.on("framereceived", lambda f: got.append(len(f)))
+
+            page.on("websocket", on_ws)
+            page.goto(base + path)
+            page.wait_for_selector('[data-testid="stApp"]', timeout=120_000)
+            page.wait_for_timeout(8000)
+            slider = page.locator('[data-testid="stSidebar"] [role="slider"]').first
+            if slider.count():
+                slider.focus()
+                page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(8000)
+            plot = page.locator(".js-plotly-plot .nsewdrag").first
+            if plot.count():
+                plot.click(force=True)
+                page.wait_for_timeout(5000)
+            out[name] = {"client_max_bytes": max(sent, default=0),
+                         "server_max_bytes": max(got, default=0), "frames_sent": len(sent)}  # fmt: skip
+            page.close()
+        b.close()
+    return out
+
+
 def _schemes() -> list[str]:
     from dynamics.presets import SCHEMES
 
     return list(SCHEMES)
 
 
-async def upload_refused(base: str) -> dict[str, Any]:
-    """PUT a 1 MB file to the upload route as a real session would (its id, its XSRF
-    cookie and token), as the issue's attack did; 200/204 means it was stored."""
+async def upload_refused(base: str, size: int = 1_000_000) -> dict[str, Any]:
+    """PUT a file of ``size`` bytes to the upload route as a real session would (its id, its
+    XSRF cookie and token), as the issue's attack did; 200/204 means it was stored.
+
+    A server that refuses without reading the body may close the connection while the body
+    is still being sent: that is a refusal too (status None, ``closed_early``)."""
     s = StreamlitSession(base)
     await s.connect()
     body = b"--x\r\nContent-Disposition: form-data; name=file; filename=a\r\n\r\n"
-    body += b"0" * 1_000_000 + b"\r\n--x--\r\n"
+    body += b"0" * size + b"\r\n--x--\r\n"
     headers = {
         "Content-Type": "multipart/form-data; boundary=x",
         "Cookie": s._cookie_header(),
@@ -321,13 +373,24 @@ async def upload_refused(base: str) -> dict[str, Any]:
         method="PUT",
         headers=headers,
     )
+    status: int | None = None
+    closed_early = False
     try:
         with await asyncio.to_thread(urllib.request.urlopen, req, timeout=10) as r:
             status = r.status
     except urllib.error.HTTPError as e:
         status = e.code
+    except (urllib.error.URLError, ConnectionError) as e:
+        reason = getattr(e, "reason", e)
+        if not isinstance(reason, ConnectionError):
+            raise
+        closed_early = True
     await s.close()
-    return {"status": status, "refused": status not in (200, 201, 204)}
+    return {
+        "status": status,
+        "closed_early": closed_early,
+        "refused": closed_early or status not in (200, 201, 204),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -350,10 +413,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(e not in ("app.py", "serve.py") for e in args.entry):
         p.error("--entry takes app.py and/or serve.py")
     results: dict[str, Any] = {}
+    # --sizes measures with Streamlit's default limit, so that no message is replaced.
+    extra = ["--server.maxMessageSize=200"] if args.sizes else []
     for entry in args.entry:
-        with server(entry) as (base, pid):
+        with server(entry, extra) as (base, pid):
             if args.sizes:
-                results[entry] = asyncio.run(sizes(base))
+                results[entry] = {"protocol": asyncio.run(sizes(base)),
+                                  "browser": browser_sizes(base)}  # fmt: skip
             elif args.upload:
                 results[entry] = asyncio.run(upload_refused(base))
             else:

@@ -29,7 +29,13 @@ WORK_BUDGET = 150_000
 #: Units per step of a method beyond the one update (the rest are 1): extragradient
 #: evaluates the field twice, Adam carries two moments, the flow's ODE solver takes ~10
 #: evaluations per sample (up to 40 on the stiff WGAN-GP field, see VARIANT_FACTOR).
-_METHOD_UNITS: Mapping[str, float] = {"extragradient": 2.0, "adam": 2.5, "flow": 12.0}
+_METHOD_UNITS: Mapping[str, float] = {
+    "extragradient": 2.0,
+    "adam": 2.5,
+    "flow": 12.0,
+    "momentum": 1.5,
+    "optimistic": 1.5,
+}
 #: Units per sub-step of the alternating methods (they loop n_gen + n_disc times a step).
 _SUBSTEP_UNITS: Mapping[str, float] = {"altgd": 0.5, "momentum-alt": 1.0}
 #: Work of one field evaluation relative to the standard game.
@@ -37,7 +43,9 @@ VARIANT_FACTOR: Mapping[str, float] = {
     "instance-noise": 13.0,  # quadrature over the noise at every evaluation
     "consensus": 4.0,  # the field's gradient norm term
     "wgan-gp": 4.0,  # the flow's solver refines across the jump at ψ = 0
+    "gradient-penalty": 1.5,
     "ns-gradient-penalty": 1.5,
+    "non-saturating": 1.3,
     "wgan": 2.0,
 }
 
