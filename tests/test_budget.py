@@ -33,7 +33,7 @@ def test_every_method_on_every_variant_has_a_positive_cost(variant: str, method:
 
 
 def test_the_budget_tables_name_only_real_methods_and_variants() -> None:
-    assert set(budget.VARIANT_FACTOR) <= set(VARIANTS)
+    assert set(budget.VARIANT_FACTOR) | set(budget._FLOW_FACTOR) <= set(VARIANTS)
     assert set(budget._METHOD_UNITS) | set(budget._SUBSTEP_UNITS) <= set(METHODS)
     assert set(budget._SUBSTEP_UNITS) == {m for m, x in METHODS.items() if "n_disc" in x.uses}
 
