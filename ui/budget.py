@@ -1,18 +1,18 @@
 """A work budget per rerun: legal settings must not cost one user the server's minutes.
 
 Every control is within its range, yet their product was not bounded: the explorer at 5,000
-steps, every method, 20 + 20 sub-steps on the instance-noise game took 5-14 s of server
-CPU for one rerun (0.11 s at the defaults), the compare page with every scheme at 5,000
-steps 32 s (0.9 s). Paths are what costs: the work of one path is its number of steps
+steps, every method, 20 + 20 sub-steps on the instance-noise game took 17 s of CPU for one
+rerun (0.34 s at the defaults), the compare page with every scheme at 5,000 steps 12 s
+(0.54 s; ``bench/rerun_cost.py``, cold caches). Paths are what costs: the work of one path is its number of steps
 times the work of one step, which depends on the method (sub-steps, extra evaluations, an
 ODE solver) and on the game (instance noise integrates over the noise at every
 evaluation). This module estimates that work in *units* (one SimGD step on the standard
 game, ~6 µs on the development machine) and tells a page how many steps fit in
 ``WORK_BUDGET`` units; the page cuts its paths there and says so.
 
-The factors were measured with ``python bench/hostile.py --cost`` (5,000 steps of every
-method on every game, process CPU time, relative to SimGD on the standard game) and rounded
-up. ``tests/test_budget.py`` checks that every method and variant is covered and that every
+The factors were measured with ``python bench/rerun_cost.py`` (500 steps of every method on
+every game, process CPU time, relative to SimGD on the standard game) and rounded up; on a
+busy 2-core machine the model stays within the measurement's own noise (~1.3x) of the CPU. ``tests/test_budget.py`` checks that every method and variant is covered and that every
 preset and the compare page's defaults fit uncut.
 """
 
