@@ -199,7 +199,7 @@ def test_every_response_forbids_framing(path: str) -> None:
 
 async def ws_session(guard: ClientGuard, frames: list[bytes], clock: FakeClock, dt: float):
     """Feed ``frames`` (one per ``dt`` seconds of the fake clock); return what was sent."""
-    queue = list(frames)
+    queue = frames  # consumed in place: a test can see how much was read
     sent: list[dict] = []
 
     async def receive() -> dict:
@@ -218,9 +218,21 @@ async def ws_session(guard: ClientGuard, frames: list[bytes], clock: FakeClock, 
 
 def test_a_flood_from_one_socket_is_cut_off_after_the_burst() -> None:
     inner, clock = InnerApp(), FakeClock()
-    guard = ClientGuard(inner, base_url="", clock=clock)
-    sent = run(ws_session(guard, [b"rerun"] * (MESSAGE_BURST + 50), clock, dt=0.0))
+    naps: list[float] = []
+    reads_at_nap: list[int] = []
+    frames = [b"rerun"] * (MESSAGE_BURST + 50)
+
+    async def nap(seconds: float) -> None:  # records the penalty instead of waiting
+        naps.append(seconds)
+        reads_at_nap.append(MESSAGE_BURST + 50 - len(queue))
+
+    queue = frames
+    guard = ClientGuard(inner, base_url="", clock=clock, sleep=nap)
+    sent = run(ws_session(guard, queue, clock, dt=0.0))
     assert len(inner.received) == MESSAGE_BURST, "the app saw more than the burst"
+    assert naps == [compat.PENALTY_SECONDS], "no penalty before the close"
+    assert reads_at_nap == [MESSAGE_BURST + 1], "it went on reading the flood"
+    assert len(queue) == 49, "it read the flood after the penalty"
     assert inner.ended_with == {"type": "websocket.disconnect", "code": CLOSE_POLICY}
     closes = [m for m in sent if m["type"] == "websocket.close"]
     assert [m["code"] for m in closes] == [CLOSE_POLICY]

@@ -12,9 +12,13 @@ Two things the lab needs are not part of Streamlit's page API:
      ``MAX_CLIENT_MESSAGE_BYTES`` (a real browser sends a few hundred bytes), and at most
      ``MESSAGE_BURST`` messages at once, refilled at ``MESSAGE_RATE`` per second (a token
      bucket). Streamlit handles every incoming message on the one event loop that serves all
-     sessions, so a flood from one socket once stalled every user of the process; now the
-     connection is closed (code 1008, policy violation; 1009 for a message too big) as soon
-     as the bucket runs dry, after at most ``MESSAGE_BURST`` messages;
+     sessions, so a flood from one socket once stalled every user of the process. Now, as
+     soon as the bucket runs dry (after at most ``MESSAGE_BURST`` messages), the guard stops
+     reading that socket for ``PENALTY_SECONDS`` and then closes it (code 1008, policy
+     violation; 1009, at once, for a message too big). While nobody reads, uvicorn stops
+     reading the TCP connection, so the flood fills the attacker's own buffers instead of
+     the server's event loop, and a client that reconnects after each close gets one new
+     session per ``PENALTY_SECONDS`` per socket instead of one per few milliseconds;
    * refuses Streamlit's file-upload route (403): the lab has no uploader, and uploads stay
      in memory for as long as the session lives;
    * sends anti-framing headers on every HTTP response (``X-Frame-Options: DENY``,
@@ -36,6 +40,7 @@ Two things the lab needs are not part of Streamlit's page API:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -62,6 +67,10 @@ MAX_CLIENT_MESSAGE_BYTES = 64 * 1024
 #: clicking, typing and dragging as fast as they can sends a few per second.
 MESSAGE_BURST = 40
 MESSAGE_RATE = 10.0
+
+#: How long a flooding connection is left unread before it is closed (seconds). Short
+#: enough for a graceful shutdown (k8s terminationGracePeriodSeconds is 30 s).
+PENALTY_SECONDS = 10.0
 
 #: WebSocket close codes (RFC 6455).
 CLOSE_POLICY = 1008
@@ -119,15 +128,19 @@ class ClientGuard:
         max_message_bytes: int = MAX_CLIENT_MESSAGE_BYTES,
         burst: float = MESSAGE_BURST,
         rate: float = MESSAGE_RATE,
+        penalty: float = PENALTY_SECONDS,
         base_url: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.app = app
         self.max_message_bytes = max_message_bytes
         self.burst = burst
         self.rate = rate
+        self.penalty = penalty
         self._base_url = base_url
         self._clock = clock
+        self._sleep = sleep
         self.closed_connections = 0  # for tests and the attack script's report
 
     @property
@@ -189,6 +202,9 @@ class ClientGuard:
                     CLOSE_TOO_BIG, f"message of {size} bytes > {self.max_message_bytes}"
                 )
             if not bucket.take():
+                # Leave the socket unread for a while: uvicorn then stops reading it, and
+                # the flood waits in the client's buffers, not in our event loop.
+                await self._sleep(self.penalty)
                 return await close(
                     CLOSE_POLICY, f"more than {self.burst:g} messages at {self.rate:g}/s"
                 )
