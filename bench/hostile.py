@@ -239,6 +239,9 @@ async def scenario(base: str, pid: int, flood_s: float, reruns: int, reconnect: 
         "flood_median_ms": round(med_a * 1000, 1),
         "flood_max_ms": round(max(attack_lat) * 1000, 1) if attack_lat else None,
         "ratio_median": round(med_a / med_b, 2),
+        # The median flatters a stalled server (few reruns finish): read these with it.
+        "flood_reruns_completed": len(attack_lat),
+        "ratio_max": round(max(attack_lat) / med_b, 1) if attack_lat else None,
         "health_probes": len(probes),
         "health_probes_during_flood": len(flood_probes),
         "health_failed": sum(p is None for p in probes),
