@@ -1,4 +1,4 @@
-"""Every place where the lab relies on how Streamlit 1.67 serves a session, in one module.
+"""Where the lab relies on how Streamlit 1.67's server and runtime serve a session.
 
 Two things the lab needs are not part of Streamlit's page API:
 
@@ -9,7 +9,7 @@ Two things the lab needs are not part of Streamlit's page API:
    The guard
 
    * caps what one WebSocket connection may send: each message at most
-     ``MAX_CLIENT_MESSAGE_BYTES`` (a real browser sends a few hundred bytes), and at most
+     ``MAX_CLIENT_MESSAGE_BYTES`` (a browser's largest message is 1.7 kB), and at most
      ``MESSAGE_BURST`` messages at once, refilled at ``MESSAGE_RATE`` per second (a token
      bucket). Streamlit handles every incoming message on the one event loop that serves all
      sessions, so a flood from one socket once stalled every user of the process. Now, as
@@ -68,8 +68,9 @@ MAX_CLIENT_MESSAGE_BYTES = 64 * 1024
 MESSAGE_BURST = 40
 MESSAGE_RATE = 10.0
 
-#: How long a flooding connection is left unread before it is closed (seconds). Short
-#: enough for a graceful shutdown (k8s terminationGracePeriodSeconds is 30 s).
+#: How long a flooding connection is left unread before it is closed (seconds). A graceful
+#: shutdown waits out the rest of it (measured: SIGTERM during a penalty, exit 9 s later),
+#: well within k8s terminationGracePeriodSeconds (30 s).
 PENALTY_SECONDS = 10.0
 
 #: WebSocket close codes (RFC 6455).
