@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import math
 import re
 import sys
@@ -140,6 +141,12 @@ def run_cli(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) 
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    except OSError as exc:  # e.g. a full disk (`> /dev/full`): one line, not a traceback
+        # Point stdout at /dev/null, or the interpreter's final flush of what is still
+        # buffered fails again and prints "Exception ignored ..." on its way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
+        return 2
     except ValueError as exc:
         sys.stderr.write(f"internal error: non-finite number in the output ({exc})\n")
         return 1
