@@ -20,6 +20,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from dynamics import jacobians
 from dynamics.losses import FP0, FPP0, fprime, fsecond
 from dynamics.noise import smoothed_logistic
 
@@ -74,6 +75,8 @@ class Variant:
     #: optional cheaper single components (v_θ alone, v_ψ alone) for alternating updates
     field_theta: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
     field_psi: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
+    #: the analytic Jacobian of the field at any point, (θ, ψ) -> (..., 2, 2) (dynamics/jacobians.py)
+    jacobian_at: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
     param_index: Mapping[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -278,6 +281,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
         for v in (
             Variant(
                 name="standard",
+                jacobian_at=jacobians.standard,
                 label="Standard GAN",
                 params=(),
                 field=_standard,
@@ -298,6 +302,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="non-saturating",
+                jacobian_at=jacobians.non_saturating,
                 label="Non-saturating GAN",
                 params=(),
                 field=_non_saturating,
@@ -318,6 +323,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="wgan",
+                jacobian_at=jacobians.wgan,
                 label="WGAN (weight clipping)",
                 params=(
                     Param(
@@ -348,6 +354,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="wgan-gp",
+                jacobian_at=jacobians.wgan_gp,
                 label="WGAN-GP",
                 params=(
                     Param(
@@ -389,6 +396,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="instance-noise",
+                jacobian_at=jacobians.instance_noise,
                 label="Instance noise",
                 params=(
                     Param(
@@ -422,6 +430,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="gradient-penalty",
+                jacobian_at=jacobians.gradient_penalty,
                 label="Gradient penalty (R1 = R2)",
                 params=(_GAMMA_PENALTY,),
                 field=_gradient_penalty,
@@ -443,6 +452,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="consensus",
+                jacobian_at=jacobians.consensus,
                 label="Consensus optimisation",
                 params=(
                     Param(
@@ -472,6 +482,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="ns-gradient-penalty",
+                jacobian_at=jacobians.ns_gradient_penalty,
                 label="Non-saturating GAN + gradient penalty",
                 params=(_GAMMA_PENALTY,),
                 field=_ns_gradient_penalty,
@@ -537,6 +548,13 @@ class Game:
     def jacobian(self) -> FloatArray | None:
         j = self.variant.jacobian
         return None if j is None else j(self.params)
+
+    def jacobian_at(self, theta: ArrayLike, psi: ArrayLike) -> FloatArray:
+        """J(θ, ψ) = ∂v/∂z at any points (arrays of one shape), shape (..., 2, 2)."""
+        j = self.variant.jacobian_at
+        if j is None:
+            raise ValueError(f"variant '{self.name}' has no pointwise Jacobian")
+        return j(np.asarray(theta, dtype=float), np.asarray(psi, dtype=float), self.params)
 
     def eigenvalues(self) -> ComplexArray | None:
         e = self.variant.eigenvalues
