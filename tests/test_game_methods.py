@@ -356,3 +356,16 @@ def test_stability_page_offers_the_new_axes() -> None:
     assert at.title[0].value == "Dirac-GAN explorer"
     assert at.slider(key="lookahead_alpha").value == pytest.approx(0.3)
     assert at.multiselect(key="methods").value == ["lookahead"]
+
+
+def test_the_numbers_of_the_theory_document() -> None:
+    """docs/theory.md §2.9 and §2.12, recomputed."""
+    game = make_game("standard")
+    # §2.12: h = 0.2, k = 5, α = 0.5 gives ρ = 0.9813; SimGD has √(1 + 0.01) = 1.005.
+    rho = spectrum(game, "lookahead", Hyper(0.2, 0.2)).update.spectral_radius
+    assert f"{rho:.4f}" == "0.9813"
+    assert f"{spectrum(game, 'simgd', Hyper(0.2, 0.2)).update.spectral_radius:.3f}" == "1.005"
+    # §2.9: from (1, 1), 500 steps at h = 0.2, ‖v‖ drops twelvefold.
+    t = simulate(game, "hamiltonian", Hyper(0.2, 0.2), [(1.0, 1.0)], 500)
+    ratio = np.hypot(*game.field(1.0, 1.0)) / np.hypot(*game.field(*t.points[-1, 0]))
+    assert round(float(ratio)) == 12
