@@ -145,6 +145,12 @@ HYPER_PARAMS: Mapping[str, HyperParam] = MappingProxyType(
                 help="Fraction of the way to the k-step point that the lookahead moves "
                 "(α = 1: plain SimGD).",
             ),
+            HyperParam(
+                "ema_beta", "averaging weight", "β_EMA", 1e-4, 1.0, 0.01, log_scale=True,
+                ui_lo=0.001, short="EMA β",
+                help="Weight of the newest iterate in the exponential moving average "
+                "w̄ ← (1 − β)w̄ + βw (β = 1: no averaging).",
+            ),
         )
     }
 )  # fmt: skip
@@ -173,6 +179,7 @@ class Hyper:
     sga_lambda: float = _default("sga_lambda")  # SGA, magnitude; sign by alignment
     lookahead_k: int = _default("lookahead_k")  # lookahead-minmax
     lookahead_alpha: float = _default("lookahead_alpha")
+    ema_beta: float = _default("ema_beta")  # iterate averaging (EMA)
 
     @property
     def equal_rates(self) -> bool:
@@ -374,6 +381,31 @@ def lookahead_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[F
     return z + hp.lookahead_alpha * (fast - z), mem
 
 
+# Iterate averaging: the state shown is the average w̄; the training iterate w, which keeps
+# moving by AltGD (the authors' training scheme), is the memory.
+
+
+def _raw_iterate(game: Game, hp: Hyper, z: FloatArray) -> Memory:
+    return (z.copy(),)
+
+
+def ema_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Exponential moving average of AltGD's iterates: w ← AltGD(w), w̄ ← (1 − β)w̄ + βw."""
+    w, _unused = altgd_step(game, hp, mem[0], ())
+    return (1.0 - hp.ema_beta) * z + hp.ema_beta * w, (w,)
+
+
+def _raw_iterate_and_count(game: Game, hp: Hyper, z: FloatArray) -> Memory:
+    return z.copy(), np.zeros_like(z[..., :1])
+
+
+def average_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Uniform average of AltGD's iterates w_0, ..., w_k: w̄ ← w̄ + (w − w̄)/(k + 1)."""
+    w, _unused = altgd_step(game, hp, mem[0], ())
+    k = mem[1] + 1.0
+    return z + (w - z) / (k + 1.0), (w, k)
+
+
 # ------------------------------------------------------------ linearised update operators
 # All operators and closed forms broadcast: J may be a stack (..., 2, 2) and the learning
 # rates and β arrays of shape (...), so the stability map evaluates a whole parameter grid
@@ -506,6 +538,14 @@ def _lookahead_operator(J: FloatArray, hp: Hyper) -> FloatArray:
     return alpha * np.linalg.matrix_power(M, hp.lookahead_k) + (1.0 - alpha) * _eye(2, M.shape[:-2])
 
 
+def _ema_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    # state (w̄, w):  w̄' = (1 − β) w̄ + β M w,  w' = M w,  M = AltGD's operator
+    M = _altgd_operator(J, hp)
+    batch = M.shape[:-2]
+    beta = np.asarray(hp.ema_beta, dtype=float)[..., None, None]
+    return _block((1.0 - beta) * _eye(2, batch), beta * M, np.zeros(M.shape), M)
+
+
 # ------------------------------------------------------ closed-form operator eigenvalues
 
 
@@ -628,6 +668,16 @@ def _lookahead_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
     k = _kappa(J, hp)
     alpha = np.asarray(hp.lookahead_alpha, dtype=float)[..., None]
     return 1.0 - alpha + alpha * (1.0 + k) ** hp.lookahead_k
+
+
+def _ema_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
+    """Block triangular: 1 − β (twice) and AltGD's eigenvalues (closed form on rotations)."""
+    alt = _altgd_closed(J, hp)
+    if alt is None:
+        return None
+    beta = np.asarray(hp.ema_beta, dtype=float)[..., None]
+    avg = np.broadcast_to(1.0 - beta, (*alt.shape[:-1], 2)).astype(complex)
+    return np.concatenate([avg, alt], axis=-1)
 
 
 # ------------------------------------------------------------------------------ registry
@@ -876,6 +926,54 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 operator=_lookahead_operator,
                 closed_form=_lookahead_closed,
                 formula=r"\mu = 1 - \alpha + \alpha\,(1 + h\lambda)^k",
+            ),
+            Method(
+                name="ema",
+                label="Iterate averaging (EMA)",
+                explanation=(
+                    "Trains with AltGD but shows the exponential moving average "
+                    "w̄ ← (1 − β)w̄ + βw of its iterates, as GAN practice does for the generator. "
+                    "Where AltGD circles, the average moves on a much smaller circle (about "
+                    "β/√(β² + φ²) of the orbit's radius, φ the turn per step) but, unlike the "
+                    "uniform average, does not converge."
+                ),
+                reference=(
+                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
+                    "ICLR 2019"
+                ),
+                uses=_RATES | {"n_gen", "n_disc", "ema_beta"},
+                step=ema_step,
+                init=_raw_iterate,
+                operator=_ema_operator,
+                closed_form=_ema_closed,
+                formula=(
+                    r"\mu \in \{1 - \beta_{\mathrm{EMA}}\ (\text{twice})\} \cup "
+                    r"\{\mu_{\mathrm{AltGD}}\}"
+                ),
+                memory_size=1,
+            ),
+            Method(
+                name="average",
+                label="Iterate averaging (uniform)",
+                explanation=(
+                    "Trains with AltGD but shows the plain mean w̄ = (w₀ + … + w_k)/(k + 1) of all "
+                    "its iterates so far. Where AltGD circles the equilibrium, the mean "
+                    "converges to it, slowly (like 1/k), while the iterates themselves never do."
+                ),
+                reference=(
+                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
+                    "ICLR 2019"
+                ),
+                uses=_RATES | {"n_gen", "n_disc"},
+                step=average_step,
+                init=_raw_iterate_and_count,
+                operator=None,
+                no_operator_reason=(
+                    "The uniform average gives the k-th iterate the weight 1/(k + 1): the update "
+                    "changes with time, so there is no fixed linear operator. Its iterates are "
+                    "AltGD's, whose spectrum the AltGD entry shows; the average of iterates on "
+                    "the unit circle (μ ≠ 1) tends to the equilibrium like 1/k."
+                ),
             ),
         )
     }

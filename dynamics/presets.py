@@ -130,6 +130,16 @@ def _method_presets() -> list[Preset]:
             steps=200,
             note="CGD's update is (I − hJ)⁻¹ on the rotation: it converges for every h.",
         ),
+        Preset(
+            name="Iterate averaging: AltGD circles, its running mean converges (standard GAN)",
+            variant="standard",
+            methods=("altgd", "average", "ema"),
+            steps=5000,
+            note=(
+                "The uniform mean of the circling iterates tends to the equilibrium like 1/k; "
+                "the exponential moving average (β = 0.01) settles on a circle a tenth the size."
+            ),
+        ),
     ]
 
 

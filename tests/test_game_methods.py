@@ -27,7 +27,8 @@ from tests.test_methods import HP, _expected_steps
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 FAST = settings(max_examples=30, deadline=None)
 
-NEW = ["hamiltonian", "sga", "cgd", "lookahead"]
+NEW_LINEAR = ["hamiltonian", "sga", "cgd", "lookahead", "ema"]
+NEW = [*NEW_LINEAR, "average"]
 SMOOTH = [n for n, v in VARIANTS.items() if v.jacobian is not None]
 ROTATIONS = {"standard": FP0, "non-saturating": FP0, "wgan": 1.0}
 LR_LO, LR_HI = HYPER_RANGES["lr_gen"]
@@ -49,7 +50,7 @@ def sorted_eigs(x: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------- operator vs the real one-step map
 
 
-@pytest.mark.parametrize("method", NEW)
+@pytest.mark.parametrize("method", NEW_LINEAR)
 @pytest.mark.parametrize("variant", SMOOTH)
 @FAST
 @given(data=st.data())
@@ -66,6 +67,9 @@ def test_operator_is_the_derivative_of_the_real_one_step_map(
         sga_lambda=data.draw(st.floats(*HYPER_RANGES["sga_lambda"])),
         lookahead_k=data.draw(st.integers(1, 5)),
         lookahead_alpha=data.draw(st.floats(*HYPER_RANGES["lookahead_alpha"])),
+        ema_beta=data.draw(log_uniform(*HYPER_RANGES["ema_beta"])),
+        n_gen=data.draw(st.integers(1, 5)),
+        n_disc=data.draw(st.integers(1, 5)),
     )
     m = METHODS[method]
     assert m.operator is not None
@@ -268,6 +272,54 @@ def test_cgd_converges_with_a_step_where_simgd_runs_away() -> None:
     assert simulate(game, "cgd", hp, [p.start], p.steps).status == ("converged",)
     sim = simulate(game, "simgd", hp, [p.start], p.steps)
     assert sim.final_distance[0] > 3 * math.hypot(*p.start)
+
+
+def test_ema_spectrum_is_one_minus_beta_and_altgds() -> None:
+    """docs/theory.md §2.13: block-triangular operator, μ ∈ {1 − β, 1 − β} ∪ eig(M_AltGD)."""
+    for variant in SMOOTH:
+        game = make_game(variant)
+        hp = Hyper(0.3, 0.2, n_disc=2, ema_beta=0.05)
+        alt = np.linalg.eigvals(METHODS["altgd"].operator(game.jacobian(), hp))
+        ema = np.linalg.eigvals(METHODS["ema"].operator(game.jacobian(), hp))
+        want = np.concatenate([[0.95, 0.95], alt])
+        np.testing.assert_allclose(sorted_eigs(ema), sorted_eigs(want), atol=1e-12)
+
+
+@FAST
+@given(r0=st.floats(0.1, 1.0), ang=st.floats(0, 6.3), h=st.floats(0.1, 1.5))
+def test_uniform_average_of_a_linear_rotation_tends_to_the_equilibrium_like_1_over_k(
+    r0: float, ang: float, h: float
+) -> None:
+    """WGAN with a clip it never reaches is linear: AltGD is z_j = Mʲz₀ with μ ≠ 1 on the unit
+    circle, so the mean (Σ_{j≤k} Mʲ z₀)/(k + 1) = (I − M)⁻¹(I − M^{k+1}) z₀/(k + 1)."""
+    game = make_game("wgan", clip=3.0)
+    hp = Hyper(h, h)
+    M = METHODS["altgd"].operator(game.jacobian(), hp)
+    z0 = np.array([r0 * math.cos(ang), r0 * math.sin(ang)])
+    steps = 400
+    alt = simulate(game, "altgd", hp, [z0], steps)
+    assert np.abs(alt.points[..., 1]).max() < 3.0  # the clip is never active: linear
+    avg = simulate(game, "average", hp, [z0], steps).points[:, 0]
+    inv = np.linalg.inv(np.eye(2) - M)
+    bound = np.linalg.norm(inv, 2) * (np.linalg.norm(z0) + alt.distance()[:, 0].max())
+    k = np.arange(steps + 1)
+    assert (np.hypot(avg[:, 0], avg[:, 1]) * (k + 1) <= bound * (1 + 1e-9)).all()
+    want = (inv @ (np.eye(2) - np.linalg.matrix_power(M, steps + 1)) @ z0) / (steps + 1)
+    np.testing.assert_allclose(avg[-1], want, atol=1e-12)
+
+
+def test_averaging_converges_while_the_iterates_circle() -> None:
+    p = PRESETS["Iterate averaging: AltGD circles, its running mean converges (standard GAN)"]
+    game, hp = make_game(p.variant), Hyper(p.lr, p.lr)
+    alt = simulate(game, "altgd", hp, [p.start], p.steps).distance()[:, 0]
+    avg = simulate(game, "average", hp, [p.start], p.steps).distance()[:, 0]
+    ema = simulate(game, "ema", hp, [p.start], p.steps).distance()[:, 0]
+    assert alt[-1000:].min() > 1.3  # circling at radius ≈ √2
+    # the mean: four times as many steps, about a quarter of the distance (1/k)
+    assert avg[2500:5001].max() < 0.4 * avg[625:1251].max()
+    assert avg[-1] < 0.01
+    # the EMA: a circle of radius ≈ β/√(β² + φ²)·√2, φ ≈ h f'(0) = 0.1 (about 0.14)
+    assert ema[-1000:].min() > 0.08 and ema[-1000:].max() < 0.25
 
 
 @pytest.mark.parametrize("method", NEW)

@@ -86,7 +86,7 @@ def test_simulate_validates_its_inputs() -> None:
 
 HP = Hyper(
     lr_gen=0.13, lr_disc=0.29, n_gen=2, n_disc=3, beta=-0.35, beta1=0.8, beta2=0.95, eps=1e-3,
-    sga_lambda=0.7, lookahead_k=3, lookahead_alpha=0.4,
+    sga_lambda=0.7, lookahead_k=3, lookahead_alpha=0.4, ema_beta=0.3,
 )  # fmt: skip
 #: For WGAN (c = 1) the discriminator's first step from here leaves [−1, 1]: clipping is hit.
 Z0 = (0.7, 0.9)
@@ -179,6 +179,19 @@ def _expected_steps(
             for _ in range(hp.lookahead_k):
                 fast = _clip(game, fast + H * v(fast))
             z.append(z[-1] + hp.lookahead_alpha * (fast - z[-1]))
+    elif method in ("ema", "average"):
+        w = [np.array(z0, dtype=float)]  # AltGD's iterates; the path is their average
+        for _ in range(n):
+            th, ps = w[-1]
+            for _ in range(hp.n_gen):
+                th = th + hp.lr_gen * _v(game, th, ps)[0]
+            for _ in range(hp.n_disc):
+                ps = _clip(game, np.array([th, ps + hp.lr_disc * _v(game, th, ps)[1]]))[1]
+            w.append(np.array([th, ps]))
+            if method == "ema":
+                z.append((1 - hp.ema_beta) * z[-1] + hp.ema_beta * w[-1])
+            else:
+                z.append(np.mean(w, axis=0))
     elif method == "adam":
         b1, b2 = hp.beta1, hp.beta2
         m = s = np.zeros(2)
@@ -221,8 +234,8 @@ def test_hand_computed_steps_do_hit_the_wgan_clip() -> None:
             z = _expected_steps(game, m, HP, Z0, 10)
             np.testing.assert_allclose(z[1:, 1], Z0[1] * (1 - HP.lr_disc) ** np.arange(1, 11))
             continue
-        if m == "lookahead":
-            # The clip acts on the inner SimGD steps, the path shows only their interpolation:
+        if m in ("lookahead", "ema", "average"):
+            # The clip acts on the inner steps, the path shows only an interpolation of them:
             # check that the clip changes it (with c = 3 it is never active from Z0).
             wide = _expected_steps(make_game("wgan", clip=3.0), m, HP, Z0, 10)
             assert np.abs(wide[:, 1]).max() < 3.0

@@ -66,6 +66,7 @@ def hyper_strategy(lr: tuple[float, float], n_max: int) -> st.SearchStrategy[Hyp
         sga_lambda=st.floats(*HYPER_RANGES["sga_lambda"]),
         lookahead_k=st.integers(int(HYPER_RANGES["lookahead_k"][0]), n_max),
         lookahead_alpha=st.floats(*HYPER_RANGES["lookahead_alpha"]),
+        ema_beta=log_uniform(*HYPER_RANGES["ema_beta"]),
     )
 
 
@@ -120,6 +121,8 @@ def assert_spectra_agree(
 CLOSED_FORM_SCOPE = {
     # AltGD: pure rotations.
     "altgd": lambda J, hp: J[0, 0] == 0 and J[1, 1] == 0 and J[0, 1] == -J[1, 0],
+    # EMA: AltGD's closed form (pure rotations) plus 1 − β twice.
+    "ema": lambda J, hp: J[0, 0] == 0 and J[1, 1] == 0 and J[0, 1] == -J[1, 0],
     # Hamiltonian GD: equal rates (μ = 1 − hσ²).
     "hamiltonian": lambda J, hp: hp.lr_gen == hp.lr_disc,
     # SGA: equal rates and J = sI + ωR.
