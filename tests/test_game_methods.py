@@ -1,4 +1,5 @@
-"""Hamiltonian GD, SGA, CGD and lookahead-minmax (docs/theory.md §2.9–2.12): operators against
+"""Hamiltonian GD, SGA, CGD, lookahead-minmax and iterate averaging (docs/theory.md §2.9–2.13):
+operators against
 finite differences of the real one-step map, closed forms, the behaviour each is known for,
 their presets, and their hyper-parameters on the CLI, the stability map and the pages."""
 
@@ -348,7 +349,12 @@ def test_cli_flags_reach_the_core(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(
     ("method", "axis"),
-    [("lookahead", "lookahead_alpha"), ("lookahead", "lookahead_k"), ("sga", "sga_lambda")],
+    [
+        ("lookahead", "lookahead_alpha"),
+        ("lookahead", "lookahead_k"),
+        ("sga", "sga_lambda"),
+        ("ema", "ema_beta"),
+    ],
 )
 def test_stability_map_over_a_new_hyper_parameter(method: str, axis: str) -> None:
     axes = available_axes("gradient-penalty", method)
@@ -362,7 +368,7 @@ def test_stability_map_over_a_new_hyper_parameter(method: str, axis: str) -> Non
         hp = replace(Hyper(m.x[j], m.x[j]), **{axis: value})
         assert m.rho[i, j] == pytest.approx(spectrum(game, method, hp).update.spectral_radius)
     locus = update_locus("gradient-penalty", method, axis, m.y[:4])
-    assert locus.shape == (4, 2) and np.isfinite(locus).all()
+    assert locus.shape == (4, METHODS[method].state_dim) and np.isfinite(locus).all()
 
 
 def _app(query: dict[str, str], page: str | None = None) -> AppTest:
@@ -379,13 +385,14 @@ def _app(query: dict[str, str], page: str | None = None) -> AppTest:
 
 
 def test_explorer_widgets_and_url_for_the_new_hyper_parameters() -> None:
-    q = {"methods": "lookahead,sga", "lookahead_k": "7", "lookahead_alpha": "0.3"}
-    at = _app(q | {"sga_lambda": "2.5", "steps": "50"})
+    q = {"methods": "lookahead,sga,ema", "lookahead_k": "7", "lookahead_alpha": "0.3"}
+    at = _app(q | {"sga_lambda": "2.5", "steps": "50", "ema_beta": "0.05"})
     assert at.number_input(key="lookahead_k").value == 7
     assert at.slider(key="lookahead_alpha").value == pytest.approx(0.3)
     assert at.slider(key="sga_lambda").value == pytest.approx(2.5)
-    hp = Hyper(lookahead_k=7, lookahead_alpha=0.3, sga_lambda=2.5)
-    for method in ("lookahead", "sga"):
+    assert at.select_slider(key="ema_beta").value == pytest.approx(0.05)
+    hp = Hyper(lookahead_k=7, lookahead_alpha=0.3, sga_lambda=2.5, ema_beta=0.05)
+    for method in ("lookahead", "sga", "ema"):
         rho = spectrum(make_game("standard"), method, hp).update.spectral_radius
         line = next(
             m.value for m in at.markdown if m.value.startswith(f"**{METHODS[method].label}** · ρ")
