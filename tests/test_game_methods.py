@@ -428,3 +428,18 @@ def test_the_numbers_of_the_theory_document() -> None:
     t = simulate(game, "hamiltonian", Hyper(0.2, 0.2), [(1.0, 1.0)], 500)
     ratio = np.hypot(*game.field(1.0, 1.0)) / np.hypot(*game.field(*t.points[-1, 0]))
     assert round(float(ratio)) == 12
+
+
+def test_a_preset_resets_its_methods_hyper_parameters_to_the_values_in_its_name() -> None:
+    """The lookahead preset's title promises k = 5, α = 0.5: choosing it after the controls
+    were moved puts them back (the box forgets the preset while they differ)."""
+    name = "Lookahead-minmax (k = 5, α = 0.5) vs SimGD on the standard GAN"
+    at = _app({"methods": "lookahead", "lookahead_k": "9", "lookahead_alpha": "0.8"})
+    assert at.number_input(key="lookahead_k").value == 9
+    at.selectbox(key="preset").set_value(name).run()
+    assert not at.exception
+    assert at.number_input(key="lookahead_k").value == 5
+    assert at.slider(key="lookahead_alpha").value == 0.5
+    assert at.selectbox(key="preset").value == name
+    at.slider(key="lookahead_alpha").set_value(0.7).run()
+    assert at.selectbox(key="preset").value == "—"
