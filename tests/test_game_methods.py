@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
@@ -58,9 +58,11 @@ def sorted_eigs(x: np.ndarray) -> np.ndarray:
 def test_operator_is_the_derivative_of_the_real_one_step_map(
     variant: str, method: str, data: st.DataObject
 ) -> None:
-    """Every variant parameter and SGA λ, lookahead α over their whole ranges; rates in
-    [1e-3, 1] and k ≤ 5 so that one step stays in the linear regime of the central
-    differences (step 1e-5, error O(e²) relative to the operator)."""
+    """Every variant parameter, SGA λ, lookahead α and the EMA weight over their whole ranges;
+    rates in [1e-3, 1], k ≤ 5 and n_gen, n_disc ≤ 3, and operators with entries ≤ 100, so that
+    the perturbed states stay in the linear regime of the central differences (step 1e-5, error
+    O(e²) relative to the operator; a 5-step lookahead with γ = 5, h = 1 amplifies the stencil
+    1000-fold, docs/theory.md §2)."""
     game = make_game(variant, data.draw(params_strategy(VARIANTS[variant])))
     hp = Hyper(
         lr_gen=data.draw(log_uniform(1e-3, 1.0)),
@@ -69,12 +71,13 @@ def test_operator_is_the_derivative_of_the_real_one_step_map(
         lookahead_k=data.draw(st.integers(1, 5)),
         lookahead_alpha=data.draw(st.floats(*HYPER_RANGES["lookahead_alpha"])),
         ema_beta=data.draw(log_uniform(*HYPER_RANGES["ema_beta"])),
-        n_gen=data.draw(st.integers(1, 5)),
-        n_disc=data.draw(st.integers(1, 5)),
+        n_gen=data.draw(st.integers(1, 3)),
+        n_disc=data.draw(st.integers(1, 3)),
     )
     m = METHODS[method]
     assert m.operator is not None
     op = m.operator(game.jacobian(), hp)
+    assume(np.abs(op).max() <= 100.0)
     num = numeric_operator(game, m, hp)
     scale = max(1.0, float(np.abs(op).max()))
     np.testing.assert_allclose(num, op, rtol=0, atol=1e-9 * scale)
