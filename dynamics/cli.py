@@ -10,16 +10,14 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
-import re
-import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats
+from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats, run_cli
+from dynamics.equilibria import find_equilibria
 from dynamics.methods import (
     CONVERGENCE_TOL,
     HYPER_PARAMS,
@@ -36,6 +34,8 @@ MAX_STEPS = 100_000
 #: Largest |θ|, |ψ| accepted as a start.
 START_LIMIT = 100.0
 DEFAULT_LR = HYPER_PARAMS["lr_gen"].default
+#: ``spectrum`` lists every equilibrium in [−w, w]² (the verdict is about (0, 0) only).
+EQUILIBRIA_BOX = 10.0
 
 _VARIANT_PARAMS = sorted({p.name for v in VARIANTS.values() for p in v.params})
 #: Hyper field -> CLI flag, for the method hyper-parameters other than the learning rates
@@ -244,8 +244,15 @@ def cmd_spectrum(args: argparse.Namespace) -> dict[str, Any]:
             "operator_numeric": _matrix(u.operator_numeric),
             "operator_analytic": _matrix(u.operator_analytic),
             "reason": u.reason,
+            "numeric_check": u.check_note,
         },
         "verdict": u.verdict,
+        "verdict_at": list(u.at),
+        "verdict_scope": "local: what paths do that start close enough to (0, 0)",
+        "equilibria": [
+            {"point": list(e.point), "kind": e.kind, "segment": e.segment}
+            for e in find_equilibria(game, EQUILIBRIA_BOX)
+        ],
         "reason": u.reason,
     }
 
@@ -282,51 +289,5 @@ def build_parser() -> OneLineParser:
     return parser
 
 
-_NEGATIVE_VALUE = re.compile(r"^-[\d.]")
-
-
-def _join_negative_values(argv: Sequence[str]) -> list[str]:
-    """``--start -1,1`` → ``--start=-1,1``: argparse would take ``-1,1`` for an option."""
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        tok = argv[i]
-        nxt = argv[i + 1] if i + 1 < len(argv) else None
-        if (
-            tok.startswith("--")
-            and "=" not in tok
-            and nxt is not None
-            and _NEGATIVE_VALUE.match(nxt)
-        ):
-            out.append(f"{tok}={nxt}")
-            i += 2
-        else:
-            out.append(tok)
-            i += 1
-    return out
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = _join_negative_values(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)  # exits 2 with one line on bad input
-    try:
-        result = args.handler(args)
-    except (CliError, ValueError, KeyError) as exc:
-        msg = exc.args[0] if exc.args else str(exc)
-        sys.stderr.write(f"error: {msg}\n")
-        return 2
-    except Exception as exc:  # never a traceback for users
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
-        return 1
-    try:
-        # allow_nan=False: a non-finite number in the output would be a bug; fail loudly.
-        text = result if isinstance(result, str) else json.dumps(result, allow_nan=False) + "\n"
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # e.g. piped into `head`
-        return 0
-    except ValueError as exc:
-        sys.stderr.write(f"internal error: non-finite number in the output ({exc})\n")
-        return 1
-    return 0
+    return run_cli(build_parser(), argv)

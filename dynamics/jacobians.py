@@ -76,22 +76,36 @@ def ns_gradient_penalty(theta: FloatArray, psi: FloatArray, p: Params) -> FloatA
     return J
 
 
-def consensus(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
-    """J_std − γ ∇²Φ, Φ = ½‖v_std‖² = ½ r² f'(t)², r² = θ² + ψ², t = θψ."""
+def _consensus_like(theta: FloatArray, psi: FloatArray, p: Params, w: float) -> FloatArray:
+    """J_std − γ ∂g/∂z with g = (θf'² + cψ, ψf'² + cθ), c = w r² f' f'', r² = θ² + ψ², t = θψ.
+
+    w = 1 is the exact ∇(½‖v_std‖²); w = ½ the authors' plotting code (cubic term halved).
+    """
     t = theta * psi
     r2 = theta * theta + psi * psi
     fp, fpp, f3 = fprime(t), fsecond(t), fthird(t)
-    q = fpp * fpp + fp * f3  # (f' f'')' = f''² + f' f'''
-    h_tt = fp * fp + 4.0 * t * fp * fpp + r2 * psi * psi * q
-    h_tp = 3.0 * r2 * fp * fpp + r2 * t * q
-    h_pp = fp * fp + 4.0 * t * fp * fpp + r2 * theta * theta * q
+    q = fpp * fpp + fp * f3  # the derivative of f' f''
+    c = w * r2 * fp * fpp
+    dc_dtheta = w * (2.0 * theta * fp * fpp + r2 * q * psi)
+    dc_dpsi = w * (2.0 * psi * fp * fpp + r2 * q * theta)
+    diag = fp * fp + 2.0 * t * fp * fpp
     J = standard(theta, psi, p)
     gamma = p["gamma"]
-    J[..., 0, 0] -= gamma * h_tt
-    J[..., 0, 1] -= gamma * h_tp
-    J[..., 1, 0] -= gamma * h_tp
-    J[..., 1, 1] -= gamma * h_pp
+    J[..., 0, 0] -= gamma * (diag + psi * dc_dtheta)
+    J[..., 0, 1] -= gamma * (2.0 * theta * theta * fp * fpp + c + psi * dc_dpsi)
+    J[..., 1, 0] -= gamma * (2.0 * psi * psi * fp * fpp + c + theta * dc_dtheta)
+    J[..., 1, 1] -= gamma * (diag + theta * dc_dpsi)
     return J
+
+
+def consensus(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    """J_std − γ ∇²Φ, Φ = ½‖v_std‖² = ½ r² f'(t)²."""
+    return _consensus_like(theta, psi, p, 1.0)
+
+
+def consensus_authors(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    """As ``consensus`` with the cubic term r² f' f'' halved (the authors' plotting code)."""
+    return _consensus_like(theta, psi, p, 0.5)
 
 
 def instance_noise(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:

@@ -53,6 +53,17 @@ class Param:
 
 
 @dataclass(frozen=True)
+class SmoothCase:
+    """Where a variant that is not differentiable at (0, 0) in general is at some parameters."""
+
+    applies: Callable[[Params], bool]
+    jacobian: Callable[[Params], FloatArray]
+    eigenvalues: Callable[[Params], ComplexArray]
+    eig_latex: str
+    eig_latex_values: str
+
+
+@dataclass(frozen=True)
 class Variant:
     """A training game on the Dirac-GAN. Immutable; see ``VARIANTS``."""
 
@@ -75,6 +86,17 @@ class Variant:
     #: optional cheaper single components (v_θ alone, v_ψ alone) for alternating updates
     field_theta: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
     field_psi: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
+    #: for a field that is smooth except across ψ = 0: the Jacobian, eigenvalues and formulas
+    #: at the parameter values where it is differentiable at (0, 0) after all (WGAN-GP, γg₀ = 0)
+    smooth_case: SmoothCase | None = None
+    #: for a field that is affine on each side of ψ = 0: ``pieces(p)[s] = (A, c)`` with
+    #: v(z) = A z + c where sign ψ = s (s = ±1); the flow is then solved exactly, piece by piece
+    pieces: Callable[[Params], Mapping[int, tuple[FloatArray, FloatArray]]] | None = None
+    #: endpoints of a segment of stationary points on ψ = 0 (Filippov equilibria of a switching
+    #: field), or None where there is none at these parameter values
+    stationary_segment: (
+        Callable[[Params], tuple[tuple[float, float], tuple[float, float]] | None] | None
+    ) = None
     #: the analytic Jacobian of the field at any point, (θ, ψ) -> (..., 2, 2) (dynamics/jacobians.py)
     jacobian_at: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
     param_index: Mapping[str, Param] = field(init=False, repr=False, compare=False)
@@ -166,6 +188,20 @@ def _consensus(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArra
     return -psi * fp - gamma * g_theta, theta * fp - gamma * g_psi
 
 
+def _consensus_authors(
+    theta: FloatArray, psi: FloatArray, p: Params
+) -> tuple[FloatArray, FloatArray]:
+    # The authors' plotting code: the cubic term r² f' f'' of ∇(½‖v‖²) halved.
+    t = theta * psi
+    fp, fpp = fprime(t), fsecond(t)
+    cubic = 0.5 * (theta * theta + psi * psi) * fp * fpp
+    gamma = p["gamma"]
+    return (
+        -psi * fp - gamma * (theta * fp * fp + cubic * psi),
+        theta * fp - gamma * (psi * fp * fp + cubic * theta),
+    )
+
+
 def _standard_theta(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
     return -psi * fprime(theta * psi)
 
@@ -255,6 +291,33 @@ def _consensus_jacobian(p: Params) -> FloatArray:
 def _consensus_eigs(p: Params) -> ComplexArray:
     g = p["gamma"] * FP0**2
     return sort_eigs(np.array([-g - 1j * FP0, -g + 1j * FP0]))
+
+
+def _wgan_gp_smooth(p: Params) -> bool:
+    # The jump 2γg₀ of v_ψ across ψ = 0 vanishes: v = (−ψ, θ − γψ), differentiable.
+    return p["gamma"] * p["g0"] == 0.0
+
+
+def _wgan_gp_jacobian(p: Params) -> FloatArray:
+    return jacobian_matrix(0.0, -1.0, 1.0, -np.asarray(p["gamma"]))
+
+
+def _wgan_gp_eigs(p: Params) -> ComplexArray:
+    # −γ/2 ± √(γ²/4 − 1): the gradient penalty's formula with f'(0) replaced by 1 (f(t) = t)
+    return _damped_eigs(-p["gamma"] / 2, 1.0)
+
+
+def _wgan_gp_pieces(p: Params) -> Mapping[int, tuple[FloatArray, FloatArray]]:
+    # On the side sign ψ = s: v = (−ψ, θ − γψ + sγg₀), affine.
+    A = np.array([[0.0, -1.0], [1.0, -p["gamma"]]])
+    return {s: (A, np.array([0.0, s * p["gamma"] * p["g0"]])) for s in (1, -1)}
+
+
+def _wgan_gp_segment(p: Params) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    # Filippov: on ψ = 0 the one-sided fields are (0, θ ± γg₀); for |θ| ≤ γg₀ a convex
+    # combination of them is 0, so every point of the segment is stationary.
+    b = p["gamma"] * p["g0"]
+    return None if b == 0.0 else ((-b, 0.0), (b, 0.0))
 
 
 # --------------------------------------------------------------------------- registry
@@ -380,9 +443,13 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 field=_wgan_gp,
                 explanation=(
                     "WGAN with a gradient penalty (|∇D| − g₀)² instead of clipping. In the "
-                    "Dirac-GAN ∇D = ψ, so the penalty pulls |ψ| to g₀ ≠ 0: v_ψ jumps by 2γg₀ "
-                    "across ψ = 0. The field is not differentiable at the equilibrium, there is no "
-                    "Jacobian and no eigenvalues, and training does not converge to it."
+                    "Dirac-GAN ∇D = ψ, so the penalty pulls |ψ| to g₀ ≠ 0: v's ψ-part jumps by 2γg₀ "
+                    "across ψ = 0. The field is not differentiable there: there is no Jacobian "
+                    "and no eigenvalues at (0, 0). Every point of the segment ψ = 0, |θ| ≤ γg₀ "
+                    "is stationary (the one-sided fields cancel), but the field pushes away from "
+                    "it on both sides: for γ < 2 the flow settles on a cycle around the segment, "
+                    "for γ ≥ 2 it ends at an end (±γg₀, 0) of the segment. With γg₀ = 0 the "
+                    "field is smooth again, with eigenvalues −γ/2 ± √(γ²/4 − 1)."
                 ),
                 reference="Gulrajani et al., NeurIPS 2017; " + _REF,
                 jacobian=None,
@@ -390,9 +457,20 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 eig_latex=None,
                 eig_latex_values=None,
                 no_jacobian_reason=(
-                    NOT_DIFFERENTIABLE + ": v_ψ jumps by 2γg₀ across ψ = 0, so there is no "
+                    NOT_DIFFERENTIABLE + ": v's ψ-part jumps by 2γg₀ across ψ = 0, so there is no "
                     "Jacobian and no eigenvalues"
                 ),
+                smooth_case=SmoothCase(
+                    applies=_wgan_gp_smooth,
+                    jacobian=_wgan_gp_jacobian,
+                    eigenvalues=_wgan_gp_eigs,
+                    eig_latex=r"\lambda_{1,2} = -\tfrac{\gamma}{2} \pm \sqrt{\tfrac{\gamma^2}{4} - 1}",
+                    eig_latex_values=(
+                        r"\lambda_{1,2} = -\tfrac{$gamma}{2} \pm \sqrt{\tfrac{$gamma^2}{4} - 1}"
+                    ),
+                ),
+                pieces=_wgan_gp_pieces,
+                stationary_segment=_wgan_gp_segment,
             ),
             Variant(
                 name="instance-noise",
@@ -470,9 +548,39 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 explanation=(
                     "Both players follow v − γ∇(½‖v‖²): they also reduce the norm of the gradient "
                     "field. At the equilibrium this subtracts γJᵀJ = γf'(0)²I, so the eigenvalues "
-                    "are −γf'(0)² ± i f'(0) and training converges. This app uses the exact "
-                    "gradient of ½‖v‖²; the authors' plotting code halves its cubic term (same "
-                    "eigenvalues, slightly different field away from the equilibrium)."
+                    "are −γf'(0)² ± i f'(0) and training converges near (0, 0). This is the exact "
+                    "gradient of ½‖v‖²; it has further equilibria, saddles (at γ = 1 near "
+                    "±(0.34, 2.17)), so not every start converges. The authors' plotting code "
+                    "halves the cubic term: see the variant \"Consensus optimisation (authors' "
+                    'code)".'
+                ),
+                reference="Mescheder, Nowozin, Geiger, NeurIPS 2017; " + _REF,
+                jacobian=_consensus_jacobian,
+                eigenvalues=_consensus_eigs,
+                eig_latex=r"\lambda_{1,2} = -\gamma f'(0)^2 \pm i\, f'(0)",
+                eig_latex_values=r"\lambda_{1,2} = -$gamma\cdot\tfrac{1}{4} \pm \tfrac{i}{2}",
+            ),
+            Variant(
+                name="consensus-authors",
+                jacobian_at=jacobians.consensus_authors,
+                label="Consensus optimisation (authors' code)",
+                params=(
+                    Param(
+                        "gamma",
+                        r"\gamma",
+                        "consensus weight γ",
+                        1.0,
+                        0.0,
+                        5.0,
+                        "As consensus optimisation, with the field of the authors' plotting code.",
+                    ),
+                ),
+                field=_consensus_authors,
+                explanation=(
+                    "The consensus field exactly as the authors' plotting code computes it: the "
+                    "cubic term (θ² + ψ²) f' f'' of ∇(½‖v‖²) is halved. Same Jacobian and "
+                    "eigenvalues −γf'(0)² ± i f'(0) at (0, 0) as the exact consensus field, a "
+                    "different field away from it; use it to reproduce the paper's figure."
                 ),
                 reference="Mescheder, Nowozin, Geiger, NeurIPS 2017; " + _REF,
                 jacobian=_consensus_jacobian,
@@ -545,9 +653,22 @@ class Game:
         bound = self.variant.psi_bound
         return None if bound is None else bound(self.params)
 
+    def _smooth_case(self) -> SmoothCase | None:
+        sc = self.variant.smooth_case
+        return sc if sc is not None and sc.applies(self.params) else None
+
+    @property
+    def differentiable(self) -> bool:
+        """Whether the field is differentiable at (0, 0) at these parameter values."""
+        return self.variant.differentiable or self._smooth_case() is not None
+
     def jacobian(self) -> FloatArray | None:
+        """The analytic Jacobian at (0, 0), None where the field is not differentiable there."""
         j = self.variant.jacobian
-        return None if j is None else j(self.params)
+        if j is None:
+            sc = self._smooth_case()
+            return None if sc is None else sc.jacobian(self.params)
+        return j(self.params)
 
     def jacobian_at(self, theta: ArrayLike, psi: ArrayLike) -> FloatArray:
         """J(θ, ψ) = ∂v/∂z at any points (arrays of one shape), shape (..., 2, 2)."""
@@ -558,7 +679,26 @@ class Game:
 
     def eigenvalues(self) -> ComplexArray | None:
         e = self.variant.eigenvalues
-        return None if e is None else sort_eigs(e(self.params))
+        if e is None:
+            sc = self._smooth_case()
+            return None if sc is None else sort_eigs(sc.eigenvalues(self.params))
+        return sort_eigs(e(self.params))
+
+    def eig_latex(self) -> tuple[str | None, str | None]:
+        """The closed-form eigenvalue formula, symbolic and with the current values."""
+        v = self.variant
+        sc = self._smooth_case()
+        if v.eig_latex is None and sc is not None:
+            values = Template(sc.eig_latex_values).substitute(
+                {k: f"{x:g}" for k, x in self.params.items()}
+            )
+            return sc.eig_latex, values
+        return v.eig_latex, v.latex_with_values(self.params)
+
+    def stationary_segment(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """Endpoints of the segment of stationary points on ψ = 0, if there is one."""
+        seg = self.variant.stationary_segment
+        return None if seg is None else seg(self.params)
 
 
 def get_variant(name: str) -> Variant:

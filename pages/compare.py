@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from dynamics.presets import DEFAULT_SCHEMES, SCHEMES
+from dynamics.equilibria import path_disagreement
+from dynamics.presets import DEFAULT_SCHEMES, FIGURE_VARIANTS, SCHEMES
 from dynamics.variants import VARIANTS
-from ui import compute, presenter
+from ui import budget, compat, compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     START_MAX,
@@ -27,7 +28,9 @@ from ui.state import Spec, UrlState
 require_entrypoint()
 
 SPECS = [
-    Spec("variants", "multi", list(VARIANTS), choices=tuple(VARIANTS), label="variants (rows)"),
+    Spec(
+        "variants", "multi", list(FIGURE_VARIANTS), choices=tuple(VARIANTS), label="variants (rows)"
+    ),
     Spec(
         "schemes", "multi", list(DEFAULT_SCHEMES), choices=tuple(SCHEMES), label="schemes (columns)"
     ),
@@ -142,9 +145,12 @@ st.title("Compare variants and training schemes")
 st.caption(
     "Small multiples after Mescheder et al. (ICML 2018), Figure 3: each row is a GAN objective, "
     "each column a training scheme, every panel the same start, learning rate and number of "
-    "steps. The title gives the spectral radius ρ of the linearised update and its verdict "
-    ":green[converges] (ρ < 1), :orange[neutral] (ρ = 1), :red[diverges] (ρ > 1); "
-    "click a title to open that panel in the explorer."
+    "steps. The title gives the spectral radius ρ of the update linearised at (0, 0) and its "
+    "verdict :green[converges] (ρ < 1), :orange[neutral] (ρ = 1), :red[diverges] (ρ > 1): a "
+    "local prediction for paths that start close enough to (0, 0), which a path from farther "
+    "away need not follow. Click a title to open that panel in the explorer. Consensus "
+    "optimisation is shown with the field of the authors' code by default; the exact "
+    'consensus gradient is the row "Consensus optimisation".'
 )
 for note in url.notes():
     st.warning(note, icon="⚠️")
@@ -153,8 +159,22 @@ if not c.variants or not c.schemes:
     st.info("Choose at least one variant and one training scheme in the sidebar.")
     st.stop()
 
+# A bounded amount of work per rerun (ui/budget.py), and none for a tab that has closed.
+n_steps = budget.steps_within(
+    c.steps,
+    sum(
+        budget.path_units(v, SCHEMES[s].method, SCHEMES[s].n_gen, SCHEMES[s].n_disc)
+        for v in c.variants
+        for s in c.schemes
+    ),
+)
+if n_steps < c.steps:
+    st.warning(budget.cut_note(c.steps, n_steps, [f"{len(c.variants) * len(c.schemes)} panels"]))
 with st.spinner("Computing every panel…"):
-    grid, lines = compute.compare_grid(c.variants, c.schemes, c.lr, c.steps, c.start, c.view, 0.6)
+    grid, lines = compute.compare_grid(
+        c.variants, c.schemes, c.lr, n_steps, c.start, c.view, 0.6,
+        _before_each=compat.stop_if_disconnected,
+    )  # fmt: skip
 panels = [
     [
         Panel(
@@ -177,10 +197,23 @@ live_chart(
     config={"scrollZoom": False},
     alt="Grid of small phase portraits: rows are GAN variants, columns training schemes.",
 )
+disagree = [
+    f"**{p.title}**: {note}"
+    for row in panels
+    for p in row
+    if (note := path_disagreement(p.points, p.status, p.verdict, p.rho))
+]
+if disagree:
+    st.info(
+        "Where the drawn path disagrees with the local verdict:\n\n"
+        + "\n".join(f"- {d}" for d in disagree),
+        icon="🔎",
+    )
 counts = {k: sum(p.verdict == k for row in panels for p in row) for k in VERDICT_COLOR}
 st.caption(
-    f"{counts['converges']} panels converge, {counts['neutral']} circle, "
-    f"{counts['diverges']} diverge"
+    f"Near (0, 0): {counts['converges']} panels converge, {counts['neutral']} are neutral, "
+    + (f"{counts['grows linearly']} grow linearly, " if counts["grows linearly"] else "")
+    + f"{counts['diverges']} diverge"
     + (
         "; WGAN-GP has no linearisation at the equilibrium (its field jumps across ψ = 0), so "
         "its panels carry no ρ."

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
-import json
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
+from dynamics.equilibria import fmt_point, path_disagreement
 from dynamics.methods import METHODS, Hyper, get_method
 from dynamics.presets import PRESETS
 from dynamics.variants import VARIANTS, get_variant
-from ui import compute, presenter
+from ui import budget, compat, compute, exports, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     ALL_PARAM_KEYS,
@@ -278,17 +277,53 @@ st.title("Dirac-GAN explorer")
 st.caption(
     "The Dirac-GAN of Mescheder, Geiger & Nowozin (ICML 2018): the data is a point mass at 0, "
     "the generator a point mass at θ, the discriminator D(x) = ψx. Each training method "
-    "moves (θ, ψ) along the vector field; the unique equilibrium is (0, 0)."
+    "moves (θ, ψ) along the vector field. (0, 0) is an equilibrium of every variant; some "
+    "have more, all of those in view are drawn with their type."
 )
 for note in url.notes():
     st.warning(note, icon="⚠️")
 
-runs = {
-    m: compute.trajectory(c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, c.steps)
+# A bounded amount of work per rerun (ui/budget.py), and none for a tab that has closed.
+n_steps = budget.steps_within(
+    c.steps,
+    sum(budget.path_units(c.variant, m, c.hyper.n_gen, c.hyper.n_disc) for m in c.methods),
+)
+if n_steps < c.steps:
+    st.warning(budget.cut_note(c.steps, n_steps, [METHODS[m].label for m in c.methods]))
+runs = {}
+for m in c.methods:
+    compat.stop_if_disconnected()
+    runs[m] = compute.trajectory(
+        c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, n_steps
+    )
+eqs = compute.equilibria(c.variant, c.params, c.view)
+points = [e for e in eqs if e.segment is None]
+eq_at = (0.0, 0.0)
+if len(points) > 1 or (points and not points[0].is_origin):
+    labels = {e.label(): e.point for e in points}
+    choice = st.sidebar.selectbox(
+        "Linearise at (eigenvalue panel)",
+        list(labels),
+        key="eq_at",
+        help="The eigenvalues and verdicts are local: they describe paths that start close "
+        "enough to the equilibrium chosen here.",
+    )
+    eq_at = labels.get(choice, eq_at)
+at_text = fmt_point(eq_at)
+spectra = {
+    m: compute.spectra(
+        c.variant, c.params, m, compute.hyper_key(c.hyper), None if eq_at == (0.0, 0.0) else eq_at
+    )
     for m in c.methods
 }
-spectra = {
-    m: compute.spectra(c.variant, c.params, m, compute.hyper_key(c.hyper)) for m in c.methods
+disagree = {
+    m: note
+    for m, r in runs.items()
+    if (
+        note := path_disagreement(
+            r.points, r.status, spectra[m].update.verdict, spectra[m].update.spectral_radius, eq_at
+        )
+    )
 }
 lines = compute.streamlines(c.variant, c.params, c.view, c.density)
 speed = compute.speed(c.variant, c.params, c.view) if c.speed else None
@@ -299,7 +334,9 @@ col_fig, col_side = st.columns([3, 2], gap="medium")
 with col_fig:
     if not c.methods:
         st.info("Choose at least one training method in the sidebar to draw its path.")
-    fig = explorer_figure(lines, paths, view=c.view, psi_limit=psi_limit, speed=speed)
+    fig = explorer_figure(
+        lines, paths, view=c.view, psi_limit=psi_limit, speed=speed, equilibria=eqs
+    )
     fig = for_projector(fig, presenter.scale())
     live_chart(
         fig,
@@ -332,8 +369,16 @@ with col_fig:
                 "field jumps across ψ = 0, which adaptive solvers resolve ever more finely); "
                 "the path is drawn up to there. Fewer steps or a smaller h get further."
             )
+        if m in disagree:
+            st.info(f"{label}: {disagree[m]}", icon="🔎")
+    if len(eqs) > 1 or any(e.segment is not None for e in eqs):
+        st.caption(
+            "Equilibria in view: " + "; ".join(e.label() for e in eqs) + ". The eigenvalue "
+            f"panel linearises at {at_text}: its verdicts hold for paths that start close "
+            "enough to that point."
+        )
 with col_side:
-    spectrum_panel(variant, dict(c.params), c.methods, c.hyper, spectra)
+    spectrum_panel(variant, dict(c.params), c.methods, c.hyper, spectra, at_text, disagree)
 
 st.subheader("Distance to the equilibrium")
 series = [
@@ -341,7 +386,8 @@ series = [
         m,
         METHODS[m].label,
         np.hypot(r.points[:, 0], r.points[:, 1]),
-        spectra[m].update.spectral_radius,
+        # the ρᵏ line predicts the distance to the point linearised at: (0, 0) only
+        spectra[m].update.spectral_radius if eq_at == (0.0, 0.0) else None,
     )
     for m, r in runs.items()
 ]
@@ -365,49 +411,33 @@ st.subheader("Export")
 row = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
 
 
-def _csv() -> str:
-    buf = io.StringIO()
-    buf.write("method,step,theta,psi\n")
-    for m, r in runs.items():
-        for k, (th, ps) in enumerate(r.points):
-            buf.write(f"{m},{k},{th!r},{ps!r}\n")
-    return buf.getvalue()
-
-
-def _json() -> str:
-    return json.dumps(
-        {
-            "variant": c.variant,
-            "params": dict(c.params),
-            "hyper": vars(c.hyper),
-            "start": list(c.start),
-            "steps": c.steps,
-            "paths": {
-                m: {
-                    "status": r.status,
-                    "diverged_at": r.diverged_at,
-                    "points": r.points.tolist(),
-                }
-                for m, r in runs.items()
-            },
-        },
-        allow_nan=False,
-    )
-
-
 row.download_button(
-    "Trajectories (CSV)", _csv, "dirac-gan-trajectories.csv", "text/csv", on_click="ignore"
+    "Trajectories (CSV)",
+    lambda: exports.trajectories_csv(runs),
+    "dirac-gan-trajectories.csv",
+    "text/csv",
+    on_click="ignore",
 )
 row.download_button(
     "Trajectories (JSON)",
-    _json,
+    lambda: exports.trajectories_json(
+        variant=c.variant,
+        params=dict(c.params),
+        hyper=c.hyper,
+        start=c.start,
+        steps=n_steps,  # the steps actually run (the budget may cut them)
+        paths=runs,
+    ),
     "dirac-gan-trajectories.json",
     "application/json",
     on_click="ignore",
 )
 row.download_button(
     "Figure (interactive HTML)",
-    lambda: fig.to_html(include_plotlyjs=True, full_html=True),
+    # built once per figure (several MB), not once per download request
+    lambda: exports.figure_html_once(
+        exports.settings_key("explorer", c, presenter.scale()), lambda: fig
+    ),
     "dirac-gan.html",
     "text/html",
     on_click="ignore",
@@ -432,13 +462,16 @@ with st.expander("What am I looking at?", expanded=False):
                 for meth in map(get_method, c.methods)
             ]
             + [
-                "**Equilibrium**: the point (0, 0) where the generator matches the data and the "
-                "discriminator is flat. **Jacobian J**: the matrix of derivatives of the vector "
+                "**Equilibrium**: a point where the field vanishes; (0, 0), where the generator "
+                "matches the data and the discriminator is flat, is one for every variant. "
+                "**Jacobian J**: the matrix of derivatives of the vector "
                 "field there; its eigenvalues λ tell how the continuous flow behaves nearby "
                 "(Re λ < 0: it spirals in). **Update operator**: the linearised one-step map of a "
                 "training method (I + hJ for SimGD). **Spectral radius ρ**: its largest "
-                "eigenvalue modulus; the error is multiplied by about ρ each step, so ρ < 1 "
-                "converges, ρ = 1 circles forever, ρ > 1 diverges."
+                "eigenvalue modulus; near the equilibrium the error is multiplied by about ρ each "
+                "step, so ρ < 1 converges, ρ = 1 neither shrinks nor grows it (the nonlinear "
+                "terms decide), ρ > 1 diverges. These verdicts are local: a path that starts "
+                "far away can do otherwise, and the page says so where the drawn path does."
             ]
         )
     )

@@ -22,14 +22,32 @@ ICON = {
 }
 
 
+def _current(url: UrlState) -> int:
+    """Index of the lesson in the session state; a value no browser sends (a hand-made client
+    can send any text as the selectbox's option) counts as the first lesson."""
+    lid = st.session_state.get(url.sk("lesson"))
+    return IDS.index(lid) if lid in IDS else 0
+
+
 def _step(url: UrlState, delta: int) -> None:
-    i = IDS.index(st.session_state[url.sk("lesson")])
+    i = _current(url)
     st.session_state[url.sk("lesson")] = IDS[min(max(i + delta, 0), len(IDS) - 1)]
+
+
+def answer_key(lesson_id: str) -> str:
+    """Key of a lesson's "Show what to look for" expander. The browser keeps an expander's
+    open state with its element, and one expander shared by all lessons carried lesson 1's
+    open answer into lesson 2; a key per lesson makes each lesson's answer its own element,
+    mounted closed whenever the lesson is shown. (Untracked on purpose: no widget state a
+    client could send, no rerun per click.)"""
+    return f"les_answer_{lesson_id}"
 
 
 def lesson_selector(url: UrlState) -> Lesson:
     """Previous / select / next; the lesson id lives in the URL (``?lesson=…``)."""
-    i = IDS.index(st.session_state[url.sk("lesson")])
+    i = _current(url)
+    if st.session_state.get(url.sk("lesson")) != IDS[i]:  # only a hand-made client gets here
+        st.session_state[url.sk("lesson")] = IDS[i]  # before the selectbox reads it
     c1, c2, c3 = st.columns([1, 4, 1], vertical_alignment="bottom")
     c1.button(
         "Previous", key="les_prev", icon=":material/arrow_back:", on_click=_step,
@@ -94,7 +112,9 @@ with tab_lesson:
     base = base_url()
     for link in lesson.links:
         link_block(link, base)
-    with st.expander("Show what to look for", icon=":material/visibility:"):
+    with st.expander(
+        "Show what to look for", icon=":material/visibility:", key=answer_key(lesson.id)
+    ):
         st.markdown(lesson.answer)
     st.markdown(f"**Reference**: {lesson.reference}")
     st.caption(f"Lesson {n} of {len(LESSONS)}.")

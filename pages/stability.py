@@ -187,8 +187,10 @@ presenter.share_panel()
 st.title("Stability map")
 st.caption(
     "Where does each training method converge? Every cell is the spectral radius ρ of the "
-    "method's linearised update at the equilibrium (Mescheder et al., ICML 2018): blue "
-    "ρ < 1 converges, white ρ = 1 circles, red ρ > 1 diverges."
+    "method's linearised update at the equilibrium (0, 0) (Mescheder et al., ICML 2018): blue "
+    "ρ < 1 converges, white ρ = 1 circles, red ρ > 1 diverges. These are local predictions: "
+    "they describe paths that start close enough to (0, 0); a path from farther away can do "
+    "otherwise (saturation, or other equilibria such as the saddles of consensus optimisation)."
 )
 for note in url.notes():
     st.warning(note, icon="⚠️")

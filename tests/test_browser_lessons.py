@@ -150,3 +150,44 @@ def test_lessons_and_their_views_in_both_themes_and_presenter_mode(
         screenshot(page, f"theme-{scheme}-{name}")
     assert not errors, errors
     page.close()
+
+
+def test_each_lesson_starts_with_its_answer_hidden(browser: Browser, app_url: str) -> None:
+    """Issue: open "Show what to look for" in lesson 1, press Next: lesson 2 opened with its
+    answer already showing, which defeats predict-then-run. Next, Previous and the sidebar
+    link back to the page all show a lesson with its answer hidden."""
+    page, errors = open_page(browser, app_url + "/lessons")
+    summary = page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary')
+
+    def shows(n: int) -> None:
+        title = f"{n}. {LESSONS[n - 1].title}"
+        wait_for(page, lambda: page.get_by_role("heading", name=title).count() > 0)
+        wait_idle(page)
+
+    def answer(n: int):  # type: ignore[no-untyped-def]
+        return page.get_by_text(LESSONS[n - 1].answer[:30])
+
+    def open_answer(n: int) -> None:
+        assert not answer(n).is_visible(), f"lesson {n} opened with its answer showing"
+        summary.click()
+        wait_for(page, answer(n).is_visible)
+        wait_idle(page)
+
+    shows(1)
+    open_answer(1)
+    page.get_by_role("button", name="Next").click()
+    shows(2)
+    open_answer(2)  # asserts it was hidden first
+    page.get_by_role("button", name="Previous").click()
+    shows(1)
+    open_answer(1)
+    # away to another page and back through the navigation: the same lesson, answer hidden
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    nav.get_by_role("link", name="Dirac-GAN explorer").click()
+    wait_for(page, lambda: heading(page) == "Dirac-GAN explorer")
+    nav.get_by_role("link", name="Guided lessons").click()
+    wait_for(page, lambda: heading(page) == "Guided lessons")
+    shows(1)
+    assert not answer(1).is_visible()
+    assert not errors, errors
+    page.close()

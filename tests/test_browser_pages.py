@@ -7,6 +7,7 @@ import time
 import pytest
 from playwright.sync_api import Browser
 
+from tests.app_pages import AppPage, app_pages
 from tests.browser import href, open_page, plot_point, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -19,16 +20,18 @@ def test_compare_page_renders_and_links_to_the_explorer(browser: Browser, app_ur
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Dirac-GAN explorer" in nav and "Stability map" in nav
     screenshot(page, "compare-1920x1080")
-    link = page.locator("a", has_text="Consensus optimisation · AltGD, n_disc = 5").first
+    link = page.locator(
+        "a", has_text="Consensus optimisation (authors' code) · AltGD, n_disc = 5"
+    ).first
     target = link.evaluate("e => e.getAttribute('href') || e.getAttribute('xlink:href') || ''")
-    assert "variant=consensus" in target and "n_disc=5" in target
+    assert "variant=consensus-authors" in target and "n_disc=5" in target
     link.click()
     wait_idle(page)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and "consensus weight" not in page.inner_text("body"):
         time.sleep(0.2)
     body = page.inner_text("body")
-    assert "variant=consensus" in href(page) and "n_disc=5" in href(page)
+    assert "variant=consensus-authors" in href(page) and "n_disc=5" in href(page)
     assert "consensus weight γ" in body and "is not valid" not in body
     assert not errors, errors
     page.close()
@@ -77,5 +80,23 @@ def test_addresses_in_a_bad_url_are_quoted_not_linked(browser: Browser, app_url:
     text = " ".join(alerts.all_inner_texts()).replace("\u2060", "")
     assert "http://e.com" in text and "www.evil.example" in text and "me@evil.example" in text
     assert page.locator('[data-testid="stAlert"] a').count() == 0
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.parametrize("page_def", app_pages(), ids=lambda p: p.name)
+def test_no_chart_offers_to_share_itself_to_the_cloud(
+    browser: Browser, app_url: str, page_def: AppPage
+) -> None:
+    """plotly.js 3 adds a "Share chart..." (send to Plotly's cloud) button to every modebar
+    unless told not to; no chart of any page may show it."""
+    page, errors = open_page(browser, f"{app_url}/{page_def.slug}")
+    n_charts = page.locator(".js-plotly-plot").count()
+    titles = page.eval_on_selector_all(
+        ".modebar-btn", "bs => bs.map(b => b.getAttribute('data-title') || '')"
+    )
+    if n_charts:
+        assert titles, "the charts have no toolbar buttons at all"
+    assert not [t for t in titles if "share" in t.lower() or "cloud" in t.lower()], titles
     assert not errors, errors
     page.close()

@@ -34,6 +34,7 @@ NAMES = [
     "instance-noise",
     "gradient-penalty",
     "consensus",
+    "consensus-authors",
     "ns-gradient-penalty",
 ]
 

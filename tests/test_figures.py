@@ -209,6 +209,27 @@ def test_compare_figure_passes_plotly_validation_and_places_every_panel(h: float
         _validated(compare_figure(single, lines[:1], view=2.0))
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (1, 3), (3, 1), (4, 3)])
+def test_compare_outer_panels_carry_theta_and_psi_axis_titles(shape: tuple[int, int]) -> None:
+    """Issue: compare panels carried no axis labels. The bottom row's x axes read θ and the
+    left column's y axes ψ (found from the axes' domains, not from their numbering)."""
+    panels, lines = _compare_panels(0.2, 50)
+    rows, cols = shape
+    grid = [[panels[r % len(panels)][c % len(panels[0])] for c in range(cols)] for r in range(rows)]
+    layout = _validated(compare_figure(grid, [lines[r % len(lines)] for r in range(rows)],
+                                       view=2.0)).to_dict()["layout"]  # fmt: skip
+    xs = {k[5:]: v for k, v in layout.items() if k.startswith("xaxis")}
+    ys = {k[5:]: v for k, v in layout.items() if k.startswith("yaxis")}
+    assert len(xs) == len(ys) == rows * cols
+    bottom = min(ys[n]["domain"][0] for n in ys)
+    left = min(xs[n]["domain"][0] for n in xs)
+    for n in xs:  # panel n: its x axis and its y axis share the suffix
+        on_bottom = ys[n]["domain"][0] == bottom
+        on_left = xs[n]["domain"][0] == left
+        assert xs[n].get("title", {}).get("text", "").startswith("θ") == on_bottom, n
+        assert ys[n].get("title", {}).get("text", "").startswith("ψ") == on_left, n
+
+
 def test_presenter_scaling_scales_every_font_once() -> None:
     panels, lines = _compare_panels(1.5, 300)
     spec = for_projector(compare_figure(panels, lines, view=3.0), 1.5).to_dict()

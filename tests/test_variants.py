@@ -19,6 +19,7 @@ from scipy.integrate import quad
 from scipy.optimize import linear_sum_assignment
 from scipy.special import roots_hermite
 
+from dynamics.losses import fprime, fsecond
 from dynamics.noise import smoothed_logistic
 from dynamics.variants import NOT_DIFFERENTIABLE, VARIANTS, Game, Variant, make_game
 
@@ -156,6 +157,7 @@ def test_registry_names() -> None:
         "instance-noise",
         "gradient-penalty",
         "consensus",
+        "consensus-authors",
         "ns-gradient-penalty",
     }
     for name, v in VARIANTS.items():
@@ -173,6 +175,7 @@ AUTHORS_DEFAULTS = {
     "instance-noise": {"sigma": 0.7},
     "gradient-penalty": {"gamma": 0.3},
     "consensus": {"gamma": 1.0},
+    "consensus-authors": {"gamma": 1.0},
     "ns-gradient-penalty": {"gamma": 0.3},
 }
 
@@ -627,6 +630,19 @@ def test_consensus_is_v_minus_gamma_grad_half_norm2(th: float, ps: float, gamma:
     v = np.array(theory_field("standard", th, ps, {}))
     got = np.array(make_game("consensus", gamma=gamma).field(th, ps))
     np.testing.assert_allclose(got, v - gamma * g, rtol=0, atol=1e-9 * max(1.0, gamma))
+
+
+@FAST
+@given(th=st.floats(-3, 3), ps=st.floats(-3, 3), gamma=st.floats(0.0, 5.0))
+def test_authors_consensus_halves_the_cubic_term(th: float, ps: float, gamma: float) -> None:
+    # ∇(½‖v‖²) = f'²(θ, ψ) + r² f' f'' (ψ, θ); the authors' code halves the second term
+    t = th * ps
+    cubic = (th * th + ps * ps) * fprime(t) * fsecond(t)
+    exact = np.array(make_game("consensus", gamma=gamma).field(th, ps))
+    authors = np.array(make_game("consensus-authors", gamma=gamma).field(th, ps))
+    np.testing.assert_allclose(
+        authors - exact, 0.5 * gamma * cubic * np.array([ps, th]), rtol=0, atol=1e-14
+    )
 
 
 # ------------------------------------------------------------------------------- projection

@@ -8,10 +8,12 @@ their arrays are read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from dynamics.equilibria import Equilibrium, find_equilibria
 from dynamics.methods import Hyper, simulate
 from dynamics.spectrum import Spectrum, spectrum
 from dynamics.streamlines import Streamlines, speed_grid, trace_streamlines
@@ -73,9 +75,22 @@ def trajectory(
 
 
 @bounded_cache(max_entries=512)
-def spectra(variant: str, params: ParamsKey, method: str, hyper: HyperKey) -> Spectrum:
+def spectra(
+    variant: str,
+    params: ParamsKey,
+    method: str,
+    hyper: HyperKey,
+    at: tuple[float, float] | None = None,
+) -> Spectrum:
+    """The spectra at (0, 0), or at the equilibrium ``at``."""
     game = make_game(variant, dict(params))
-    return spectrum(game, method, Hyper(**dict(hyper)))
+    return spectrum(game, method, Hyper(**dict(hyper)), at)
+
+
+@bounded_cache(max_entries=128)
+def equilibria(variant: str, params: ParamsKey, view: float) -> tuple[Equilibrium, ...]:
+    """Every equilibrium in the view [−w, w]² (dynamics.equilibria)."""
+    return find_equilibria(make_game(variant, dict(params)), view)
 
 
 @dataclass(frozen=True)
@@ -96,8 +111,13 @@ def compare_grid(
     start: tuple[float, float],
     view: float,
     density: float,
+    _before_each: Callable[[], None] | None = None,
 ) -> tuple[list[list[CompareCell]], list[Streamlines]]:
-    """Every (variant, scheme) panel of the compare page in one cached computation."""
+    """Every (variant, scheme) panel of the compare page in one cached computation.
+
+    ``_before_each`` (not part of the cache key) runs before every panel: the page passes a
+    check that ends the run when its browser has gone (it raises, so nothing is cached).
+    """
     from dynamics.presets import SCHEMES
 
     grid: list[list[CompareCell]] = []
@@ -107,6 +127,8 @@ def compare_grid(
         lines.append(trace_streamlines(game.field, (-view, view), (-view, view), density))
         row = []
         for name in schemes:
+            if _before_each is not None:
+                _before_each()
             sc = SCHEMES[name]
             hp = Hyper(lr_gen=lr, lr_disc=lr, n_gen=sc.n_gen, n_disc=sc.n_disc, beta=sc.beta)
             traj = simulate(game, sc.method, hp, [start], steps)

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -52,7 +53,12 @@ STREAMLINE_COLOR = "rgba(120, 130, 140, 0.75)"
 #: Grey for marks that must show on both chart themes (≥ 3:1 contrast on white and on the
 #: dark theme's background, WCAG's bar for graphics); #444 all but vanished on dark.
 NEUTRAL = "#888888"
-VERDICT_COLOR = {"converges": "#009E73", "neutral": "#E69F00", "diverges": "#D55E00"}
+VERDICT_COLOR = {
+    "converges": "#009E73",
+    "neutral": "#E69F00",
+    "grows linearly": "#CC79A7",
+    "diverges": "#D55E00",
+}
 FONT_SIZE = 15  # readable on a projector
 #: Plotly.py's Viridis stops (the browser's built-in "Viridis" differs slightly).
 VIRIDIS = [list(stop) for stop in go.scatter.Marker(colorscale="Viridis").colorscale]
@@ -314,18 +320,24 @@ def explorer_figure(
     speed: tuple[FloatArray, FloatArray, FloatArray] | None = None,
     n_frames: int = 40,
     height: int = 900,
+    equilibria: Sequence[Any] | None = None,
 ) -> go.Figure:
     """The (θ, ψ) plane above, the data space below, animated over the training steps.
 
     ``lines`` is a ``dynamics.streamlines.Streamlines`` (or None); ``speed`` an optional
     ``(xs, ys, |v|)`` grid drawn as a background heat map. A click anywhere on the plane
-    is reported by ``ui.live_chart``, so the figure needs no click targets.
+    is reported by ``ui.live_chart``, so the figure needs no click targets. ``equilibria``
+    (``dynamics.equilibria.Equilibrium``) are drawn with their type; without them only
+    (0, 0) is marked.
     """
     before, after, layout = _explorer_skeleton(lines, view, psi_limit, speed, height)
     data = list(before)
     for p in paths:
         data += _path_traces(p, view)
         layout["annotations"] += _diverged_note(p, view)
+    if equilibria is not None:
+        after = [tr for tr in after if not str(tr.get("name", "")).startswith("equilibrium (0")]
+        after = equilibrium_traces(equilibria) + after
     data += after
     frames: list[dict] = []
     if paths:
@@ -335,6 +347,70 @@ def explorer_figure(
             data, first, paths, view, n_frames
         )
     return SpecFigure({"data": data, "layout": layout}, frames)
+
+
+#: Marker of each equilibrium type: filled = attracting, open = repelling, x = saddle.
+EQUILIBRIUM_SYMBOL = {
+    "stable spiral": "circle",
+    "stable node": "circle",
+    "unstable spiral": "circle-open",
+    "unstable node": "circle-open",
+    "saddle": "x-thin",
+    "centre": "circle-open-dot",
+    "degenerate": "diamond-open",
+}
+
+
+def equilibrium_traces(equilibria: Sequence[Any]) -> list[dict]:
+    """Every equilibrium as a marker named by its type (legend and hover), a segment as a line."""
+    out: list[dict] = []
+    by_kind: dict[str, list[object]] = {}
+    for e in equilibria:
+        seg = e.segment
+        if seg is not None:
+            (a, ya), (b, yb) = seg
+            out.append(
+                scatter_trace(
+                    x=[a, b], y=[ya, yb], mode="lines+markers",
+                    line=dict(color=NEUTRAL, width=6),
+                    marker=dict(size=9, color=NEUTRAL),
+                    name=f"equilibria: segment ψ = 0, |θ| ≤ {b:.3g}",
+                    hovertemplate=(
+                        f"every point of this segment is stationary (θ from {a:.3g} to "
+                        f"{b:.3g}); the field pushes away from it on both sides<extra></extra>"
+                    ),
+                    xaxis="x", yaxis="y",
+                )
+            )  # fmt: skip
+            continue
+        by_kind.setdefault(str(e.kind), []).append(e)
+    for kind, group in by_kind.items():
+        pts = [e.point for e in group]
+        texts = []
+        for e in group:
+            lam = e.eigenvalues
+            eig = ", ".join(_fmt_c(z) for z in lam) if lam is not None else "—"
+            texts.append(f"{kind} at ({e.point[0]:.4f}, {e.point[1]:.4f})<br>λ = {eig}")
+        out.append(
+            scatter_trace(
+                x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers",
+                marker=dict(
+                    symbol=EQUILIBRIUM_SYMBOL.get(kind, "x-thin"), size=15,
+                    color=NEUTRAL, line=dict(width=3, color=NEUTRAL),
+                ),
+                name=f"equilibrium: {kind}" + (f" ({len(pts)})" if len(pts) > 1 else ""),
+                text=texts, hovertemplate="%{text}<extra></extra>",
+                xaxis="x", yaxis="y",
+            )
+        )  # fmt: skip
+    return out
+
+
+def _fmt_c(z: complex) -> str:
+    re, im = float(np.real(z)), float(np.imag(z))
+    if abs(im) < 5e-5:
+        return f"{re:.4f}"
+    return f"{re:.4f} {'+' if im > 0 else '−'} {abs(im):.4f}i"
 
 
 def _fingerprint(*arrays: object) -> str:
@@ -385,7 +461,9 @@ def _build_skeleton(
         vertical_spacing=0.13,
         subplot_titles=(
             "Vector field v(θ, ψ) and training paths",
-            "Data space at the current step: data δ₀ (grey), generator δ_θ, discriminator D(x) = ψx",
+            # Plotly's <sub> tag: "δ_θ" showed its underscore (Plotly text is not TeX)
+            "Data space at the current step: data δ₀ (grey), generator δ<sub>θ</sub>, "
+            "discriminator D(x) = ψx",
         ),
     )
     if speed is not None:
@@ -637,7 +715,7 @@ def _animated(p: PathView, view: float) -> list[dict]:
             marker=dict(symbol="triangle-up", size=[0, 14], color=st_.color),
             line=dict(color=st_.color, width=3),
             showlegend=False,
-            name=f"{p.label}: generator δ_θ",
+            name=f"{p.label}: generator δ<sub>θ</sub>",
             hovertemplate=f"{p.label}: generator at θ = %{{x:.3f}}<extra></extra>",
             xaxis="x2",
             yaxis="y2",
@@ -888,8 +966,8 @@ class Panel:
 
 def _verdict_line(p: Panel) -> str:
     if p.verdict is None or p.rho is None:
-        return "no linearisation"
-    return f"ρ = {p.rho:.4f} · {p.verdict}"
+        return "no linearisation at (0, 0)"
+    return f"near (0, 0): {p.verdict} (ρ = {p.rho:.4f})"
 
 
 @functools.lru_cache(maxsize=16)
@@ -1028,13 +1106,22 @@ def compare_figure(
             constrain="domain",
             tickfont=dict(size=11),
         )
+    # Axis titles on the outer panels only (bottom row θ, left column ψ): every panel shares
+    # the same axes, and titles inside the grid would crowd the panels' own titles.
+    axis_title = dict(font=dict(size=FONT_SIZE - 2), standoff=4)
+    for i in range(1, rows * cols + 1):
+        suffix = "" if i == 1 else str(i)
+        if i > (rows - 1) * cols:
+            layout[f"xaxis{suffix}"]["title"] = dict(text="θ (generator)", **axis_title)
+        if (i - 1) % cols == 0:
+            layout[f"yaxis{suffix}"]["title"] = dict(text="ψ (discriminator)", **axis_title)
     if not shapes:
         del layout["shapes"]
     if not notes:
         del layout["annotations"]
     layout.update(
-        height=max(1, rows) * panel_px + 60,
-        margin=dict(l=30, r=10, t=70, b=20),
+        height=max(1, rows) * panel_px + 90,
+        margin=dict(l=60, r=10, t=70, b=50),
         showlegend=False,
         dragmode=False,
     )

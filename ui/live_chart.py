@@ -23,6 +23,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.chart_config import chart_config
 from ui.figures import figure_height, figure_json
 
 HERE = Path(__file__).resolve().parent
@@ -71,7 +72,7 @@ def live_chart(
     clicks, when Streamlit's Plotly bundle cannot be found (a Streamlit build other than the
     pinned one; ``tests/test_live_chart.py`` fails then).
     """
-    config = {"displaylogo": False, **(config or {})}
+    config = chart_config(config)  # no "share to the cloud" entries, whatever the page asks
     if PLOTLY_BUNDLE is None:
         st.plotly_chart(fig, key=key, config=config, alt=alt)
         return

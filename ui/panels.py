@@ -54,20 +54,29 @@ def _bmatrix(m: np.ndarray) -> str:
     return r"\begin{bmatrix}" + rows + r"\end{bmatrix}"
 
 
-def verdict_text(verdict: str | None, rho: float | None) -> str:
+def verdict_text(verdict: str | None, rho: float | None, at: str = "(0, 0)") -> str:
+    """The verdict as what it is, a local prediction: "near (0, 0): diverges (ρ = 1.0050)"."""
     if verdict is None or rho is None:
         return "no verdict"
+    near = f"near {at}: "
     if verdict == "converges":
-        return f"converges: error × {rho:.4f} per step"
+        return near + f"converges, error × {rho:.4f} per step"
     if verdict == "neutral":
-        return "neutral: circles forever (ρ = 1)"
-    return f"diverges: error × {rho:.4f} per step"
+        return near + "neutral (ρ = 1): the linear terms neither shrink nor grow the error"
+    if verdict == "grows linearly":
+        return near + (
+            "grows linearly (defective eigenvalue on the unit circle: ρ = 1, but a Jordan "
+            "block makes the error grow in proportion to the number of steps)"
+        )
+    return near + f"diverges, error × {rho:.4f} per step"
 
 
-def _agreement(a: np.ndarray, b: np.ndarray) -> str:
-    diff = float(np.max(np.abs(a - b)))
+def _agreement(a: np.ndarray, b: np.ndarray, rho: float = 1.0) -> str:
+    # relative to ρ: the finite differences of a map with ρ ≫ 1 are that much less accurate
+    diff = float(np.max(np.abs(a - b))) / max(1.0, rho)
     mark = "✓" if diff < AGREE_TOL else "✗"
-    return f"{mark} numeric and analytic agree to {diff:.1e}"
+    rel = " (relative to ρ)" if rho > 1.0 else ""
+    return f"{mark} numeric and analytic agree to {diff:.1e}{rel}"
 
 
 def spectrum_panel(
@@ -76,18 +85,24 @@ def spectrum_panel(
     methods: Sequence[str],
     hyper: Hyper,
     spectra: Mapping[str, Spectrum],
+    at: str = "(0, 0)",
+    notes: Mapping[str, str] | None = None,
 ) -> None:
-    """Continuous-time eigenvalues beside their formula, then each method's update operator."""
+    """Continuous-time eigenvalues beside their formula, then each method's update operator.
+
+    ``at`` names the equilibrium linearised at; ``notes`` maps a method to one line on why
+    its drawn path disagrees with the local verdict.
+    """
     st.subheader("Eigenvalues at the equilibrium")
     first = next(iter(spectra.values()), None)
     cont = first.continuous if first is not None else None
     # Each block is one Markdown element with its formulas as $$ display math $$: every
     # element is a message and a React node per rerun, and this panel had 15 of them.
-    head = "**Continuous time**: Jacobian J of the vector field at (0, 0)"
-    if not variant.differentiable:
+    head = f"**Continuous time**: Jacobian J of the vector field at {at}"
+    if cont is not None and cont.reason is not None:
         st.markdown(head)
         st.info(
-            f"No Jacobian, no eigenvalues: {variant.no_jacobian_reason}. The linear theory "
+            f"No Jacobian, no eigenvalues: {cont.reason}. The linear theory "
             "says nothing here; watch the paths instead.",
             icon="ℹ️",
         )
@@ -110,6 +125,17 @@ def spectrum_panel(
                 ]
             )
         )  # fmt: skip
+    elif cont is not None and cont.numeric is not None:
+        st.markdown(
+            "\n\n".join(
+                [
+                    head,
+                    _display(r"J_{\text{numeric}} = " + _bmatrix(cont.jacobian_numeric)),
+                    f"eigenvalues of J: `{fmt_eigs(cont.numeric)}` (central differences; no "
+                    "closed form away from (0, 0))",
+                ]
+            )
+        )
     else:
         st.markdown(head)
         st.caption("Select a training method to compute the spectrum.")
@@ -126,24 +152,33 @@ def spectrum_panel(
                 f"**{meth.label}**: no linear update operator.\n\n:small[:gray[{u.reason}]]"
             )
             continue
-        assert u.numeric is not None and u.analytic is not None
+        rho = u.spectral_radius
+        assert u.analytic is not None and rho is not None
+        rho_s = f"{rho:.6f}" if rho < 1e6 else f"{rho:.6g}"
         parts = [
-            f"**{meth.label}** · ρ = `{u.spectral_radius:.6f}` · "
-            f":{_badge(u.verdict)}[{verdict_text(u.verdict, u.spectral_radius)}]"
+            f"**{meth.label}** · ρ = `{rho_s}` · "
+            f":{_badge(u.verdict)}[{verdict_text(u.verdict, rho, at)}]"
         ]
         if u.formula and u.closed_form:
             parts.append(_display(u.formula))
+        check = (
+            _agreement(u.numeric, u.analytic, rho)
+            if u.numeric is not None
+            else f":gray[{u.check_note}]"
+        )
         parts.append(
             f"numeric: `{fmt_eigs(u.numeric)}`  \n"
             f"{'closed form' if u.closed_form else 'analytic operator'}: "
-            f"`{fmt_eigs(u.analytic)}`  \n{_agreement(u.numeric, u.analytic)}"
+            f"`{fmt_eigs(u.analytic)}`  \n{check}"
         )
+        if notes and notes.get(m):
+            parts.append(f":orange[**The drawn path disagrees.** {notes[m]}]")
         if u.steps_per_decade is not None:
             parts.append(
                 f":small[:gray[≈ {u.steps_per_decade:.0f} steps per tenfold error reduction.]]"
             )
         card.markdown("\n\n".join(parts))
-        groups.append((m, meth.label, u.numeric))
+        groups.append((m, meth.label, u.numeric if u.numeric is not None else u.analytic))
     if groups:
         live_chart(
             for_projector(
@@ -155,10 +190,16 @@ def spectrum_panel(
             "unit circle.",
         )
         st.caption(
-            "Inside the circle: the error shrinks every step (converges). On it: it keeps its "
-            "size (circles). Outside: it grows (diverges)."
+            "Inside the circle: near the equilibrium the error shrinks every step (converges). "
+            "On it: the linear terms keep its size. Outside: it grows (diverges). These are "
+            "local predictions, for paths that start close enough to the equilibrium."
         )
 
 
 def _badge(verdict: str | None) -> str:
-    return {"converges": "green", "neutral": "orange", "diverges": "red"}.get(verdict or "", "gray")
+    return {
+        "converges": "green",
+        "neutral": "orange",
+        "grows linearly": "violet",
+        "diverges": "red",
+    }.get(verdict or "", "gray")

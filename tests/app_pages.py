@@ -1,0 +1,88 @@
+"""The app's pages as ``app.py`` declares them, and what a page offers for download.
+
+Tests that must cover every page read the list from here, so a page added to ``app.py``'s
+navigation is tested without editing any test.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+
+
+@dataclass(frozen=True)
+class AppPage:
+    path: str  # "pages/compare.py"
+    title: str  # the navigation title
+    slug: str  # the URL path: "" for the default page, else the file's stem
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).stem
+
+
+@cache
+def app_pages() -> tuple[AppPage, ...]:
+    """Every ``st.Page("pages/….py", title=…, default=…)`` of app.py's navigation, in order."""
+    out = []
+    for node in ast.walk(ast.parse(APP.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"):
+            continue
+        path = ast.literal_eval(node.args[0])
+        kw = {
+            k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg in ("title", "default")
+        }
+        slug = "" if kw.get("default") else Path(path).stem
+        out.append(AppPage(path, kw["title"], slug))
+    assert out and all((ROOT / p.path).is_file() for p in out), out
+    return tuple(out)
+
+
+class Downloads:
+    """Records the media file managers AppTest creates, to read what a download serves."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.managers: list[MediaFileManager] = []
+        outer = self
+
+        class Recording(MediaFileManager):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                outer.managers.append(self)
+
+        monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+
+    def files(self, at: AppTest) -> dict[str, tuple[str, str, bytes]]:
+        """Each download button of the last run → (file name, mime type, content), produced
+        as Streamlit produces it when the user clicks (a deferred callable runs then)."""
+        mgr = self.managers[-1]
+        out = {}
+        for el in at.get("download_button"):
+            p = el.proto
+            if p.HasField("deferred_file_id"):
+                entry = mgr._deferred_callables[p.deferred_file_id]
+                data = entry["callable"]()
+                content = data.encode() if isinstance(data, str) else bytes(data)
+                out[p.label] = (entry["filename"] or "", entry["mimetype"] or "", content)
+            else:
+                f = mgr._storage.get_file(p.url.rsplit("/", 1)[-1])
+                out[p.label] = (f.filename or "", f.mimetype, f.content)
+        return out
+
+    def call(self, at: AppTest, label: str) -> bytes:
+        """One more request for the download ``label`` (a second click)."""
+        mgr = self.managers[-1]
+        el = next(e for e in at.get("download_button") if e.proto.label == label)
+        data = mgr._deferred_callables[el.proto.deferred_file_id]["callable"]()
+        return data.encode() if isinstance(data, str) else bytes(data)
