@@ -73,6 +73,15 @@ ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     HOME=/home/app
 
+# Production values of the settings that .streamlit/config.toml sets for local development
+# (environment variables take precedence over the file): no file watcher and no rerun on
+# save, generic error messages (details go to the log), the viewer toolbar, no banner.
+ENV STREAMLIT_SERVER_RUN_ON_SAVE=false \
+    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none \
+    STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none \
+    STREAMLIT_CLIENT_TOOLBAR_MODE=viewer \
+    STREAMLIT_LOGGER_HIDE_WELCOME_MESSAGE=true
+
 # --no-log-init: no sparse /var/log/lastlog entry sized by the high UID.
 RUN groupadd --gid "${APP_GID}" app \
     && useradd --no-log-init --uid "${APP_UID}" --gid app --home-dir /home/app \

@@ -659,7 +659,7 @@ def test_the_data_space_shows_the_step_the_table_reports() -> None:
     )
     assert now["x"][0] == pytest.approx(fo.mu[-1, 0, 0], abs=1e-4)
     assert now["y"][0] == pytest.approx(fo.mu[-1, 0, 1], abs=1e-4)
-    g = next(t for t in plane["data"] if t.get("name") == "generator density g_μ")
+    g = next(t for t in plane["data"] if t.get("name") == "generator density g<sub>μ</sub>")
     x = _arrays(next(t for t in plane["data"] if t.get("name") == "data density g*")["x"])
     np.testing.assert_allclose(_arrays(g["y"]), gmm.g_mu(x[None, :], fo.mu[-1]).ravel(), atol=1e-6)
 

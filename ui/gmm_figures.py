@@ -164,7 +164,7 @@ def plane_figure(
                     xanchor="left",
                     tickfont=dict(size=FONT_SIZE - 3),
                 ),
-                name="TV(G_μ, G*)",
+                name="TV(G<sub>μ</sub>, G*)",
                 hovertemplate="μ₁ = %{x:.2f}, μ₂ = %{y:.2f}<br>TV = %{z:.3f}<extra></extra>",
                 **plane,
             )
@@ -371,8 +371,8 @@ def _frame_traces(paths: Sequence[PlanePath], space: SpaceFrames, i: int, focus:
         scatter_trace(
             x=_f32(space.x), **data[n + 3], mode="lines",
             line=dict(color=st_.color, width=3, dash=st_.dash),
-            name="generator density g_μ",
-            hovertemplate="x = %{x:.2f}<br>g_μ = %{y:.3f}<extra></extra>",
+            name="generator density g<sub>μ</sub>",
+            hovertemplate="x = %{x:.2f}<br>g<sub>μ</sub> = %{y:.3f}<extra></extra>",
             xaxis="x2", yaxis="y2",
         )
     )  # fmt: skip
@@ -498,10 +498,10 @@ GRAD_FLOOR = 1e-12
 
 
 _SERIES_TITLES = (
-    "TV(G_μ, G*): distance to the data",
+    "TV(G<sub>μ</sub>, G*): distance to the data",
     "(1 + TV) − L: how far the discriminator is from optimal",
     "|μ₁ − μ₂|: 0 means both modes at one place",
-    "‖∇_μ L‖: the generator's training signal (log)",
+    "‖∇<sub>μ</sub> L‖: the generator's training signal (log)",
 )
 #: (field of Series, subplot number: 1 2 on the top row, 3 4 below)
 _SERIES_PANELS = (("tv", 1), ("suboptimality", 2), ("gap", 3), ("grad_norm", 4))
