@@ -198,6 +198,12 @@ def preset_state(p: Preset) -> dict[str, object]:
     }
     for prm in variant.params:
         state[prm.name] = float(p.params.get(prm.name, prm.default))
+    # The preset's methods' other hyper-parameters at their defaults (lookahead k = 5, α = 0.5
+    # in "Lookahead-minmax (k = 5, α = 0.5) ...", even after the controls were moved).
+    used = set().union(*(METHODS[m].uses for m in p.methods))
+    for name in OTHER_HYPER:
+        if name in used and name not in state:
+            state[name] = hyper_spec(name).default
     return state
 
 
