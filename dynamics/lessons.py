@@ -986,7 +986,7 @@ GLOSSARY_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "AltGD": ("alternating gradient descent",),
         "Saturation": ("saturates", "saturating"),
         "Regularisation, gradient penalty": ("gradient penalty", "regularisation", "regulariser"),
-        "Optimistic GD": ("optimistic gradient descent",),
+        "Optimistic GD": ("optimistic gradient descent", "optimistic"),
         "Momentum": ("heavy-ball momentum", "negative momentum"),
         "Non-saturating loss": ("non-saturating",),
         "WGAN, weight clipping": ("WGAN", "weight clipping", "Wasserstein GAN"),

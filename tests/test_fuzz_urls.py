@@ -38,7 +38,7 @@ from streamlit.testing.v1 import AppTest
 from bench.appserver import serve
 from bench.loadtest import RunResult, StreamlitSession, expected_rho
 from tests.app_pages import app_pages
-from ui.controls import ALL_PARAM_KEYS, base_specs, param_specs
+from ui.controls import ALL_PARAM_KEYS, base_specs, param_specs, with_hide
 from ui.state import MAX_RAW, Spec, md_literal
 
 pytestmark = pytest.mark.slow
@@ -92,10 +92,22 @@ class Page:
     cheap: Mapping[str, float] = field(default_factory=dict)
     #: False for a page without URL parameters: only crash/title/HTML checks apply.
     has_url_state: bool = True
+    #: Keys never drawn as unknown ones: they take the visitor to another page.
+    reserved: frozenset[str] = frozenset()
+
+
+def _start() -> Page:
+    # Only unknown keys to name: a key of the explorer opens the explorer (old links to "/";
+    # tests/test_teaching.py checks that).
+    return Page(
+        path="pages/start.py",
+        title="GAN dynamics lab",
+        reserved=page_defs("pages/start.py")["EXPLORER_KEYS"],
+    )
 
 
 def _explorer() -> Page:
-    base = base_specs()
+    base = with_hide(base_specs())
     return Page(
         path="pages/explorer.py",
         title="Dirac-GAN explorer",
@@ -156,6 +168,7 @@ def _lessons() -> Page:
 
 
 PAGES: dict[str, Callable[[], Page]] = {
+    "start": _start,
     "explorer": _explorer,
     "compare": _compare,
     "stability": _stability,
@@ -397,7 +410,7 @@ def cases(draw: st.DrawFn, page: Page) -> Case:
     foreign = sorted(page.known - set(specs))
     if foreign and draw(st.booleans()):
         query[draw(st.sampled_from(foreign))] = draw(junk_text)
-    taken = page.known | set(query) | STREAMLIT_KEYS
+    taken = page.known | page.reserved | set(query) | STREAMLIT_KEYS
     unknown = draw(
         st.lists(
             st.one_of(st.text(min_size=1, max_size=50), st.sampled_from(JUNK_PIECES[1:])).filter(
