@@ -43,6 +43,12 @@ Mode collapse (``pages/mode_collapse.py``), ``subject`` is ``"optimal"`` or ``"f
 - ``("subopt", d, (lo, hi))``: the final (1 + TV) − L (the discriminator's shortfall) lies in
   [lo, hi].
 - ``("mu", d, ((lo₁, hi₁), (lo₂, hi₂)))``: the final means lie in these ranges.
+- ``("tv", d, (lo, hi))``: the final TV between generator and data lies in [lo, hi].
+- ``("grad", d, (lo, hi))``: the final generator gradient ‖∇μ L‖ lies in [lo, hi].
+- ``("modes", "data", n)``: the data density G* has ``n`` modes.
+- ``("fraction", outcome, (lo, hi))``: the fraction of the page's seeded random starts (first
+  order, the single run's settings) ending with this outcome (``"a+b"`` adds outcomes) lies in
+  [lo, hi].
 """
 
 from __future__ import annotations
@@ -622,53 +628,77 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         id="mode-collapse",
-        title="Mode collapse with a first-order discriminator",
+        title="Mode collapse and discriminator collapse with a first-order discriminator",
         explanation=(
-            "Now the data is a mixture of two Gaussians at μ\\*₁ = −0.5 and μ\\*₂ = 0.5, the "
-            "generator a mixture at μ₁ and μ₂, and the discriminator says 'real' on two intervals "
-            "(a model after Li et al.). If the discriminator is optimal at every step, training "
-            "is gradient descent on the total variation distance and converges. In practice the "
-            "discriminator only takes k gradient steps per generator step (*first-order* "
-            "dynamics): it lags behind, and the generator follows a wrong signal."
+            "Now the data is a mixture of two unit Gaussians at μ\\*₁ = −2 and μ\\*₂ = 2: two "
+            "clear modes. The generator is a mixture at μ₁ and μ₂, and the discriminator says "
+            "'real' on two intervals (a model after Li et al.). If the discriminator is optimal at "
+            "every step, training is gradient descent on the total variation distance (TV). In "
+            "practice the discriminator only takes k gradient steps per generator step "
+            "(*first-order* dynamics): it lags behind, and the generator follows its signal."
         ),
         question=(
             "Predict, then run: from μ = (1.5, −1.0), with k = 1 discriminator step per generator "
-            "step, does the first-order run reach the data's two modes? Then try k = 25."
+            "step, does the first-order run reach the data's two modes? Does k = 25 help?"
         ),
         answer=(
-            "With k = 1 the optimal-discriminator run is *converged* (to the swapped pair μ ≈ "
-            "(0.5, −0.5), the ☆, an equally good answer), but the first-order run is *collapsed*: "
-            "after 200 steps both generator means sit near 0, |μ₁ − μ₂| ≈ 0.04, one bump where "
-            "the data has two; its dashed path ends on the dotted diagonal μ₁ = μ₂. Its "
-            "discriminator lags: (1 + TV) − L, what it gives away against the optimal one, grows "
-            "to about 0.11. With k = 25 the first-order discriminator keeps up much better and "
-            "the run counts as converged after 200 steps (both means within 0.1 of the data's), "
-            "although |μ₁ − μ₂| still wobbles."
+            "With k = 1 the optimal-discriminator run is *converged* after 300 steps (to the "
+            "swapped pair μ ≈ (2.0, −2.0), the ☆, an equally good answer). The first-order run "
+            "overshoots: its means pass the data's and it ends *stuck* at μ ≈ (3.2, −3.0) with "
+            "TV ≈ 0.42. Its two intervals have merged into one that says 'real' wherever there "
+            "is mass, so the generator's gradient is exactly 0: a *discriminator collapse*. Its "
+            "means stay far apart (|μ₁ − μ₂| ≈ 6.2): this is not mode collapse. With k = 25 the "
+            "discriminator keeps up longer, but the run still ends stuck, at TV ≈ 0.14. Over 200 "
+            "random starts (the sentence under the table) only about 6 % of the k = 1 runs end "
+            "collapsed onto one mode; most are still oscillating or stuck. Mode collapse proper "
+            "dominates when the data's means are close, as the batch tab's separation × k map "
+            "shows: with μ\\* = (−0.5, 0.5) over 80 % of the runs collapse, but there the data "
+            "is itself one bump, and the collapsed generator is only TV ≈ 0.06 from it."
         ),
         links=(
             Link(
                 MODE_COLLAPSE,
-                _q(mu1="1.5", mu2="-1", k="1", steps="200", ell="optimal"),
+                _q(mu1="1.5", mu2="-1", k="1", steps="300", ell="optimal"),
                 "Open the mode-collapse page: k = 1",
                 (
+                    ("modes", "data", 2),
                     ("status", "optimal", "converged"),
-                    ("mu", "optimal", ((0.45, 0.55), (-0.55, -0.45))),
-                    ("status", "first-order", "collapsed"),
-                    ("gap", "first-order", (0.0, 0.05)),
-                    ("subopt", "first-order", (0.1, 0.12)),
+                    ("mu", "optimal", ((1.95, 2.05), (-2.05, -1.95))),
+                    ("status", "first-order", "stuck"),
+                    ("mu", "first-order", ((3.15, 3.25), (-3.05, -2.95))),
+                    ("tv", "first-order", (0.415, 0.425)),
+                    ("grad", "first-order", (0.0, 0.0)),
+                    ("gap", "first-order", (6.15, 6.25)),
+                    ("fraction", "collapsed", (0.055, 0.065)),
+                    ("fraction", "stuck+other", (0.85, 0.95)),
                 ),
             ),
             Link(
                 MODE_COLLAPSE,
-                _q(mu1="1.5", mu2="-1", k="25", steps="200", ell="optimal"),
+                _q(mu1="1.5", mu2="-1", k="25", steps="300", ell="optimal"),
                 "Open the mode-collapse page: k = 25",
                 (
                     ("status", "optimal", "converged"),
-                    ("status", "first-order", "converged"),
+                    ("status", "first-order", "stuck"),
+                    ("tv", "first-order", (0.135, 0.145)),
+                ),
+            ),
+            Link(
+                MODE_COLLAPSE,
+                _q(target1="-0.5", target2="0.5", mu1="1.5", mu2="-1", k="1", steps="300"),
+                "Open the mode-collapse page: data means 1 apart",
+                (
+                    ("modes", "data", 1),
+                    ("status", "first-order", "collapsed"),
+                    ("tv", "first-order", (0.055, 0.065)),
+                    ("fraction", "collapsed", (0.8, 0.9)),
                 ),
             ),
         ),
-        reference=LI_2018 + " (the model here is after their paper).",
+        reference=LI_2018
+        + " (the model here is after their paper; we take only its qualitative dichotomy, "
+        "optimal discriminator converges, first-order steps can fail: its numbers were not "
+        "available to us).",
     ),
 )
 
@@ -908,12 +938,13 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     (
         "Mode collapse",
         "The generator covers fewer modes than the data. In the GMM-GAN both generator means end "
-        "up in one place (μ₁ ≈ μ₂) although the data has two modes.",
+        "up in one place (μ₁ ≈ μ₂); that is visibly wrong when the data has two modes (its means "
+        "more than 2 apart).",
     ),
     (
         "Discriminator collapse",
         "In the GMM-GAN, the first-order discriminator's intervals shrink to nothing or merge, so "
-        "it no longer tells the generator where the data is.",
+        "it no longer tells the generator where the data is and the generator gets stuck.",
     ),
     (
         "Extragradient",

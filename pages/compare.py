@@ -10,7 +10,7 @@ import streamlit as st
 from dynamics.equilibria import path_disagreement
 from dynamics.presets import DEFAULT_SCHEMES, FIGURE_VARIANTS, SCHEMES
 from dynamics.variants import VARIANTS
-from ui import compute, presenter
+from ui import budget, compat, compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     START_MAX,
@@ -159,8 +159,22 @@ if not c.variants or not c.schemes:
     st.info("Choose at least one variant and one training scheme in the sidebar.")
     st.stop()
 
+# A bounded amount of work per rerun (ui/budget.py), and none for a tab that has closed.
+n_steps = budget.steps_within(
+    c.steps,
+    sum(
+        budget.path_units(v, SCHEMES[s].method, SCHEMES[s].n_gen, SCHEMES[s].n_disc)
+        for v in c.variants
+        for s in c.schemes
+    ),
+)
+if n_steps < c.steps:
+    st.warning(budget.cut_note(c.steps, n_steps, [f"{len(c.variants) * len(c.schemes)} panels"]))
 with st.spinner("Computing every panel…"):
-    grid, lines = compute.compare_grid(c.variants, c.schemes, c.lr, c.steps, c.start, c.view, 0.6)
+    grid, lines = compute.compare_grid(
+        c.variants, c.schemes, c.lr, n_steps, c.start, c.view, 0.6,
+        _before_each=compat.stop_if_disconnected,
+    )  # fmt: skip
 panels = [
     [
         Panel(

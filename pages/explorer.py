@@ -12,7 +12,7 @@ from dynamics.equilibria import fmt_point, path_disagreement
 from dynamics.methods import METHODS, Hyper, get_method
 from dynamics.presets import PRESETS
 from dynamics.variants import VARIANTS, get_variant
-from ui import compute, exports, presenter
+from ui import budget, compat, compute, exports, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     ALL_PARAM_KEYS,
@@ -315,10 +315,19 @@ st.caption(
 for note in url.notes():
     st.warning(note, icon="⚠️")
 
-runs = {
-    m: compute.trajectory(c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, c.steps)
-    for m in c.methods
-}
+# A bounded amount of work per rerun (ui/budget.py), and none for a tab that has closed.
+n_steps = budget.steps_within(
+    c.steps,
+    sum(budget.path_units(c.variant, m, c.hyper.n_gen, c.hyper.n_disc) for m in c.methods),
+)
+if n_steps < c.steps:
+    st.warning(budget.cut_note(c.steps, n_steps, [METHODS[m].label for m in c.methods]))
+runs = {}
+for m in c.methods:
+    compat.stop_if_disconnected()
+    runs[m] = compute.trajectory(
+        c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, n_steps
+    )
 eqs = compute.equilibria(c.variant, c.params, c.view)
 points = [e for e in eqs if e.segment is None]
 eq_at = (0.0, 0.0)
@@ -448,7 +457,7 @@ row.download_button(
         params=dict(c.params),
         hyper=c.hyper,
         start=c.start,
-        steps=c.steps,
+        steps=n_steps,  # the steps actually run (the budget may cut them)
         paths=runs,
     ),
     "dirac-gan-trajectories.json",

@@ -59,11 +59,11 @@ KINDS = {
                "eigs", "speed_ratio"},
     COMPARE: {"verdict"},
     STABILITY: {"critical", "boundary", "verdict_at", "fastest_at"},
-    MODE_COLLAPSE: {"status", "gap", "subopt", "mu"},
+    MODE_COLLAPSE: {"status", "gap", "subopt", "mu", "tv", "grad", "modes", "fraction"},
 }  # fmt: skip
 BADGE = {"converges": "green", "neutral": "orange", "diverges": "red"}
 #: The mode-collapse page's own defaults for a single run (its model defaults are GMMSettings').
-GMM_PAGE_DEFAULTS = {"mu1": 1.5, "mu2": -1.0, "steps": 200, "ell": "optimal"}
+GMM_PAGE_DEFAULTS = {"mu1": 1.5, "mu2": -1.0, "steps": 300, "ell": "optimal"}
 
 
 # ------------------------------------------------------------------------- the data itself
@@ -104,6 +104,29 @@ def test_glossary_covers_the_terms() -> None:
                  "total variation"):  # fmt: skip
         assert word in terms, word
     assert all(len(text) < 400 for _, text in GLOSSARY)
+
+
+def test_every_number_of_the_mode_collapse_lesson_is_a_setting_or_a_claim() -> None:
+    """Lesson 10: each number in its texts is a setting of a link (or the model's default
+    data) or lies in the range of one of its claims, at the precision it is written with."""
+    les = LESSON_INDEX["mode-collapse"]
+    settings = {float(v) for link in les.links for v in link.query.values()
+                if re.fullmatch(r"-?[\d.]+", v)}  # fmt: skip
+    settings |= {float(v) for v in gmm.GMMSettings().target} | {200.0}  # "200 random starts"
+    ranges = []
+    for link in les.links:
+        for kind, _, val in link.claims:
+            if kind in ("tv", "gap", "grad", "fraction"):
+                ranges.append(val)
+            elif kind == "mu":
+                ranges += list(val)
+    text = " ".join((les.explanation, les.question, les.answer)).replace("−", "-")
+    for raw, pct in re.findall(r"(?<![\w*₁₂])(-?\d+(?:\.\d+)?)( ?%)?", text):
+        x = float(raw) / (100 if pct else 1)
+        if x in settings or (not pct and x in (0.0, 1.0, 2.0, 25.0)):
+            continue  # a setting, "k = 1", "exactly 0", "two modes"
+        half = 0.5 * 10 ** -(len(raw.split(".")[1]) if "." in raw else 0) / (100 if pct else 1)
+        assert any(lo - half <= x <= hi + half for lo, hi in ranges), raw
 
 
 def test_numbers_in_the_texts_are_numbers_the_claims_check() -> None:
@@ -228,26 +251,59 @@ def core_stability(claim: Claim, q: Mapping[str, str]) -> None:
         raise AssertionError(kind)
 
 
+def _gmm_query(items: tuple[tuple[str, str], ...]) -> tuple[dict[str, str], tuple[float, float]]:
+    q = {**{k: str(v) for k, v in GMM_PAGE_DEFAULTS.items()}, **dict(items)}
+    s = gmm.GMMSettings()
+    target = (float(q.get("target1", s.target[0])), float(q.get("target2", s.target[1])))
+    assert q["ell"] == "optimal"
+    return q, target
+
+
 @cache
 def _gmm_run(items: tuple[tuple[str, str], ...], dynamics: str) -> gmm.GMMRun:
-    q = {**{k: str(v) for k, v in GMM_PAGE_DEFAULTS.items()}, **dict(items)}
+    q, target = _gmm_query(items)
     s = gmm.GMMSettings()
     start = (float(q["mu1"]), float(q["mu2"]))
     eta_gen = float(q.get("lr_gen", s.eta_gen))
     eta_disc = float(q.get("lr_disc", s.eta_disc))
-    assert q["ell"] == "optimal" and "target1" not in q and "target2" not in q
     if dynamics == "optimal":
-        return gmm.run_optimal(start, s.target, eta_gen, int(q["steps"]))
-    ell0 = gmm.optimal_intervals(np.asarray(start), np.asarray(s.target))
+        return gmm.run_optimal(start, target, eta_gen, int(q["steps"]))
+    ell0 = gmm.optimal_intervals(np.asarray(start), np.asarray(target))
     return gmm.run_first_order(
-        start, ell0, s.target, eta_gen, eta_disc, int(q["steps"]), int(q.get("k", s.k))
+        start, ell0, target, eta_gen, eta_disc, int(q["steps"]), int(q.get("k", s.k))
     )
+
+
+@cache
+def _gmm_fractions(items: tuple[tuple[str, str], ...]) -> gmm.BatchResult:
+    """The page's "with these settings" batch: first order, seeded random starts."""
+    from ui.gmm_compute import SETTING_RUNS
+
+    q, target = _gmm_query(items)
+    s = gmm.GMMSettings()
+    return gmm.batch_experiment(
+        "first-order", k=int(q.get("k", s.k)), runs=SETTING_RUNS, seed=s.seed,
+        steps=int(q["steps"]), target=target,
+    )  # fmt: skip
 
 
 def core_gmm(claim: Claim, q: Mapping[str, str]) -> None:
     kind, subj, val = claim
-    run = _gmm_run(tuple(sorted(q.items())), subj)
-    if kind == "status":
+    items = tuple(sorted(q.items()))
+    if kind == "modes":
+        assert gmm.data_modes(_gmm_query(items)[1]) == val
+        return
+    if kind == "fraction":
+        r = _gmm_fractions(items)
+        x = sum(getattr(r, o) for o in subj.split("+"))
+        assert val[0] <= x <= val[1], (subj, x)
+        return
+    run = _gmm_run(items, subj)
+    if kind == "tv":
+        assert val[0] <= run.tv[-1, 0] <= val[1], run.tv[-1, 0]
+    elif kind == "grad":
+        assert val[0] <= run.grad_norm[-1, 0] <= val[1], run.grad_norm[-1, 0]
+    elif kind == "status":
         assert gmm.run_status(run, 0) == val
     elif kind == "gap":
         assert val[0] <= run.gap[-1, 0] <= val[1], run.gap[-1, 0]
@@ -624,6 +680,21 @@ def shown_stability(at: AppTest, claim: Claim) -> None:
 
 def shown_gmm(at: AppTest, claim: Claim) -> None:
     kind, subj, val = claim
+    if kind == "modes":
+        words = {1: "**one bump**", 2: "**two modes**"}[val]
+        assert any(m.value.startswith("The data are ") and words in m.value for m in at.markdown)
+        return
+    if kind == "fraction":
+        from ui.gmm_text import OUTCOME_WORDS
+
+        text = next(m.value for m in at.markdown if "random starts (means uniform" in m.value)
+        shown = {}
+        for o, words in OUTCOME_WORDS.items():
+            hit = re.search(rf"{re.escape(words)} (\d+\.\d)%", text)
+            shown[o] = float(hit.group(1)) / 100 if hit else 0.0
+        x = sum(shown[o] for o in subj.split("+"))
+        assert val[0] - 1e-9 <= x <= val[1] + 1e-9, (subj, x, text)  # 200 runs: exact to 0.1 %
+        return
     label = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}[subj]
     table = next(m.value for m in at.markdown if "| status | final μ |" in m.value)
     row = next(r for r in table.splitlines() if r.startswith(f"| **{label}** |"))
@@ -634,6 +705,10 @@ def shown_gmm(at: AppTest, claim: Claim) -> None:
         assert val[0] <= float(cells[4]) <= val[1], cells[4]
     elif kind == "subopt":
         assert val[0] <= float(cells[6]) <= val[1], cells[6]
+    elif kind == "tv":
+        assert val[0] <= float(cells[3]) <= val[1], cells[3]
+    elif kind == "grad":
+        assert val[0] <= float(cells[5]) <= val[1], cells[5]
     elif kind == "mu":
         mu = [float(x) for x in cells[2].strip("()").split(",")]
         for m, (lo, hi) in zip(mu, val, strict=True):

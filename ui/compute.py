@@ -8,6 +8,7 @@ their arrays are read-only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,8 +111,13 @@ def compare_grid(
     start: tuple[float, float],
     view: float,
     density: float,
+    _before_each: Callable[[], None] | None = None,
 ) -> tuple[list[list[CompareCell]], list[Streamlines]]:
-    """Every (variant, scheme) panel of the compare page in one cached computation."""
+    """Every (variant, scheme) panel of the compare page in one cached computation.
+
+    ``_before_each`` (not part of the cache key) runs before every panel: the page passes a
+    check that ends the run when its browser has gone (it raises, so nothing is cached).
+    """
     from dynamics.presets import SCHEMES
 
     grid: list[list[CompareCell]] = []
@@ -121,6 +127,8 @@ def compare_grid(
         lines.append(trace_streamlines(game.field, (-view, view), (-view, view), density))
         row = []
         for name in schemes:
+            if _before_each is not None:
+                _before_each()
             sc = SCHEMES[name]
             hp = Hyper(lr_gen=lr, lr_disc=lr, n_gen=sc.n_gen, n_disc=sc.n_disc, beta=sc.beta)
             traj = simulate(game, sc.method, hp, [start], steps)

@@ -233,7 +233,11 @@ def whole_number_input(
 
 
 def snap(x: float, step: float, lo: float, hi: float) -> float:
-    """Round a clicked coordinate to the click grid, inside [lo, hi], without float noise."""
-    v = round(x / step) * step
+    """Round a clicked coordinate to the click grid, inside [lo, hi], without float noise.
+
+    ``x`` is clamped first: a hand-made click far outside the chart (1e307) would overflow
+    ``x / step`` to inf, which ``round`` cannot take.
+    """
+    v = round(min(hi, max(lo, x)) / step) * step
     digits = max(0, 3 - math.floor(math.log10(step)))
     return float(min(hi, max(lo, round(v, digits))))

@@ -260,15 +260,17 @@ def new_click(chart_key: str) -> tuple[float, float] | None:
     st.session_state[memo] = seen
     try:
         x, y = float(xy[0]), float(xy[1])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a 400-digit integer
         return None
     return (x, y) if math.isfinite(x) and math.isfinite(y) else None
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:])")
 # GitHub-flavoured Markdown links bare "scheme://", "www." and e-mail addresses even when
-# their punctuation is escaped; a word joiner (U+2060, invisible) breaks the pattern.
-_AUTOLINK = re.compile(r"(?i)(?<=:)(?=/)|(?<=www)(?=\.)|(?<=@)")
+# their punctuation is escaped, and Streamlit's Markdown turns ":material/NAME:",
+# ":streamlit:" and emoji short codes (":smile:") into icons after resolving escapes; a word
+# joiner (U+2060, invisible) after the colon or before the dot breaks each pattern.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=[/\w+-])|(?<=www)(?=\.)|(?<=@)")
 WORD_JOINER = "\u2060"
 
 
