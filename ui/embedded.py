@@ -18,7 +18,7 @@ import streamlit as st
 
 from dynamics.methods import HYPER_PARAMS, METHODS, Hyper
 from dynamics.variants import get_variant
-from ui import compute, presenter
+from ui import budget, compat, compute, presenter
 from ui.controls import (
     LR_MAX,
     LR_MIN,
@@ -149,9 +149,17 @@ def rho_lines(s: ExplorerSettings) -> str:
 def figures(
     s: ExplorerSettings, *, height: int, distance: bool = True
 ) -> tuple[go.Figure, go.Figure | None, list[str]]:
-    """(field with replay, distance plot or None, one line per diverged path)."""
+    """(field with replay, distance plot or None, notes: a cut run, each diverged path)."""
     hk = compute.hyper_key(s.hyper)
-    runs = {m: compute.trajectory(s.variant, s.params, m, hk, s.start, s.steps) for m in s.methods}
+    # the explorer's bounded work per rerun (ui/budget.py), none for a tab that has closed
+    n_steps = budget.steps_within(
+        s.steps,
+        sum(budget.path_units(s.variant, m, s.hyper.n_gen, s.hyper.n_disc) for m in s.methods),
+    )
+    runs = {}
+    for m in s.methods:
+        compat.stop_if_disconnected()
+        runs[m] = compute.trajectory(s.variant, s.params, m, hk, s.start, n_steps)
     variant = get_variant(s.variant)
     lines = compute.streamlines(s.variant, s.params, s.view, s.density)
     speed = compute.speed(s.variant, s.params, s.view) if s.speed else None
@@ -180,7 +188,9 @@ def figures(
             for m, r in runs.items()
         ]
         dist = for_projector(distance_figure(series, height=300), scale)
-    notes = [
+    notes = [budget.cut_note(s.steps, n_steps, [METHODS[m].label for m in s.methods])]
+    notes = notes if n_steps < s.steps else []
+    notes += [
         f"{METHODS[m].label} diverged at step {r.diverged_at} (|θ| or |ψ| beyond 10⁶)."
         for m, r in runs.items()
         if r.status == "diverged"
