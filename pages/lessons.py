@@ -21,7 +21,7 @@ SPECS = [
 ]
 MAX_WIDTH = 980  # px: lines of text stay readable on wide screens
 FIGURE_WIDTH = 1400  # px: the lesson's figure may use more
-FIGURE_HEIGHT = 620  # px: the field and the data space below it
+FIGURE_HEIGHT = 740  # px: the field and the data space below it (less: their titles collide)
 
 
 def _current(url: UrlState) -> int:
@@ -166,8 +166,9 @@ page = st.container(width=MAX_WIDTH)
 page.title("Guided lessons")
 page.caption(
     "Ten short lessons on why GAN training circles, diverges or converges. Each one explains an "
-    "idea, asks you to predict what will happen, and opens the right view with exactly the "
-    "right settings: run it, then check your prediction under *Show what to look for*."
+    "idea and asks you to predict what will happen; once you have chosen an answer, its figure "
+    "runs here and the lesson says why. Its links open the full view with exactly the right "
+    "settings, to go further."
 )
 for note in url.notes():
     page.warning(note, icon="⚠️")
@@ -183,28 +184,29 @@ wide = st.container(width=FIGURE_WIDTH)
 tab_lesson, tab_glossary = wide.tabs(["Lesson", "Glossary"], default="Glossary" if term else None)
 with tab_lesson:
     link = Linker()  # each glossary term is linked where the lesson first uses it
-    text = st.container(width=MAX_WIDTH)
-    text.subheader(f"{n}. {lesson.title}", anchor=False)
-    text.markdown(link(lesson.explanation))
-    head, _, rest = link(lesson.question).partition(":")
-    text.info(f"**{head}:**{rest}", icon=":material/psychology_alt:")
-    with text:
+    with st.container(width=MAX_WIDTH):
+        st.subheader(f"{n}. {lesson.title}", anchor=False)
+        st.markdown(link(lesson.explanation))
+        head, _, rest = link(lesson.question).partition(":")
+        st.info(f"**{head}:**{rest}", icon=":material/psychology_alt:")
         guess = prediction(lesson)
-    if guess is None:
-        text.caption("Commit to a prediction: the lesson's figure then runs here.")
-    else:
-        lesson_figure(lesson, n)
-        try_it = TRY_IT[lesson.id]
-        if guess == try_it.correct:
-            text.success(f"**Right.** {try_it.choices[try_it.correct]}", icon="✅")
-        else:
-            text.warning(f"**Not quite.** The answer: {try_it.choices[try_it.correct]}", icon="💡")
-        text.markdown(f"**Why.** {link(lesson.answer)}")
-    with text:
+        if guess is None:
+            st.caption("Commit to a prediction: the lesson's figure then runs here.")
+    if guess is not None:
+        lesson_figure(lesson, n)  # the figure runs once the student has committed
+    with st.container(width=MAX_WIDTH):
+        if guess is not None:
+            try_it = TRY_IT[lesson.id]
+            right = try_it.choices[try_it.correct]
+            if guess == try_it.correct:
+                st.success(f"**Right.** {right}", icon=":material/check_circle:")
+            else:
+                st.warning(f"**Not quite.** The answer: {right}", icon=":material/lightbulb:")
+            st.markdown(f"**Why.** {link(lesson.answer)}")
         base = base_url()
         for x in lesson.links:
             link_block(x, base, n)
-        if guess is None:
+        if guess is None:  # for a teacher who wants the answer without predicting
             with st.expander(
                 "Show what to look for", icon=":material/visibility:", key=answer_key(lesson.id)
             ):

@@ -22,6 +22,8 @@ EXPLORER_KEYS = frozenset([s.key for s in with_hide(base_specs())] + list(ALL_PA
 #: The picture: the authors' Figure 1 setting, one method at a time.
 PICTURE_METHODS = {"simgd": "SimGD", "altgd": "AltGD", "flow": "Continuous flow"}
 MAX_WIDTH = 1280  # px
+PICTURE_HEIGHT = 740  # px: the field and the data space below it, in one screen at 900 px
+PICTURE_VIEW = "3.5"  # SimGD ends 3.1 from the equilibrium: the whole spiral in view
 
 if EXPLORER_KEYS & set(st.query_params):
     st.switch_page(EXPLORER, query_params={k: st.query_params.get_all(k) for k in st.query_params})
@@ -31,12 +33,12 @@ url.begin([])
 url.publish({}, [])
 
 page = st.container(width=MAX_WIDTH)
-page.title("GAN dynamics lab")
 for note in url.notes():
     page.warning(note, icon="⚠️")
 link = Linker()
 left, right = page.columns([5, 4], gap="large")
 with left:
+    st.title("GAN dynamics lab")
     st.markdown(
         link(
             "A **generative adversarial network** (GAN) trains two models against each other: a "
@@ -58,30 +60,30 @@ with left:
     st.markdown(
         "**On the right**: simultaneous gradient descent (SimGD) from (θ, ψ) = (1, 1). Above, "
         "the path in the (θ, ψ) plane spirals outwards; below, the data (at 0), the "
-        "generator's point θ and the discriminator's line at each step."
+        "generator's point θ and the discriminator's line at each step (▶ replays it)."
     )
+    method = st.radio(
+        "Training method in the picture", list(PICTURE_METHODS), key="start_method",
+        horizontal=True, format_func=lambda m: PICTURE_METHODS.get(m, str(m)),
+        help="The same start and learning rate (h = 0.2, 500 steps) for each method.",
+    )  # fmt: skip
     query = {presenter.FLAG: "1"} if presenter.active() else {}
-    doors = st.container(horizontal=True, gap="small")
+    doors = st.container(border=True, gap="small")
     for script, label, words in (
-        (LESSONS, "Take the lessons", "Ten short lessons: predict, run, check."),
-        (EXPLORER, "Explore freely", "Every variant, method and setting."),
-        (COMPARE, "Reproduce the paper's figures", "Variants × training schemes."),
+        (LESSONS, "Take the lessons", "ten short lessons: predict, run, check"),
+        (EXPLORER, "Explore freely", "every variant, method and setting"),
+        (COMPARE, "Reproduce the paper's figures", "variants × training schemes"),
     ):
-        door = doors.container(border=True, width=250)
-        door.page_link(
+        row = doors.container(horizontal=True, vertical_alignment="center", gap="small")
+        row.page_link(
             script, label=f"**{label}**", icon=ROUTE[script].icon, query_params=query,
             help=f"Opens the {PAGE_TITLE[script]} page.",
         )  # fmt: skip
-        door.caption(words)
+        row.caption(words)
 with right:
-    method = st.radio(
-        "Training method", list(PICTURE_METHODS), key="start_method", horizontal=True,
-        format_func=lambda m: PICTURE_METHODS.get(m, str(m)),
-        help="The same start and learning rate (h = 0.2, 500 steps) for each method.",
-    )  # fmt: skip
     chosen = method if method in PICTURE_METHODS else "simgd"
-    settings = embedded.explorer_settings({"methods": chosen})
-    field, _, _ = embedded.figures(settings, height=620, distance=False)
+    settings = embedded.explorer_settings({"methods": chosen, "view": PICTURE_VIEW})
+    field, _, _ = embedded.figures(settings, height=PICTURE_HEIGHT, distance=False)
     embedded.draw(
         field, key="start_chart", autoplay=True,
         alt=f"{PICTURE_METHODS[chosen]} on the Dirac-GAN from (1, 1): the path in the (θ, ψ) "

@@ -30,11 +30,19 @@ from ui.controls import (
     lr_options,
     param_specs,
 )
-from ui.figures import PathView, distance_figure, explorer_figure, for_projector
+from ui.figures import (
+    PathView,
+    distance_figure,
+    explorer_figure,
+    for_projector,
+    unbuilt_spec,
+)
 from ui.live_chart import live_chart
 from ui.panels import _badge, fmt_eigs, verdict_text
 from ui.state import Spec
 
+#: A figure's extra height in presenter mode, on top of ``for_projector``'s.
+PROJECTOR_EXTRA_HEIGHT = 1.1
 #: Explorer URL keys a lesson may offer as its own controls: the learning rate, the number
 #: of steps, every method hyper-parameter and every variant parameter.
 BASE_CONTROLS = ("h", "steps", *OTHER_HYPER)
@@ -169,13 +177,16 @@ def figures(
     ]
     psi_limit = variant.psi_bound(dict(s.params)) if variant.psi_bound else None
     scale = presenter.scale()
-    field = for_projector(
+    # a projector's larger fonts need a taller figure (for_projector adds 15 % more), or the
+    # two panels' titles collide
+    tall = round(height * (PROJECTOR_EXTRA_HEIGHT if scale > 1 else 1.0))
+    field = _short_titles(
         explorer_figure(
             lines, paths, view=s.view, psi_limit=psi_limit, speed=speed, equilibria=eqs,
-            height=height,
+            height=tall,
         ),
-        scale,
     )  # fmt: skip
+    field = for_projector(field, scale)
     dist = None
     if distance and runs:
         series = [
@@ -196,6 +207,33 @@ def figures(
         if r.status == "diverged"
     ]
     return field, dist, notes
+
+
+#: Subplot titles written for the explorer's wide figure, as they fit half a screen.
+SHORT_TITLES = {
+    "Data space at the current step": "Data space: data δ₀, generator δ<sub>θ</sub>, D(x) = ψx"
+}
+
+
+def _short_titles(fig: go.Figure) -> go.Figure:
+    """``fig`` with its long subplot titles shortened (a narrow figure clips them) and its
+    panels' titles apart (a short figure brings them together)."""
+    spec = unbuilt_spec(fig)
+    layout = spec["layout"] if spec is not None else None
+    if layout is None or not layout.get("annotations"):
+        return fig
+    out = []
+    for a in layout["annotations"]:
+        text = str(a.get("text", ""))
+        short = next((v for k, v in SHORT_TITLES.items() if text.startswith(k)), None)
+        out.append({**a, "text": short} if short else a)
+    layout["annotations"] = out  # a new list: the cached skeleton's is left alone
+    # the field's θ title close to its ticks: it touched the data space's title below
+    xaxis = dict(layout.get("xaxis") or {})
+    title = xaxis.get("title")
+    xaxis["title"] = {**(title if isinstance(title, dict) else {"text": title}), "standoff": 2}
+    layout["xaxis"] = xaxis
+    return fig
 
 
 def draw(fig: go.Figure, *, key: str, alt: str, autoplay: bool = False) -> None:
