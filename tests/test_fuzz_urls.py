@@ -848,3 +848,36 @@ def test_raw_query_strings_over_the_websocket(server: str, query: str) -> None:
             await s.close()
 
     run_async(scenario)
+
+
+@pytest.mark.parametrize("kind", ["nan", "inf", "-inf", "huge"])
+def test_a_lessons_own_figure_controls_survive_hostile_states(server: str, kind: str) -> None:
+    """The controls of a lesson's figure appear only after the prediction: commit one (as the
+    browser sends it), then NaN, ±inf or 1e308 in every control at once; the run finishes
+    cleanly, and so does a normal rerun afterwards."""
+    from dynamics.lessons import TRY_IT
+
+    lesson = "stability-map"  # two controls: the learning rate and n_disc
+
+    async def scenario() -> None:
+        s = StreamlitSession(server, SLUG["lessons"], query_string=f"lesson={lesson}")
+        try:
+            finished_cleanly(await s.connect(), TITLES["lessons"])
+            choice = TRY_IT[lesson].choices[TRY_IT[lesson].correct]
+            r = await s.rerun({f"les_predict_{lesson}": ("string_value", choice)})
+            finished_cleanly(r, TITLES["lessons"])
+            controls = {k for k in r.widgets() if k.startswith(f"les_ctl_{lesson}_")}
+            assert len(controls) == 2, r.widgets().keys()
+            states = {k: v for k, v in hostile_states(r, kind).items() if k in controls}
+            assert set(states) == controls
+            finished_cleanly(await s.rerun(states), TITLES["lessons"])
+            for key in controls:
+                s.states.pop(key)  # a well-behaved client again
+            r = await s.rerun()
+            finished_cleanly(r, TITLES["lessons"])
+            # Streamlit moved the controls to values they offer; the figure shows their ρ
+            assert any(re.search(r"\*\*AltGD\*\* · ρ = `\d+\.\d{6}`", m) for m in r.markdown)
+        finally:
+            await s.close()
+
+    run_async(scenario)
