@@ -58,7 +58,7 @@ with left:
         )
     )
     st.markdown(
-        "**On the right**: simultaneous gradient descent (SimGD) from (θ, ψ) = (1, 1). Above, "
+        "**The picture**: simultaneous gradient descent (SimGD) from (θ, ψ) = (1, 1). Above, "
         "the path in the (θ, ψ) plane spirals outwards; below, the data (at 0), the "
         "generator's point θ and the discriminator's line at each step (▶ replays it)."
     )

@@ -152,3 +152,17 @@ def test_lesson_and_start_screenshots(
     screenshot(page, name)
     assert not errors, errors
     page.close()
+
+
+def test_an_old_explorer_link_to_the_root_still_opens_the_explorer(
+    browser: Browser, app_url: str
+) -> None:
+    """A link shared when the explorer was the landing page: "/" with explorer settings."""
+    page, errors = open_page(browser, app_url + "/?variant=wgan&clip=0.5&h=0.5&methods=simgd")
+    wait_for(page, lambda: heading(page) == "Dirac-GAN explorer")
+    wait_for(page, lambda: where(page)[0] == "/explorer")
+    wait_idle(page)
+    assert where(page)[1] == {"variant": "wgan", "clip": "0.5", "h": "0.5", "methods": "simgd"}
+    assert "is not valid" not in page.inner_text("body")
+    assert not errors, errors
+    page.close()
