@@ -710,9 +710,9 @@ class TryIt:
     """What the lessons page adds to a lesson: the student's prediction, then its figure.
 
     ``choices`` are the answers offered (``correct`` is the index of the right one); the
-    figure is the lesson's explorer links drawn on the lesson page (one at a time when there
-    are several), with ``controls`` (explorer URL keys) as the only controls the student can
-    move there.
+    figure is the lesson's explorer links (else its mode-collapse links) drawn on the lesson
+    page, one at a time when there are several, with ``controls`` (the linked page's URL
+    keys) as the only controls the student can move there.
     """
 
     choices: tuple[str, ...]
@@ -810,12 +810,14 @@ TRY_IT: Mapping[str, TryIt] = MappingProxyType(
         ),
         "mode-collapse": TryIt(
             (
-                "No: with k = 1 both generator means end near 0 (mode collapse); with k = 25 "
-                "the run reaches the data's two modes.",
-                "Yes, with k = 1 and with k = 25.",
-                "No, neither with k = 1 nor with k = 25.",
+                "No: with k = 1 it overshoots the data and gets stuck (its discriminator "
+                "collapses); k = 25 keeps up longer but still ends stuck.",
+                "Yes: with k = 1 it already reaches both modes.",
+                "Not with k = 1, but with k = 25 it reaches both modes.",
+                "No: both generator means end on one mode (mode collapse).",
             ),
             0,
+            ("k",),
         ),
     }
 )

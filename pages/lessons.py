@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dynamics.lessons import EXPLORER, GLOSSARY, LESSON_INDEX, LESSONS, TRY_IT, Lesson, Link
+from dynamics.lessons import (
+    EXPLORER,
+    GLOSSARY,
+    LESSON_INDEX,
+    LESSONS,
+    MODE_COLLAPSE,
+    TRY_IT,
+    Lesson,
+    Link,
+)
 from ui import embedded, presenter
 from ui.boot import require_entrypoint
 from ui.glossary import SLUGS, TERM_BY_SLUG, Linker
@@ -103,13 +112,47 @@ def prediction(lesson: Lesson) -> int | None:
     return choice if choice in range(len(try_it.choices)) else None
 
 
+def gmm_figure(lesson: Lesson, link: Link, chosen: int) -> None:
+    """A mode-collapse link drawn on the page: both dynamics over training, their outcomes,
+    and the number of discriminator steps k as the lesson's control."""
+    query: dict[str, object] = dict(link.query)
+    if "k" in TRY_IT[lesson.id].controls:
+        state = f"les_ctl_{lesson.id}_{chosen}_k"
+        if state not in st.session_state:  # the link's value, then the student's
+            st.session_state[state] = int(link.query["k"])
+        st.slider(
+            "Discriminator steps k per generator step", 1, 100, key=state, width=480,
+            help="The first-order discriminator's gradient steps between two generator steps.",
+        )  # fmt: skip
+        query["k"] = st.session_state[state]
+    fig, outcomes, notes = embedded.gmm_view(query)
+    for note in notes:
+        st.warning(note, icon="⏱️")
+    st.markdown(outcomes)
+    embedded.draw(
+        fig, key="les_gmm_series",
+        alt="Four time series for both dynamics: TV, the discriminator's sub-optimality, "
+        "the distance between the two generator means, and the generator's gradient norm.",
+    )  # fmt: skip
+    st.caption(
+        "Blue solid: optimal discriminator; orange dashed: first-order. TV between generator "
+        "and data; what the discriminator gives away, (1 + TV) − L; |μ₁ − μ₂| (0 is mode "
+        "collapse); the generator's gradient."
+    )
+
+
 def lesson_figure(lesson: Lesson, n: int) -> None:
-    """The lesson's explorer links drawn on the page (one at a time), with only the controls
-    the lesson is about; the same numbers as the explorer shows for the link."""
-    links = [(i, x) for i, x in enumerate(lesson.links) if x.page == EXPLORER]
+    """The lesson's explorer links (else its mode-collapse links) drawn on the page, one at a
+    time, with only the controls the lesson is about; the same numbers as the linked page."""
+    links = [(i, x) for i, x in enumerate(lesson.links) if x.page == EXPLORER] or [
+        (i, x) for i, x in enumerate(lesson.links) if x.page == MODE_COLLAPSE
+    ]
     if not links:
         return
-    names = {i: x.label.removeprefix("Open the explorer: ") for i, x in links}
+    names = {
+        i: x.label.removeprefix("Open the explorer: ").removeprefix("Open the mode-collapse page: ")
+        for i, x in links
+    }
     chosen = links[0][0]
     if len(links) > 1:
         picked = st.radio(
@@ -118,6 +161,9 @@ def lesson_figure(lesson: Lesson, n: int) -> None:
         )  # fmt: skip
         chosen = picked if picked in names else chosen
     link = lesson.links[chosen]
+    if link.page == MODE_COLLAPSE:
+        gmm_figure(lesson, link, chosen)
+        return
     settings = embedded.explorer_settings(link.query)
     specs = embedded.explorer_specs(settings.variant)
     moved: dict[str, object] = {}

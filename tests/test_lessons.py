@@ -740,7 +740,14 @@ def test_each_link_opens_its_view_with_the_named_settings(
 
 # ------------------------------------------- (4) each lesson's own figure, on the lessons page
 
-FIGURE_LINKS = [(lid, i, link) for lid, i, link in LINKS if link.page == EXPLORER]
+
+def figure_links(lesson: Lesson) -> list[tuple[int, Link]]:
+    """The links a lesson draws on its page: its explorer links, else its mode-collapse ones."""
+    out = [(i, x) for i, x in enumerate(lesson.links) if x.page == EXPLORER]
+    return out or [(i, x) for i, x in enumerate(lesson.links) if x.page == MODE_COLLAPSE]
+
+
+FIGURE_LINKS = [(les.id, i, x) for les in LESSONS for i, x in figure_links(les)]
 
 
 def test_every_lesson_offers_a_prediction_and_its_figure_controls() -> None:
@@ -752,13 +759,18 @@ def test_every_lesson_offers_a_prediction_and_its_figure_controls() -> None:
         assert len(t.choices) >= 2 and len(set(t.choices)) == len(t.choices), les.id
         assert 0 <= t.correct < len(t.choices), les.id
         assert len(t.controls) <= 2, f"{les.id}: one or two controls, the ones it is about"
-        explorer_links = [x for x in les.links if x.page == EXPLORER]
+        drawn = [x for _, x in figure_links(les)]
+        assert drawn, f"{les.id} draws no figure"
         for key in t.controls:
-            assert explorer_links, f"{les.id} offers controls but draws no figure"
+            if drawn[0].page == MODE_COLLAPSE:
+                assert key == "k", (les.id, key)  # the one control the mode-collapse view has
+                continue
             assert any(
-                embedded.applicable(key, embedded.explorer_settings(x.query))
-                for x in explorer_links
+                embedded.applicable(key, embedded.explorer_settings(x.query)) for x in drawn
             ), (les.id, key)
+        for x in drawn:
+            if x.page == MODE_COLLAPSE:
+                assert set(x.query) <= set(embedded.GMM_KEYS), x.query
 
 
 def predicted(lesson_id: str, choice: int, setting: int | None = None) -> AppTest:
@@ -779,9 +791,42 @@ def test_each_lesson_figure_shows_its_claims(lesson_id: str, i: int, link: Link)
     """The figure on the lesson page shows what the explorer shows for the same link: every
     claim of the link, found in the embedded figure, its ρ lines and its notes."""
     at = predicted(lesson_id, TRY_IT[lesson_id].correct, i)
+    if link.page == MODE_COLLAPSE:
+        assert [c.key.rsplit("-", 1)[-1] for c in charts(at)] == ["les_gmm_series"]
+        for claim in link.claims:
+            shown_gmm_embedded(at, claim)
+        return
     assert [c.key.rsplit("-", 1)[-1] for c in charts(at)] == ["les_field", "les_distance"]
     for claim in link.claims:
         shown_explorer(at, claim)
+
+
+#: The embedded mode-collapse view's outcome line: the numbers after each name.
+GMM_LINE = re.compile(
+    r"\*\*(?P<label>[^*]+)\*\*: (?P<status>[a-z ]+) · final μ = \((?P<m1>\S+), (?P<m2>\S+)\) · "
+    r"TV = (?P<tv>\S+) · \|μ₁ − μ₂\| = (?P<gap>\S+) · \(1 \+ TV\) − L = (?P<subopt>\S+) · "
+    r"‖∇μ L‖ = (?P<grad>\S+)"
+)
+
+
+def shown_gmm_embedded(at: AppTest, claim: Claim) -> None:
+    """A claim of a mode-collapse link in the lesson's own view (the batch facts, ``modes``
+    and ``fraction``, are the full page's: its link shows them)."""
+    kind, subj, val = claim
+    if kind in ("modes", "fraction"):
+        return
+    label = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}[subj]
+    lines = [m.groupdict() for t in at.markdown for m in GMM_LINE.finditer(t.value)]
+    (row,) = [r for r in lines if r["label"] == label]
+    if kind == "status":
+        assert row["status"] == val, row
+    elif kind == "mu":
+        for m, (lo, hi) in zip((row["m1"], row["m2"]), val, strict=True):
+            assert lo <= float(m) <= hi, row
+    elif kind in ("gap", "subopt", "tv", "grad"):
+        assert val[0] <= float(row[kind]) <= val[1], (kind, row)
+    else:
+        raise AssertionError(kind)
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[les.id for les in LESSONS])
@@ -796,8 +841,7 @@ def test_the_reveal_says_whether_the_prediction_was_right_and_why(lesson: Lesson
     at = predicted(lesson.id, wrong)
     assert any(w.value == f"**Not quite.** The answer: {t.choices[t.correct]}" for w in at.warning)
     assert any(m.value == f"**Why.** {answer}" for m in at.markdown)
-    has_figure = any(x.page == EXPLORER for x in lesson.links)
-    assert bool(charts(at)) == has_figure
+    assert charts(at), "every lesson runs its own figure once the student has predicted"
 
 
 def test_a_lesson_control_moves_its_figure_to_the_cores_numbers() -> None:

@@ -239,3 +239,59 @@ def _short_titles(fig: go.Figure) -> go.Figure:
 def draw(fig: go.Figure, *, key: str, alt: str, autoplay: bool = False) -> None:
     """A figure in a ``ui.live_chart`` (no clicks: the start is part of the lesson)."""
     live_chart(fig, key=key, alt=alt, autoplay=autoplay)
+
+
+# ----------------------------------------------------------- the mode-collapse lesson's view
+
+#: The mode-collapse page's two dynamics, as its outcome table names them.
+GMM_LABEL = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}
+#: The mode-collapse page's URL keys an embedded view reads (``target1``/``target2`` are
+#: optional); the others keep the core's defaults (``dynamics.gmm.GMMSettings``), as on the
+#: page.
+GMM_KEYS = ("mu1", "mu2", "k", "steps", "target1", "target2", "ell")
+
+
+def gmm_view(query: Mapping[str, Any], *, height: int = 460) -> tuple[go.Figure, str, list[str]]:
+    """(time series of both dynamics, their outcome lines, notes) for a mode-collapse link
+    with ``mu1``, ``mu2``, ``k`` and ``steps`` (strings or numbers), and optionally the data's
+    means ``target1``, ``target2``; the rest are the core's defaults."""
+    from dynamics.gmm import GMMSettings
+    from ui import gmm_compute
+    from ui.gmm_figures import Series, series_figure
+
+    d = GMMSettings()
+    k_lo, k_hi = d.RANGES["k"]
+    k = int(min(max(round(float(query["k"])), k_lo), k_hi))
+    start = (float(query["mu1"]), float(query["mu2"]))
+    target = (
+        float(query.get("target1", d.target[0])),
+        float(query.get("target2", d.target[1])),
+    )
+    if query.get("ell", "optimal") != "optimal":
+        raise ValueError("an embedded view starts the first-order discriminator optimally")
+    asked = int(float(query["steps"]))
+    steps = gmm_compute.steps_within_budget(asked, k)
+    runs = {}
+    for dyn in GMM_LABEL:
+        compat.stop_if_disconnected()
+        runs[dyn] = gmm_compute.single_run(
+            dyn, start, target, d.eta_gen, d.eta_disc, steps, k, False, "optimal", d.seed,
+            d.mu_range, d.ell_range,
+        )  # fmt: skip
+    lines = []
+    for dyn, r in runs.items():
+        status = gmm_compute.status_of(r, target, d.tol, d.collapse)
+        m1, m2 = r.mu[-1]
+        lines.append(
+            f"**{GMM_LABEL[dyn]}**: {status} · final μ = ({m1:.4f}, {m2:.4f}) · "
+            f"TV = {r.tv[-1]:.4f} · |μ₁ − μ₂| = {r.gap[-1]:.4f} · "
+            f"(1 + TV) − L = {r.suboptimality[-1]:.4f} · ‖∇μ L‖ = {r.grad_norm[-1]:.3e}"
+        )
+    series = [
+        Series(dyn, GMM_LABEL[dyn].lower(), r.tv, r.suboptimality, r.gap, r.grad_norm)
+        for dyn, r in runs.items()
+    ]
+    fig = for_projector(series_figure(series, height=height), presenter.scale())
+    notes = [f"Showing the first {steps} of {asked} steps (the page's work limit)."]
+    notes = notes if steps < asked else []
+    return fig, "  \n".join(lines), notes
