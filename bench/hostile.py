@@ -141,7 +141,7 @@ async def attacker(base: str, seconds: float, reconnect: bool) -> dict[str, Any]
     closes: list[int | None] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and sockets <= MAX_RECONNECTS:
-        s = StreamlitSession(base)
+        s = StreamlitSession(base, "explorer")
         try:
             await s.connect()
         except Exception as e:  # a refused reconnect ends the attack
@@ -202,7 +202,7 @@ async def scenario(base: str, pid: int, flood_s: float, reruns: int, reconnect: 
     probes: list[float | None] = []
     done = asyncio.Event()
     probe_task = asyncio.create_task(prober(base, probes, done))
-    v = StreamlitSession(base)
+    v = StreamlitSession(base, "explorer")
     await v.connect()
     await victim_reruns(v, 2, 0)  # warm-up (first runs import and cache)
     base_lat = await victim_reruns(v, reruns, 0)
@@ -360,7 +360,7 @@ async def upload_refused(base: str, size: int = 1_000_000) -> dict[str, Any]:
 
     A server that refuses without reading the body may close the connection while the body
     is still being sent: that is a refusal too (status None, ``closed_early``)."""
-    s = StreamlitSession(base)
+    s = StreamlitSession(base, "explorer")
     await s.connect()
     body = b"--x\r\nContent-Disposition: form-data; name=file; filename=a\r\n\r\n"
     body += b"0" * size + b"\r\n--x--\r\n"

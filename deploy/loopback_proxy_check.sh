@@ -86,7 +86,7 @@ browser_args=()
 if [[ -n ${EXPECT_SELECTOR:-} ]]; then
     browser_args+=(--expect-selector '[data-testid="stApp"]' --expect-selector "$EXPECT_SELECTOR")
 fi
-"$PY" deploy/browser_check.py "http://127.0.0.1:$LISTEN/" \
+"$PY" deploy/browser_check.py "http://127.0.0.1:$LISTEN/explorer" \
     --screenshot screenshots/proxy-explorer.png "${browser_args[@]}"
 "$PY" deploy/proxy_checks.py "http://127.0.0.1:$LISTEN" "http://127.0.0.1:$P1" \
     "$WORK/nginx/access.log" --expect-upstreams 2

@@ -57,28 +57,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlencode
 
 #: One checkable fact: (kind, subject, value); see the module docstring for the vocabulary.
 Claim = tuple[str, Any, Any]
 
+#: The pages a link opens, by script (their URL paths and titles are in ``ui/routes.py``).
 EXPLORER = "pages/explorer.py"
 COMPARE = "pages/compare.py"
 STABILITY = "pages/stability.py"
 MODE_COLLAPSE = "pages/mode_collapse.py"
-
-#: URL path of each page (as registered in app.py; the explorer is the default page).
-PAGE_URL: Mapping[str, str] = MappingProxyType(
-    {EXPLORER: "", COMPARE: "compare", STABILITY: "stability", MODE_COLLAPSE: "mode_collapse"}
-)
-PAGE_TITLE: Mapping[str, str] = MappingProxyType(
-    {
-        EXPLORER: "Dirac-GAN explorer",
-        COMPARE: "Compare variants",
-        STABILITY: "Stability map",
-        MODE_COLLAPSE: "Mode collapse (GMM-GAN)",
-    }
-)
 
 # References, cited by the lessons.
 MESCHEDER_2018 = (
@@ -123,12 +110,6 @@ class Link:
     query: Mapping[str, str]  # URL query parameters, in the pages' own encoding
     label: str  # what the button says
     claims: tuple[Claim, ...] = ()
-
-    @property
-    def url(self) -> str:
-        """Path and query, relative to the app's base URL, e.g. ``stability?variant=standard``."""
-        q = urlencode(dict(self.query), safe=",")
-        return PAGE_URL[self.page] + ("?" + q if q else "")
 
 
 @dataclass(frozen=True)
@@ -724,6 +705,124 @@ LESSONS: tuple[Lesson, ...] = (
 LESSON_INDEX: Mapping[str, Lesson] = MappingProxyType({les.id: les for les in LESSONS})
 
 
+@dataclass(frozen=True)
+class TryIt:
+    """What the lessons page adds to a lesson: the student's prediction, then its figure.
+
+    ``choices`` are the answers offered (``correct`` is the index of the right one); the
+    figure is the lesson's explorer links (else its mode-collapse links) drawn on the lesson
+    page, one at a time when there are several, with ``controls`` (the linked page's URL
+    keys) as the only controls the student can move there.
+    """
+
+    choices: tuple[str, ...]
+    correct: int
+    controls: tuple[str, ...] = ()
+
+
+#: Per lesson id (kept apart from the lesson texts, which other edits touch).
+TRY_IT: Mapping[str, TryIt] = MappingProxyType(
+    {
+        "continuous-flow": TryIt(
+            (
+                "It reaches the equilibrium (0, 0).",
+                "It spirals away from the equilibrium.",
+                "Neither: it circles at the same distance forever.",
+            ),
+            2,
+            ("steps",),
+        ),
+        "simgd-vs-altgd": TryIt(
+            (
+                "SimGD ends farther away; neither converges.",
+                "AltGD ends farther away; neither converges.",
+                "Both converge to the equilibrium.",
+                "SimGD converges; AltGD spirals out.",
+            ),
+            0,
+            ("h",),
+        ),
+        "saturation": TryIt(
+            (
+                "The quadrants where θψ > 0 are pale; the non-saturating loss removes them, "
+                "and AltGD then creeps slowly towards the equilibrium.",
+                "The quadrants where θψ < 0 are pale; the non-saturating loss changes nothing.",
+                "No quadrant is pale, and both losses behave the same.",
+            ),
+            0,
+            ("steps",),
+        ),
+        "wgan-clipping": TryIt(
+            (
+                "SimGD runs off to infinity; AltGD circles.",
+                "Both converge: clipping stabilises the WGAN.",
+                "Neither converges nor runs away: both slide along |ψ| = c and keep circling.",
+            ),
+            2,
+            ("clip",),
+        ),
+        "instance-noise": TryIt(
+            (
+                "Both converge at σ = 0.7; at σ = 0.2 SimGD spirals out while AltGD converges.",
+                "Both converge at σ = 0.7 and at σ = 0.2.",
+                "Neither converges: noise does not damp the rotation.",
+            ),
+            0,
+            ("sigma",),
+        ),
+        "gradient-penalty": TryIt(
+            (
+                "They still spiral, and SimGD is slower than at γ = 0.3.",
+                "They head into (0, 0) without circling, and SimGD is faster than at γ = 0.3.",
+                "SimGD diverges at γ = 1: the penalty is too strong.",
+            ),
+            1,
+            ("gamma",),
+        ),
+        "consensus": TryIt(
+            (
+                "Yes: SimGD and AltGD both converge.",
+                "No: SimGD still spirals out.",
+                "Only AltGD converges.",
+            ),
+            0,
+            ("gamma",),
+        ),
+        "optimisers": TryIt(
+            (
+                "Extragradient and optimistic GD converge; with β = −0.5 only alternating "
+                "momentum converges.",
+                "Neither converges; with β = −0.5 all three converge.",
+                "Both converge; with β = −0.5 simultaneous momentum converges too.",
+            ),
+            0,
+            ("beta",),
+        ),
+        "stability-map": TryIt(
+            (
+                "The white region ends at α = 2 (h = 4/√n_disc); the ★ lies beyond it, and the "
+                "path leaves its start at once.",
+                "The whole map is white: AltGD never diverges.",
+                "The ★ is inside the white region: the path keeps circling near its start.",
+            ),
+            0,
+            ("h", "n_disc"),
+        ),
+        "mode-collapse": TryIt(
+            (
+                "No: with k = 1 it overshoots the data and gets stuck (its discriminator "
+                "collapses); k = 25 keeps up longer but still ends stuck.",
+                "Yes: with k = 1 it already reaches both modes.",
+                "Not with k = 1, but with k = 25 it reaches both modes.",
+                "No: both generator means end on one mode (mode collapse).",
+            ),
+            0,
+            ("k",),
+        ),
+    }
+)
+
+
 def get_lesson(lesson_id: str) -> Lesson:
     try:
         return LESSON_INDEX[lesson_id]
@@ -735,6 +834,43 @@ def get_lesson(lesson_id: str) -> Lesson:
 
 #: Short definitions, in the order a student meets them. Markdown.
 GLOSSARY: tuple[tuple[str, str], ...] = (
+    (
+        "GAN",
+        "Generative adversarial network: two models trained against each other. The generator "
+        "makes samples, the discriminator tries to tell them from real data, and each one's "
+        "update follows the gradient of its own loss.",
+    ),
+    (
+        "Generator",
+        "The player that produces samples. In the Dirac-GAN it puts all its mass at one point "
+        "θ; training should move θ to the data at 0.",
+    ),
+    (
+        "Discriminator",
+        "The player that scores samples as real or generated. In the Dirac-GAN it is the line "
+        "D(x) = ψx; ψ = 0 means it can no longer tell data from generated samples.",
+    ),
+    (
+        "Loss",
+        "The number a player's training lowers. In the Dirac-GAN both losses are built from one "
+        "function f of D's output (standard, non-saturating or linear for WGAN), and the "
+        "players' gradients form the vector field v.",
+    ),
+    (
+        "Dirac-GAN",
+        "The smallest GAN that shows the training dynamics (Mescheder et al.): data at 0, "
+        "generator at θ, discriminator D(x) = ψx. Training is a path in the (θ, ψ) plane.",
+    ),
+    (
+        "Vector field",
+        "The direction and speed v(θ, ψ) in which gradient training moves the two parameters; "
+        "the grey streamlines follow it.",
+    ),
+    (
+        "Learning rate",
+        "The step size h of a training step. Larger steps move faster but follow the field less "
+        "faithfully; h_gen and h_disc give the two players their own step sizes.",
+    ),
     (
         "Equilibrium",
         "A point where the training dynamics stand still: the vector field v is zero there. In "
@@ -813,9 +949,81 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "it no longer tells the generator where the data is and the generator gets stuck.",
     ),
     (
+        "Extragradient",
+        "An optimiser that first takes a trial step and then steps from the current point with "
+        "the gradient found at the trial point; it damps the rotation of a game.",
+    ),
+    (
+        "Optimistic GD",
+        "Optimistic gradient descent: each step adds the difference between the current and "
+        "the previous gradient, an extrapolation like extragradient's with one gradient per "
+        "step.",
+    ),
+    (
+        "Momentum",
+        "Heavy-ball momentum: each step adds β times the previous step. A negative β, with "
+        "alternating updates, can make a rotating game converge.",
+    ),
+    (
+        "Adam",
+        "An adaptive optimiser: each parameter's step is its gradient's running mean divided "
+        "by the square root of its running mean square (rates β₁, β₂, offset ε).",
+    ),
+    (
+        "Non-saturating loss",
+        "The generator loss −log D(G(z)) proposed by Goodfellow et al. instead of log(1 − "
+        "D(G(z))): strong gradients where the standard loss saturates.",
+    ),
+    (
+        "WGAN, weight clipping",
+        "The Wasserstein GAN uses a linear loss; to keep its critic (discriminator) Lipschitz, "
+        "weight clipping cuts its weights back into [−c, c] after every update.",
+    ),
+    (
+        "Instance noise",
+        "Gaussian noise of standard deviation σ added to real and generated samples before the "
+        "discriminator sees them; it damps the rotation.",
+    ),
+    (
+        "Consensus optimisation",
+        "Both players also descend γ·½‖v‖², the squared length of the field, which pulls them "
+        "towards points where the field is small.",
+    ),
+    (
+        "Stability map",
+        "A picture of ρ over two hyper-parameters: blue converges, white circles, red diverges "
+        "near the equilibrium.",
+    ),
+    (
         "Total variation (TV)",
         "TV(P, Q) = the largest difference |P(A) − Q(A)| over all sets A, which equals ½∫|p − q|. "
         "It is 0 only if P = Q and at most 1. In the GMM-GAN the optimal discriminator achieves L "
         "= 1 + TV.",
     ),
+)
+
+#: Other words that mean a glossary term, to find where a page first uses it.
+GLOSSARY_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "GAN": ("GANs",),
+        "Generator": ("generators",),
+        "Discriminator": ("discriminators", "critic"),
+        "Loss": ("losses",),
+        "Vector field": ("field",),
+        "Learning rate": ("learning rates", "step size"),
+        "Equilibrium": ("equilibria",),
+        "Jacobian": (),
+        "Eigenvalue": ("eigenvalues",),
+        "Spectral radius ρ": ("spectral radius",),
+        "SimGD": ("simultaneous gradient descent",),
+        "AltGD": ("alternating gradient descent",),
+        "Saturation": ("saturates", "saturating"),
+        "Regularisation, gradient penalty": ("gradient penalty", "regularisation", "regulariser"),
+        "Optimistic GD": ("optimistic gradient descent", "optimistic"),
+        "Momentum": ("heavy-ball momentum", "negative momentum"),
+        "Non-saturating loss": ("non-saturating",),
+        "WGAN, weight clipping": ("WGAN", "weight clipping", "Wasserstein GAN"),
+        "Consensus optimisation": ("consensus",),
+        "Total variation (TV)": ("total variation",),
+    }
 )

@@ -310,7 +310,8 @@ def test_served_flood_closes_only_the_flooding_socket(guarded: str) -> None:
     """A socket that floods rerun requests is closed with 1008; another session works on."""
 
     async def scenario() -> None:
-        victim, attacker = StreamlitSession(guarded), StreamlitSession(guarded)
+        victim = StreamlitSession(guarded, "explorer")
+        attacker = StreamlitSession(guarded, "explorer")
         await victim.connect()
         await attacker.connect()
         payload = rerun_bytes(attacker)

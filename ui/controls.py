@@ -167,6 +167,18 @@ def base_specs() -> list[Spec]:
     ]
 
 
+#: URL key of a curated link's hidden controls (a teacher's link: students see the others).
+HIDE_KEY = "hide"
+
+
+def with_hide(specs: list[Spec]) -> list[Spec]:
+    """``specs`` and the ``hide`` spec, whose choices are the controls of ``specs`` and every
+    variant's parameters: any control of the page can be hidden, nothing else."""
+    own = tuple(s.key for s in specs)
+    keys = own + tuple(k for k in ALL_PARAM_KEYS if k not in own)
+    return [*specs, Spec(HIDE_KEY, "multi", [], choices=keys, label="hidden controls")]
+
+
 def param_specs(variant: str) -> list[Spec]:
     """The variant's own parameters (their defaults are the variant's)."""
     return [

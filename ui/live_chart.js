@@ -97,6 +97,12 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
         if (seq !== gd.__labSeq) return null; // a newer figure arrived meanwhile
         return Plotly.react(gd, { data: fig.data, layout, frames: fig.frames || [], config: data.config });
       })
+      .then((drawn) => {
+        // autoplay (the start page, a lesson after its prediction): the replay runs once
+        if (drawn && data.autoplay && (fig.frames || []).length) {
+          window.Plotly.animate(gd, null, { frame: { duration: 60, redraw: false }, transition: { duration: 0 } });
+        }
+      })
       .catch((err) => {
         gd.textContent = "The chart could not be drawn: " + err;
       }),

@@ -63,12 +63,14 @@ def live_chart(
     alt: str,
     config: dict[str, Any] | None = None,
     clickable: bool = False,
+    autoplay: bool = False,
 ) -> None:
     """Draw ``fig`` in a chart that stays mounted between reruns.
 
     With ``clickable``, a click on the main subplot (``xaxis``/``yaxis``) reruns the page
     with ``st.session_state[key]["click"] == {"x": .., "y": ..}`` in data coordinates
-    (read it with ``ui.state.new_click(key)``). Falls back to ``st.plotly_chart``, without
+    (read it with ``ui.state.new_click(key)``). With ``autoplay``, a figure with replay
+    frames plays them once each time it is drawn. Falls back to ``st.plotly_chart``, without
     clicks, when Streamlit's Plotly bundle cannot be found (a Streamlit build other than the
     pinned one; ``tests/test_live_chart.py`` fails then).
     """
@@ -79,7 +81,13 @@ def live_chart(
     # One JSON document, sent as bytes: a dict would make Streamlit look for dataframes in
     # it and escape the figure's JSON a second time.
     head = json.dumps(
-        {"config": config, "alt": alt, "plotly": PLOTLY_BUNDLE, "clickable": clickable}
+        {
+            "config": config,
+            "alt": alt,
+            "plotly": PLOTLY_BUNDLE,
+            "clickable": clickable,
+            "autoplay": autoplay,
+        }
     )
     data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
     callbacks = {"on_click_change": _ignore} if clickable else {}

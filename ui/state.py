@@ -29,8 +29,9 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 #: Longest URL value we look at; anything longer is rejected outright.
 MAX_RAW = 200
-#: Query parameters that belong to the whole app, not to a page (presenter mode).
-GLOBAL_KEYS = ("present",)
+#: Query parameters that belong to the whole app, not to a page: presenter mode and the
+#: lesson a view was opened from (``ui.presenter`` validates both).
+GLOBAL_KEYS = ("present", "from_lesson")
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ class UrlState:
             v = values.get(spec.key)
             if v is not None and not spec.is_default(v):
                 out[spec.key] = spec.encode(v)
-        for key in GLOBAL_KEYS:  # presenter mode survives every rerun
+        for key in GLOBAL_KEYS:  # presenter mode and the way back survive every rerun
             if key in st.query_params:
                 out[key] = st.query_params[key]
         if out != st.query_params.to_dict():
