@@ -54,3 +54,20 @@ def test_the_readme_links_every_docs_page() -> None:
     readme = (ROOT / "README.md").read_text()
     for page in (ROOT / "docs").glob("*.md"):
         assert f"(docs/{page.name})" in readme, page.name
+
+
+def test_the_teaching_page_lists_every_lesson_in_order() -> None:
+    """docs/teaching.md's lesson table is the lessons' registry, in order (no drift)."""
+    from dynamics.lessons import LESSONS
+
+    text = (ROOT / "docs" / "teaching.md").read_text()
+    rows = re.findall(r"^\| (\d+) \| `([\w-]+)`", text, re.M)
+    assert rows == [(str(i), les.id) for i, les in enumerate(LESSONS, 1)]
+
+
+def test_teaching_is_described_in_one_place() -> None:
+    """The README summarises and links docs/teaching.md; it repeats none of its paragraphs."""
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    paragraphs = (ROOT / "docs" / "teaching.md").read_text().split("\n\n")[1:]
+    repeated = [p for p in paragraphs if len(p) > 80 and " ".join(p.split()) in readme]
+    assert not repeated, repeated
