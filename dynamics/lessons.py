@@ -113,6 +113,21 @@ class Link:
 
 
 @dataclass(frozen=True)
+class TryIt:
+    """What the lessons page adds to a lesson: the student's prediction, then its figure.
+
+    ``choices`` are the answers offered (``correct`` is the index of the right one); the
+    figure is the lesson's explorer links (else its mode-collapse links) drawn on the lesson
+    page, one at a time when there are several, with ``controls`` (the linked page's URL
+    keys) as the only controls the student can move there.
+    """
+
+    choices: tuple[str, ...]
+    correct: int
+    controls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str  # URL value: /lessons?lesson=<id>
     title: str
@@ -121,6 +136,7 @@ class Lesson:
     answer: str  # what to look for, revealed after
     links: tuple[Link, ...]  # the first is the main one
     reference: str
+    try_it: TryIt  # the prediction the student commits to, and the lesson's own figure
 
     @property
     def claims(self) -> tuple[Claim, ...]:
@@ -172,6 +188,15 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=MESCHEDER_2018 + ", Section 2 (the Dirac-GAN).",
+        try_it=TryIt(
+            (
+                "It reaches the equilibrium (0, 0).",
+                "It spirals away from the equilibrium.",
+                "Neither: it circles at the same distance forever.",
+            ),
+            2,
+            ("steps",),
+        ),
     ),
     Lesson(
         id="simgd-vs-altgd",
@@ -216,6 +241,16 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=MESCHEDER_2018 + ", Section 2 and Figure 1.",
+        try_it=TryIt(
+            (
+                "SimGD ends farther away; neither converges.",
+                "AltGD ends farther away; neither converges.",
+                "Both converge to the equilibrium.",
+                "SimGD converges; AltGD spirals out.",
+            ),
+            0,
+            ("h",),
+        ),
     ),
     Lesson(
         id="saturation",
@@ -283,6 +318,16 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=GOODFELLOW_2014 + "; " + MESCHEDER_2018 + ".",
+        try_it=TryIt(
+            (
+                "The quadrants where θψ > 0 are pale; the non-saturating loss removes them, "
+                "and AltGD then creeps slowly towards the equilibrium.",
+                "The quadrants where θψ < 0 are pale; the non-saturating loss changes nothing.",
+                "No quadrant is pale, and both losses behave the same.",
+            ),
+            0,
+            ("steps",),
+        ),
     ),
     Lesson(
         id="wgan-clipping",
@@ -326,6 +371,15 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=ARJOVSKY_2017 + "; " + MESCHEDER_2018 + ", Section 3.",
+        try_it=TryIt(
+            (
+                "SimGD runs off to infinity; AltGD circles.",
+                "Both converge: clipping stabilises the WGAN.",
+                "Neither converges nor runs away: both slide along |ψ| = c and keep circling.",
+            ),
+            2,
+            ("clip",),
+        ),
     ),
     Lesson(
         id="instance-noise",
@@ -393,6 +447,15 @@ LESSONS: tuple[Lesson, ...] = (
         reference=(
             SONDERBY_2017 + "; " + ARJOVSKY_BOTTOU_2017 + "; " + MESCHEDER_2018 + ", Section 3."
         ),
+        try_it=TryIt(
+            (
+                "Both converge at σ = 0.7; at σ = 0.2 SimGD spirals out while AltGD converges.",
+                "Both converge at σ = 0.7 and at σ = 0.2.",
+                "Neither converges: noise does not damp the rotation.",
+            ),
+            0,
+            ("sigma",),
+        ),
     ),
     Lesson(
         id="gradient-penalty",
@@ -453,6 +516,15 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=ROTH_2017 + "; " + MESCHEDER_2018 + ", Sections 3 and 4.",
+        try_it=TryIt(
+            (
+                "They still spiral, and SimGD is slower than at γ = 0.3.",
+                "They head into (0, 0) without circling, and SimGD is faster than at γ = 0.3.",
+                "SimGD diverges at γ = 1: the penalty is too strong.",
+            ),
+            1,
+            ("gamma",),
+        ),
     ),
     Lesson(
         id="consensus",
@@ -493,6 +565,15 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=NUMERICS_2017 + "; " + MESCHEDER_2018 + ", Section 3.",
+        try_it=TryIt(
+            (
+                "Yes: SimGD and AltGD both converge.",
+                "No: SimGD still spirals out.",
+                "Only AltGD converges.",
+            ),
+            0,
+            ("gamma",),
+        ),
     ),
     Lesson(
         id="optimisers",
@@ -554,6 +635,16 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=GIDEL_VI_2019 + "; " + DASKALAKIS_2018 + "; " + GIDEL_MOMENTUM_2019 + ".",
+        try_it=TryIt(
+            (
+                "Extragradient and optimistic GD converge; with β = −0.5 only alternating "
+                "momentum converges.",
+                "Neither converges; with β = −0.5 all three converge.",
+                "Both converge; with β = −0.5 simultaneous momentum converges too.",
+            ),
+            0,
+            ("beta",),
+        ),
     ),
     Lesson(
         id="stability-map",
@@ -625,6 +716,16 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=MESCHEDER_2018 + ", Section 2.",
+        try_it=TryIt(
+            (
+                "The white region ends at α = 2 (h = 4/√n_disc); the ★ lies beyond it, and the "
+                "path leaves its start at once.",
+                "The whole map is white: AltGD never diverges.",
+                "The ★ is inside the white region: the path keeps circling near its start.",
+            ),
+            0,
+            ("h", "n_disc"),
+        ),
     ),
     Lesson(
         id="mode-collapse",
@@ -699,116 +800,7 @@ LESSONS: tuple[Lesson, ...] = (
         + " (the model here is after their paper; we take only its qualitative dichotomy, "
         "optimal discriminator converges, first-order steps can fail: its numbers were not "
         "available to us).",
-    ),
-)
-
-LESSON_INDEX: Mapping[str, Lesson] = MappingProxyType({les.id: les for les in LESSONS})
-
-
-@dataclass(frozen=True)
-class TryIt:
-    """What the lessons page adds to a lesson: the student's prediction, then its figure.
-
-    ``choices`` are the answers offered (``correct`` is the index of the right one); the
-    figure is the lesson's explorer links (else its mode-collapse links) drawn on the lesson
-    page, one at a time when there are several, with ``controls`` (the linked page's URL
-    keys) as the only controls the student can move there.
-    """
-
-    choices: tuple[str, ...]
-    correct: int
-    controls: tuple[str, ...] = ()
-
-
-#: Per lesson id (kept apart from the lesson texts, which other edits touch).
-TRY_IT: Mapping[str, TryIt] = MappingProxyType(
-    {
-        "continuous-flow": TryIt(
-            (
-                "It reaches the equilibrium (0, 0).",
-                "It spirals away from the equilibrium.",
-                "Neither: it circles at the same distance forever.",
-            ),
-            2,
-            ("steps",),
-        ),
-        "simgd-vs-altgd": TryIt(
-            (
-                "SimGD ends farther away; neither converges.",
-                "AltGD ends farther away; neither converges.",
-                "Both converge to the equilibrium.",
-                "SimGD converges; AltGD spirals out.",
-            ),
-            0,
-            ("h",),
-        ),
-        "saturation": TryIt(
-            (
-                "The quadrants where θψ > 0 are pale; the non-saturating loss removes them, "
-                "and AltGD then creeps slowly towards the equilibrium.",
-                "The quadrants where θψ < 0 are pale; the non-saturating loss changes nothing.",
-                "No quadrant is pale, and both losses behave the same.",
-            ),
-            0,
-            ("steps",),
-        ),
-        "wgan-clipping": TryIt(
-            (
-                "SimGD runs off to infinity; AltGD circles.",
-                "Both converge: clipping stabilises the WGAN.",
-                "Neither converges nor runs away: both slide along |ψ| = c and keep circling.",
-            ),
-            2,
-            ("clip",),
-        ),
-        "instance-noise": TryIt(
-            (
-                "Both converge at σ = 0.7; at σ = 0.2 SimGD spirals out while AltGD converges.",
-                "Both converge at σ = 0.7 and at σ = 0.2.",
-                "Neither converges: noise does not damp the rotation.",
-            ),
-            0,
-            ("sigma",),
-        ),
-        "gradient-penalty": TryIt(
-            (
-                "They still spiral, and SimGD is slower than at γ = 0.3.",
-                "They head into (0, 0) without circling, and SimGD is faster than at γ = 0.3.",
-                "SimGD diverges at γ = 1: the penalty is too strong.",
-            ),
-            1,
-            ("gamma",),
-        ),
-        "consensus": TryIt(
-            (
-                "Yes: SimGD and AltGD both converge.",
-                "No: SimGD still spirals out.",
-                "Only AltGD converges.",
-            ),
-            0,
-            ("gamma",),
-        ),
-        "optimisers": TryIt(
-            (
-                "Extragradient and optimistic GD converge; with β = −0.5 only alternating "
-                "momentum converges.",
-                "Neither converges; with β = −0.5 all three converge.",
-                "Both converge; with β = −0.5 simultaneous momentum converges too.",
-            ),
-            0,
-            ("beta",),
-        ),
-        "stability-map": TryIt(
-            (
-                "The white region ends at α = 2 (h = 4/√n_disc); the ★ lies beyond it, and the "
-                "path leaves its start at once.",
-                "The whole map is white: AltGD never diverges.",
-                "The ★ is inside the white region: the path keeps circling near its start.",
-            ),
-            0,
-            ("h", "n_disc"),
-        ),
-        "mode-collapse": TryIt(
+        try_it=TryIt(
             (
                 "No: with k = 1 it overshoots the data and gets stuck (its discriminator "
                 "collapses); k = 25 keeps up longer but still ends stuck.",
@@ -819,8 +811,12 @@ TRY_IT: Mapping[str, TryIt] = MappingProxyType(
             0,
             ("k",),
         ),
-    }
+    ),
 )
+
+LESSON_INDEX: Mapping[str, Lesson] = MappingProxyType({les.id: les for les in LESSONS})
+#: Each lesson's prediction and figure, by lesson id (derived from the lessons).
+TRY_IT: Mapping[str, TryIt] = MappingProxyType({les.id: les.try_it for les in LESSONS})
 
 
 def get_lesson(lesson_id: str) -> Lesson:

@@ -751,8 +751,8 @@ FIGURE_LINKS = [(les.id, i, x) for les in LESSONS for i, x in figure_links(les)]
 
 
 def test_every_lesson_offers_a_prediction_and_its_figure_controls() -> None:
-    """A lesson is its content entry plus a TRY_IT entry (choices, the right one, and the
-    controls its figure offers); a lesson without one fails here."""
+    """A lesson is one entry: its content, claims and ``try_it`` (choices, the right one, and
+    the controls its figure offers); ``TRY_IT`` is derived from the entries."""
     assert set(TRY_IT) == set(LESSON_INDEX)
     for les in LESSONS:
         t = TRY_IT[les.id]

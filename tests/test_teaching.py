@@ -96,7 +96,8 @@ OLD_LINKS = {
         "h_disc": "0.3", "n_gen": "2", "n_disc": "3", "beta": "-0.5", "beta1": "0.8",
         "beta2": "0.99", "eps": "0.001", "steps": "50", "theta0": "0.5", "psi0": "-0.5",
         "view": "3", "density": "2", "speed": "1", "gamma": "0.7", "sigma": "0.5",
-        "clip": "0.5", "g0": "1", HIDE_KEY: "steps",
+        "clip": "0.5", "g0": "1", HIDE_KEY: "steps", "sga_lambda": "0.5", "lookahead_k": "3",
+        "lookahead_alpha": "0.4", "ema_beta": "0.2",
     }.items()
 }  # fmt: skip
 
