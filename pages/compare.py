@@ -22,6 +22,7 @@ from ui.controls import (
     lr_options,
 )
 from ui.figures import VERDICT_COLOR, Panel, compare_figure, for_projector
+from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState
 
@@ -143,14 +144,16 @@ presenter.share_panel()
 
 st.title("Compare variants and training schemes")
 st.caption(
-    "Small multiples after Mescheder et al. (ICML 2018), Figure 3: each row is a GAN objective, "
-    "each column a training scheme, every panel the same start, learning rate and number of "
-    "steps. The title gives the spectral radius ρ of the update linearised at (0, 0) and its "
-    "verdict :green[converges] (ρ < 1), :orange[neutral] (ρ = 1), :red[diverges] (ρ > 1): a "
-    "local prediction for paths that start close enough to (0, 0), which a path from farther "
-    "away need not follow. Click a title to open that panel in the explorer. Consensus "
-    "optimisation is shown with the field of the authors' code by default; the exact "
-    'consensus gradient is the row "Consensus optimisation".'
+    Linker()(  # each glossary term the introduction uses links to its entry
+        "Small multiples after Mescheder et al. (ICML 2018), Figure 3: each row is a GAN objective, "
+        "each column a training scheme, every panel the same start, learning rate and number of "
+        "steps. The title gives the spectral radius ρ of the update linearised at (0, 0) and its "
+        "verdict :green[converges] (ρ < 1), :orange[neutral] (ρ = 1), :red[diverges] (ρ > 1): a "
+        "local prediction for paths that start close enough to (0, 0), which a path from farther "
+        "away need not follow. Click a title to open that panel in the explorer. Consensus "
+        "optimisation is shown with the field of the authors' code by default; the exact "
+        'consensus gradient is the row "Consensus optimisation".'
+    )
 )
 for note in url.notes():
     st.warning(note, icon="⚠️")

@@ -15,6 +15,7 @@ from ui import gmm_text, presenter
 from ui.boot import require_entrypoint
 from ui.controls import snap, whole_number_input
 from ui.figures import for_projector
+from ui.glossary import Linker
 from ui.gmm_figures import (
     Fractions,
     PlanePath,
@@ -642,12 +643,14 @@ c = gmm_controls(url)
 
 st.title("Mode collapse (GMM-GAN)")
 st.caption(
-    "A model after Li et al. (ICML 2018): the data are ½N(μ\\*₁, 1) + ½N(μ\\*₂, 1), the generator "
-    "½N(μ₁, 1) + ½N(μ₂, 1), the discriminator says 'real' on two intervals. If the "
-    "discriminator is optimal at every step, training is gradient descent on the total "
-    "variation distance (TV); if it only takes gradient steps (first-order, as in practice), "
-    "training can collapse onto one mode, oscillate, or stop when the discriminator "
-    "collapses. The text under the table says which happens for the current settings."
+    Linker()(  # each glossary term the introduction uses links to its entry
+        "A model after Li et al. (ICML 2018): the data are ½N(μ\\*₁, 1) + ½N(μ\\*₂, 1), the generator "
+        "½N(μ₁, 1) + ½N(μ₂, 1), the discriminator says 'real' on two intervals. If the "
+        "discriminator is optimal at every step, training is gradient descent on the total "
+        "variation distance (TV); if it only takes gradient steps (first-order, as in practice), "
+        "training can collapse onto one mode, oscillate, or stop when the discriminator "
+        "collapses. The text under the table says which happens for the current settings."
+    )
 )
 for note in url.notes():
     st.warning(note, icon="⚠️")

@@ -14,6 +14,7 @@ from ui import compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import OTHER_HYPER, format_lr, hyper_spec, hyper_widgets, lr_options
 from ui.figures import for_projector, locus_figure, stability_figure
+from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState, new_click
 
@@ -186,11 +187,13 @@ presenter.share_panel()
 
 st.title("Stability map")
 st.caption(
-    "Where does each training method converge? Every cell is the spectral radius ρ of the "
-    "method's linearised update at the equilibrium (0, 0) (Mescheder et al., ICML 2018): blue "
-    "ρ < 1 converges, white ρ = 1 circles, red ρ > 1 diverges. These are local predictions: "
-    "they describe paths that start close enough to (0, 0); a path from farther away can do "
-    "otherwise (saturation, or other equilibria such as the saddles of consensus optimisation)."
+    Linker()(  # each glossary term the introduction uses links to its entry
+        "Where does each training method converge? Every cell is the spectral radius ρ of the "
+        "method's linearised update at the equilibrium (0, 0) (Mescheder et al., ICML 2018): blue "
+        "ρ < 1 converges, white ρ = 1 circles, red ρ > 1 diverges. These are local predictions: "
+        "they describe paths that start close enough to (0, 0); a path from farther away can do "
+        "otherwise (saturation, or other equilibria such as the saddles of consensus optimisation)."
+    )
 )
 for note in url.notes():
     st.warning(note, icon="⚠️")
