@@ -87,8 +87,9 @@ def calibrate(steps: int = 500) -> dict[str, Any]:
     for v in VARIANTS:
         for m in METHODS:
             for n in (1, N_SUBSTEPS_MAX) if "n_disc" in METHODS[m].uses else (1,):
+                hp = Hyper(n_gen=n, n_disc=n)
                 ratios[f"{v}/{m}/n={n}"] = round(
-                    cpu(v, m, n) / unit / budget.path_units(v, m, n, n), 2
+                    cpu(v, m, n) / unit / budget.hyper_units(v, m, hp), 2
                 )
     worst = sorted(ratios.items(), key=lambda kv: -kv[1])[:5]
     return {"unit_us": round(unit * 1e6, 2), "worst_measured_over_model": worst}

@@ -318,7 +318,7 @@ for note in url.notes():
 # A bounded amount of work per rerun (ui/budget.py), and none for a tab that has closed.
 n_steps = budget.steps_within(
     c.steps,
-    sum(budget.path_units(c.variant, m, c.hyper.n_gen, c.hyper.n_disc) for m in c.methods),
+    sum(budget.hyper_units(c.variant, m, c.hyper) for m in c.methods),
 )
 if n_steps < c.steps:
     st.warning(budget.cut_note(c.steps, n_steps, [METHODS[m].label for m in c.methods]))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dynamics.methods import METHODS
+from dynamics.methods import METHODS, Hyper
 from dynamics.presets import DEFAULT_SCHEMES, PRESETS, SCHEMES
 from dynamics.variants import VARIANTS
 from ui import budget, compat, compute
@@ -36,6 +36,21 @@ def test_the_budget_tables_name_only_real_methods_and_variants() -> None:
     assert set(budget.VARIANT_FACTOR) | set(budget._FLOW_FACTOR) <= set(VARIANTS)
     assert set(budget._METHOD_UNITS) | set(budget._SUBSTEP_UNITS) <= set(METHODS)
     assert set(budget._SUBSTEP_UNITS) == {m for m, x in METHODS.items() if "n_disc" in x.uses}
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_method_is_priced_explicitly(method: str) -> None:
+    """A new method gets no default price: it must be measured (bench/rerun_cost.py) and
+    entered in ui/budget.py, or the budget would under-count it."""
+    priced = set(budget._METHOD_UNITS) | set(budget._SUBSTEP_UNITS)
+    assert method in priced or "lookahead_k" in METHODS[method].uses
+
+
+def test_lookahead_costs_its_k_steps() -> None:
+    assert (
+        budget.path_units("standard", "lookahead", lookahead_k=20)
+        > 4 * budget.path_units("standard", "lookahead", lookahead_k=5) / 1.2
+    )
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
@@ -71,9 +86,8 @@ def test_explorer_at_its_largest_settings_is_cut_with_a_note() -> None:
     )  # fmt: skip
     at.switch_page("pages/explorer.py").run()
     assert not at.exception
-    units = sum(
-        budget.path_units("instance-noise", m, N_SUBSTEPS_MAX, N_SUBSTEPS_MAX) for m in METHODS
-    )
+    hp = Hyper(n_gen=N_SUBSTEPS_MAX, n_disc=N_SUBSTEPS_MAX)
+    units = sum(budget.hyper_units("instance-noise", m, hp) for m in METHODS)
     n = budget.steps_within(STEPS_MAX, units)
     assert n < STEPS_MAX
     notes = [w.value for w in at.warning if "more work than one view may use" in w.value]

@@ -162,7 +162,7 @@ def figures(
     # the explorer's bounded work per rerun (ui/budget.py), none for a tab that has closed
     n_steps = budget.steps_within(
         s.steps,
-        sum(budget.path_units(s.variant, m, s.hyper.n_gen, s.hyper.n_disc) for m in s.methods),
+        sum(budget.hyper_units(s.variant, m, s.hyper) for m in s.methods),
     )
     runs = {}
     for m in s.methods:
