@@ -957,7 +957,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 name="average",
                 label="Iterate averaging (uniform)",
                 explanation=(
-                    "Trains with AltGD but shows the plain mean w̄ = (w₀ + … + w_k)/(k + 1) of all "
+                    "Trains with AltGD but shows the plain mean w̄ = (w₀ + … + wₖ)/(k + 1) of all "
                     "its iterates so far. Where AltGD circles the equilibrium, the mean "
                     "converges to it, slowly (like 1/k), while the iterates themselves never do."
                 ),
