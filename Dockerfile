@@ -18,6 +18,12 @@
 # BASE_IMAGE must be a Debian-like image with python3 (>= 3.11) and its venv module
 # and useradd. The default is the official slim image; deploy/smoke.sh builds on a
 # local Debian bookworm rootfs (Python 3.11) made with debootstrap.
+# Pin it by digest for a production build, so that a rebuild cannot silently take a
+# different base: `docker buildx imagetools inspect python:3.12-slim` (or `podman
+# images --digests` after a pull) prints it, then
+#   docker build --build-arg BASE_IMAGE=python:3.12-slim@sha256:<digest> .
+# The default below stays a tag because no digest could be read where this file was
+# written (no registry access, no image present); see deploy/README.md.
 ARG BASE_IMAGE=python:3.12-slim
 
 # ---- build stage: a virtualenv with the exact pins, nothing else -------------------
@@ -67,6 +73,15 @@ ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     HOME=/home/app
 
+# Production values of the settings that .streamlit/config.toml sets for local development
+# (environment variables take precedence over the file): no file watcher and no rerun on
+# save, generic error messages (details go to the log), the viewer toolbar, no banner.
+ENV STREAMLIT_SERVER_RUN_ON_SAVE=false \
+    STREAMLIT_SERVER_FILE_WATCHER_TYPE=none \
+    STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none \
+    STREAMLIT_CLIENT_TOOLBAR_MODE=viewer \
+    STREAMLIT_LOGGER_HIDE_WELCOME_MESSAGE=true
+
 # --no-log-init: no sparse /var/log/lastlog entry sized by the high UID.
 RUN groupadd --gid "${APP_GID}" app \
     && useradd --no-log-init --uid "${APP_UID}" --gid app --home-dir /home/app \
@@ -77,7 +92,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 # Only what the app needs, owned by root and read-only for the app user. The config
 # file is copied by name so a local .streamlit/secrets.toml can never end up here.
-COPY app.py ./
+COPY app.py serve.py ./
 COPY pages/ ./pages/
 COPY dynamics/ ./dynamics/
 COPY ui/ ./ui/
@@ -92,4 +107,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["/opt/venv/bin/python", "-c", "import sys, urllib.request; r = urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4); sys.exit(0 if r.status == 200 and r.read() == b'ok' else 1)"]
 
 # Exec form: streamlit is PID 1 and gets SIGTERM itself (it handles it and shuts down).
-ENTRYPOINT ["/opt/venv/bin/streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]
+# serve.py serves app.py behind the lab's guard (ui/compat.py): per-connection message
+# limits on the WebSocket, no upload route, anti-framing headers.
+ENTRYPOINT ["/opt/venv/bin/streamlit", "run", "serve.py", "--server.port=8501", "--server.address=0.0.0.0"]

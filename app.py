@@ -1,6 +1,9 @@
-"""Entry point: ``streamlit run app.py``. Declares the pages; each page is a short script."""
+"""Entry point: ``streamlit run app.py``. The pages are declared in ``ui/routes.py``; each
+page is a short script."""
 
 import streamlit as st
+
+from ui.routes import ROUTES
 
 # Presenter mode (?present=1): the sidebar with the controls and the navigation start hidden.
 presenting = st.query_params.get("present", "").lower() in ("1", "true", "yes", "on")
@@ -17,14 +20,7 @@ if presenting:
     enlarge_text()
 
 pages = [
-    st.Page(
-        "pages/explorer.py", title="Dirac-GAN explorer", icon=":material/explore:", default=True
-    ),
-    st.Page("pages/compare.py", title="Compare variants", icon=":material/grid_view:"),
-    st.Page("pages/stability.py", title="Stability map", icon=":material/map:"),
-    st.Page(
-        "pages/mode_collapse.py", title="Mode collapse (GMM-GAN)", icon=":material/scatter_plot:"
-    ),
-    st.Page("pages/lessons.py", title="Guided lessons", icon=":material/school:"),
+    st.Page(r.script, title=r.title, icon=r.icon, url_path=r.path or None, default=r.default)
+    for r in ROUTES
 ]
 st.navigation(pages, position="hidden" if presenting else "sidebar").run()

@@ -158,13 +158,13 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         loads = {}
         lp = browser.new_page(viewport={"width": 1280, "height": 800})
-        for name, path in [("explorer", "/"), ("compare", "/compare"), ("stability", "/stability"),
+        for name, path in [("explorer", "/explorer"), ("compare", "/compare"), ("stability", "/stability"),
                            ("mode_collapse", "/mode_collapse")]:  # fmt: skip
             lp.goto(app + "/_stcore/health")  # fresh navigation each time
             loads[name] = round(first_load(lp, app + path), 1)
         lp.close()
         pages = {}
-        for name, url in (("page", app + "/"), ("blank", blank), ("plot", plot)):
+        for name, url in (("page", app + "/explorer"), ("blank", blank), ("plot", plot)):
             pg = browser.new_page(viewport={"width": 1280, "height": 800})
             pg.add_init_script(COUNT_JS)
             pg.goto(url)
@@ -189,7 +189,7 @@ def main() -> None:
         # The same pages again, each alone in the browser: idle Streamlit tabs beside it made
         # the explorer ~40 ms slower on this 2-core machine (the lighter pages hardly at all).
         solo: dict[str, list[float]] = {}
-        for name, url in (("page", app + "/"), ("blank", blank), ("plot", plot)):
+        for name, url in (("page", app + "/explorer"), ("blank", blank), ("plot", plot)):
             pg = browser.new_page(viewport={"width": 1280, "height": 800})
             pg.goto(url)
             wait_idle(pg)

@@ -529,7 +529,7 @@ async def user(
     rng = random.Random(seed)
     await asyncio.sleep(max(0.0, start - time.monotonic()))
     while time.monotonic() < deadline - 1:
-        s = StreamlitSession(base)
+        s = StreamlitSession(base, "explorer")
         me = ExplorerUser(rng)
         stats.sessions_started += 1
         try:
@@ -595,7 +595,7 @@ async def run_config(
     with deployment(replicas, extra) as dep:
         # Warm-up: the first run of a process imports numpy/scipy/plotly; not a user's wait.
         for url in dep.replicas:
-            w = StreamlitSession(url)
+            w = StreamlitSession(url, "explorer")
             await w.connect()
             await w.rerun({"steps": ("double_array_value", [100.0])})
             await w.close()
@@ -647,7 +647,7 @@ async def run_config(
         await asyncio.sleep(5)  # sessions are gone: what does the server give back?
         rss_idle = sum(rss_mb(p) for p in dep.pids)
         # Has the server recovered? One fresh page load, with a generous timeout.
-        probe = StreamlitSession(dep.base)
+        probe = StreamlitSession(dep.base, "explorer")
         try:
             t = time.perf_counter()
             await asyncio.wait_for(probe.connect(), 120)

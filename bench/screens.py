@@ -18,6 +18,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from bench.appserver import CHROMIUM, CHROMIUM_ARGS, ROOT, serve, wait_idle
+from ui.routes import ROUTES
 
 #: (name, width, height, extra query): the three sizes of the developers' guide.
 SIZES = (
@@ -25,14 +26,8 @@ SIZES = (
     ("1920x1080-present", 1920, 1080, "present=1"),
     ("400x850", 400, 850, ""),
 )
-#: URL path of every page (app.py's navigation); "" is the landing page.
-PAGES = {
-    "explorer": "",
-    "compare": "compare",
-    "stability": "stability",
-    "mode_collapse": "mode_collapse",
-    "lessons": "lessons",
-}
+#: URL path of every page (app.py's navigation, ui/routes.py); "" is the landing page.
+PAGES = {r.script.removeprefix("pages/").removesuffix(".py"): r.path for r in ROUTES}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -102,7 +102,7 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.add_init_script(RECORD_JS)
-        page.goto(base + "/")
+        page.goto(base + "/explorer")
         wait_idle(page)
         for rep in range(args.reps):
             # new values each time (a figure seen before is sent as a cached reference)

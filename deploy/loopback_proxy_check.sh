@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end check of deploy/nginx.conf on loopback: two `streamlit run app.py`
+# End-to-end check of deploy/nginx.conf on loopback: two `streamlit run serve.py`
 # processes (the repo's .venv, sharing one cookie secret) behind Debian's nginx started
 # by deploy/run_loopback_proxy.sh. Checks the page in headless Chromium through the proxy
 # (WebSocket included), /_stcore/metrics -> 404 through the proxy, and sticky routing.
@@ -51,7 +51,7 @@ for s in socks:
 secret=$("$PY" -c 'import secrets; print(secrets.token_hex(32))')
 
 for port in "$P1" "$P2"; do
-    STREAMLIT_SERVER_COOKIE_SECRET=$secret "$REPO_DIR/.venv/bin/streamlit" run app.py \
+    STREAMLIT_SERVER_COOKIE_SECRET=$secret "$REPO_DIR/.venv/bin/streamlit" run serve.py \
         --server.port "$port" --server.address 127.0.0.1 \
         >"$WORK/streamlit-$port.log" 2>&1 &
     pids+=("$!")
@@ -86,7 +86,7 @@ browser_args=()
 if [[ -n ${EXPECT_SELECTOR:-} ]]; then
     browser_args+=(--expect-selector '[data-testid="stApp"]' --expect-selector "$EXPECT_SELECTOR")
 fi
-"$PY" deploy/browser_check.py "http://127.0.0.1:$LISTEN/" \
+"$PY" deploy/browser_check.py "http://127.0.0.1:$LISTEN/explorer" \
     --screenshot screenshots/proxy-explorer.png "${browser_args[@]}"
 "$PY" deploy/proxy_checks.py "http://127.0.0.1:$LISTEN" "http://127.0.0.1:$P1" \
     "$WORK/nginx/access.log" --expect-upstreams 2
@@ -98,4 +98,4 @@ for f in "$WORK"/streamlit-*.log; do
         exit 1
     fi
 done
-log "OK: page through the proxy, metrics hidden, sticky routing"
+log "OK: page through the proxy, metrics hidden, sticky routing, uploads refused, no framing, per-client limits"

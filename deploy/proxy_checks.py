@@ -7,6 +7,9 @@
    /_stcore/metrics/, /_stcore//metrics, /_stcore/%6Detrics and with a query.
 3. Cookie-less requests are spread over the upstreams (each gets a fresh routing
    cookie), and every request that carries one routing cookie reaches one upstream.
+4. Abuse: the upload route answers 403 (PUT and POST, odd spellings too) without reaching
+   a replica, every response forbids framing, and one client sending requests as fast as
+   it can is answered 429 once past its burst (at most 400 requests).
 Standard library only. Exit 0 when all pass, 1 otherwise.
 """
 
@@ -26,16 +29,19 @@ LOG_RE = re.compile(
 )
 
 
-def request(base: str, path: str, cookie: str | None = None) -> tuple[int, bytes, str | None]:
-    """GET base+path exactly as written (no client-side normalisation of the path).
+def request(
+    base: str, path: str, cookie: str | None = None, method: str = "GET", body: bytes = b""
+) -> tuple[int, bytes, str | None]:
+    """Send base+path exactly as written (no client-side normalisation of the path).
 
     Returns the status, the body and the proxy's routing Set-Cookie header (or None).
     """
     u = urllib.parse.urlsplit(base)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
     headers = {"Cookie": cookie} if cookie else {}
-    conn.request("GET", path, headers=headers)
+    conn.request(method, path, body=body or None, headers=headers)
     resp = conn.getresponse()
+    request.last_headers = resp.headers  # type: ignore[attr-defined]
     body = resp.read()
     route_cookies = [c for c in resp.headers.get_all("Set-Cookie") or [] if "gan_lab_route=" in c]
     set_cookie = route_cookies[0] if route_cookies else None
@@ -115,6 +121,33 @@ def main() -> int:
         pages = {e["route"]: e["upstream"] for e in entries if e["path"] == "/"}
         same = all(pages.get(e["route"], e["upstream"]) == e["upstream"] for e in ws)
         check(same, "each WebSocket reached the replica that served its page")
+
+    # 4. Abuse.
+    n_log = len(parse_log(args.access_log))
+    for method, path in (
+        ("PUT", "/_stcore/upload_file/some-session/some-file"),
+        ("POST", "/_stcore/upload_file/some-session/some-file"),
+        ("PUT", "/_stcore//upload_file/x/y"),
+        ("PUT", "/_stcore/%75pload_file/x/y"),
+    ):
+        status, _, _ = request(args.proxy, path, method=method, body=b"0" * 1000)
+        check(status == 403, f"{method} {path} through the proxy: {status} (expected 403)")
+    time.sleep(0.5)
+    leaked = [e for e in parse_log(args.access_log)[n_log:] if e["upstream"] != "-"]
+    check(not leaked, f"no upload request reached a replica: {leaked}")
+    request(args.proxy, "/")
+    h = request.last_headers  # type: ignore[attr-defined]
+    check(
+        h.get("X-Frame-Options") == "DENY"
+        and "frame-ancestors 'none'" in (h.get("Content-Security-Policy") or ""),
+        f"the page forbids framing: {h.get('X-Frame-Options')!r}, "
+        f"{h.get('Content-Security-Policy')!r}",
+    )
+    codes = [request(args.proxy, "/_stcore/health")[0] for _ in range(400)]
+    check(
+        codes.count(429) > 0 and codes[:150].count(200) == 150,
+        f"a client past its burst gets 429: {codes.count(200)} x 200, {codes.count(429)} x 429",
+    )
 
     if failures:
         print(f"proxy_checks: {len(failures)} check(s) failed", file=sys.stderr)

@@ -363,7 +363,7 @@ if [[ -z ${SMOKE_EXPECT_SELECTOR+x} ]] && grep -q 'plotly_chart' pages/explorer.
 fi
 [[ -n $selector ]] && browser_args+=(--expect-selector '[data-testid="stApp"]'
     --expect-selector "$selector")
-run "$PY" deploy/browser_check.py "$URL/" --screenshot screenshots/docker-explorer.png \
+run "$PY" deploy/browser_check.py "$URL/explorer" --screenshot screenshots/docker-explorer.png \
     "${browser_args[@]}" || fail "the explorer page did not render from the container"
 
 # The server log must be clean: no warnings (e.g. unknown config options), no traceback.

@@ -2,6 +2,10 @@
 
 import sys
 
-from dynamics.cli import main
+if sys.argv[1:2] and sys.argv[1] in ("gmm-run", "gmm-batch"):
+    # the GMM commands alone: skips importing the Dirac-GAN core (SciPy's ODE solvers)
+    from dynamics.gmm_cli import main
+else:
+    from dynamics.cli import main
 
 sys.exit(main())

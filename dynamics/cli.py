@@ -10,16 +10,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
-import re
-import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats
+from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats, run_cli
 from dynamics.equilibria import find_equilibria
 from dynamics.methods import (
     CONVERGENCE_TOL,
@@ -292,51 +289,5 @@ def build_parser() -> OneLineParser:
     return parser
 
 
-_NEGATIVE_VALUE = re.compile(r"^-[\d.]")
-
-
-def _join_negative_values(argv: Sequence[str]) -> list[str]:
-    """``--start -1,1`` → ``--start=-1,1``: argparse would take ``-1,1`` for an option."""
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        tok = argv[i]
-        nxt = argv[i + 1] if i + 1 < len(argv) else None
-        if (
-            tok.startswith("--")
-            and "=" not in tok
-            and nxt is not None
-            and _NEGATIVE_VALUE.match(nxt)
-        ):
-            out.append(f"{tok}={nxt}")
-            i += 2
-        else:
-            out.append(tok)
-            i += 1
-    return out
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = _join_negative_values(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)  # exits 2 with one line on bad input
-    try:
-        result = args.handler(args)
-    except (CliError, ValueError, KeyError) as exc:
-        msg = exc.args[0] if exc.args else str(exc)
-        sys.stderr.write(f"error: {msg}\n")
-        return 2
-    except Exception as exc:  # never a traceback for users
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
-        return 1
-    try:
-        # allow_nan=False: a non-finite number in the output would be a bug; fail loudly.
-        text = result if isinstance(result, str) else json.dumps(result, allow_nan=False) + "\n"
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # e.g. piped into `head`
-        return 0
-    except ValueError as exc:
-        sys.stderr.write(f"internal error: non-finite number in the output ({exc})\n")
-        return 1
-    return 0
+    return run_cli(build_parser(), argv)

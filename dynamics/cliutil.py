@@ -7,9 +7,12 @@ exit code 2 (argparse's own convention); never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 
@@ -89,3 +92,62 @@ def pair_of_floats(name: str, lo: float, hi: float) -> Callable[[str], tuple[flo
 
     parse.__name__ = name
     return parse
+
+
+_NEGATIVE_VALUE = re.compile(r"^-[\d.]")
+
+
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """``--start -1,1`` → ``--start=-1,1``: argparse would take ``-1,1`` for an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        tok = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if (
+            tok.startswith("--")
+            and "=" not in tok
+            and nxt is not None
+            and _NEGATIVE_VALUE.match(nxt)
+        ):
+            out.append(f"{tok}={nxt}")
+            i += 2
+        else:
+            out.append(tok)
+            i += 1
+    return out
+
+
+def run_cli(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the chosen handler and print its result as JSON (or text).
+
+    User errors end as one line on stderr with exit code 2, never a traceback.
+    """
+    argv = join_negative_values(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)  # exits 2 with one line on bad input
+    try:
+        result = args.handler(args)
+    except (CliError, ValueError, KeyError) as exc:
+        msg = exc.args[0] if exc.args else str(exc)
+        sys.stderr.write(f"error: {msg}\n")
+        return 2
+    except Exception as exc:  # never a traceback for users
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n")
+        return 1
+    try:
+        # allow_nan=False: a non-finite number in the output would be a bug; fail loudly.
+        text = result if isinstance(result, str) else json.dumps(result, allow_nan=False) + "\n"
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
+    except OSError as exc:  # e.g. a full disk (`> /dev/full`): one line, not a traceback
+        # Point stdout at /dev/null, or the interpreter's final flush of what is still
+        # buffered fails again and prints "Exception ignored ..." on its way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write(f"error: cannot write the output: {exc.strerror or exc}\n")
+        return 2
+    except ValueError as exc:
+        sys.stderr.write(f"internal error: non-finite number in the output ({exc})\n")
+        return 1
+    return 0

@@ -33,24 +33,28 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr
 
 __all__ = [
+    "GRAD_TOL",
     "OUTCOMES",
     "SENTINEL_MARGIN",
     "STATUSES",
     "BatchResult",
+    "Cancelled",
     "GMMRun",
     "GMMSettings",
     "OutcomeGrid",
+    "SeparationMap",
     "batch_experiment",
     "classify",
+    "data_modes",
     "density_difference",
     "draw_starts",
     "g_mu",
     "g_star",
     "grad_ell",
     "grad_mu",
+    "interval_mass",
     "objective",
     "optimal_intervals",
     "outcome_codes",
@@ -59,6 +63,7 @@ __all__ = [
     "run_first_order",
     "run_optimal",
     "run_status",
+    "separation_map",
     "tv_distance",
 ]
 
@@ -69,8 +74,13 @@ Projection = Literal["isotonic", "sort"]
 SENTINEL_MARGIN = 40.0
 """Distance beyond the farthest mean at which unbounded interval ends are cut off."""
 
-OUTCOMES = ("converged", "collapsed", "other")
-"""Batch outcome labels; index = outcome code."""
+OUTCOMES = ("converged", "collapsed", "stuck", "other")
+"""Batch outcome labels; index = outcome code. ``stuck`` (the generator's gradient has
+vanished away from the data: the discriminator collapsed) needs the final discriminator; without
+it those runs count as ``other`` (oscillating or still moving)."""
+
+GRAD_TOL = 1e-3
+"""‖∇_mu L‖ below which a run that is neither converged nor collapsed is ``stuck``."""
 
 STATUSES = ("converged", "collapsed", "oscillating", "stuck", "moving")
 """Single-run status badges, see :func:`run_status`."""
@@ -107,7 +117,9 @@ class GMMSettings:
     steps: int = 1500
     runs: int = 1000
     seed: int = 0
-    target: tuple[float, float] = (-0.5, 0.5)
+    # modes 4 apart: the data density clearly has two bumps (an equal mixture of unit
+    # Gaussians is bimodal only when its means are more than 2 apart)
+    target: tuple[float, float] = (-2.0, 2.0)
     mu_range: tuple[float, float] = (-2.0, 2.0)
     ell_range: tuple[float, float] = (-3.0, 3.0)
     tol: float = 0.1
@@ -190,6 +202,15 @@ def g_star(x: ArrayLike, target: ArrayLike) -> FloatArray:
 def g_mu(x: ArrayLike, mu: ArrayLike) -> FloatArray:
     """Density of the generator G_mu at ``x`` (same broadcasting as :func:`g_star`)."""
     return _mixture(x, mu)
+
+
+def data_modes(target: ArrayLike) -> int:
+    """Number of modes (local maxima) of ``G* = ½N(mu*_1, 1) + ½N(mu*_2, 1)``: 2 when the means
+    are more than 2 apart, else 1 (the classical condition for an equal mixture of two
+    unit-variance Gaussians: the density's second derivative at the midpoint is
+    proportional to ``(d/2)² - 1`` for ``d = |mu*_2 - mu*_1|``)."""
+    t = np.asarray(target, dtype=float)
+    return 2 if abs(float(t[1] - t[0])) > 2.0 else 1
 
 
 def density_difference(x: ArrayLike, mu: ArrayLike, target: ArrayLike) -> FloatArray:
@@ -461,6 +482,8 @@ def _optimal_intervals(
 
 def _interval_mass(left: FloatArray, right: FloatArray, m: FloatArray) -> FloatArray:
     """``Φ(right - m) - Φ(left - m)`` without cancellation in the upper tail."""
+    from scipy.special import ndtr  # here: importing SciPy costs more than a default batch
+
     upper = left - m > 0
     return np.where(upper, ndtr(m - left) - ndtr(m - right), ndtr(right - m) - ndtr(left - m))
 
@@ -475,6 +498,11 @@ def _mass(ell: FloatArray, means: FloatArray) -> FloatArray:
             + _interval_mass(ell[..., 2], ell[..., 3], m)
         )
     return total
+
+
+def interval_mass(ell: ArrayLike, means: ArrayLike) -> FloatArray:
+    """Probability that ½N(m_1, 1) + ½N(m_2, 1) gives to ``[ell_1, ell_2] ∪ [ell_3, ell_4]``."""
+    return _mass(np.asarray(ell, dtype=float), np.asarray(means, dtype=float))
 
 
 def objective(mu: ArrayLike, ell: ArrayLike, target: ArrayLike) -> FloatArray:
@@ -527,6 +555,27 @@ def _grad_ell_fast(ell: FloatArray, means: FloatArray) -> FloatArray:
     return h * _ELL_SIGNS
 
 
+def _isotonic4(
+    y0: FloatArray, y1: FloatArray, y2: FloatArray, y3: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Isotonic regression of 4 ends given as 4 arrays (the formula of :func:`project_ordered`)."""
+    # block means M_jk = mean(y_j..y_k); then out_i = max_{j<=i} min_{k>=i} M_jk, written
+    # out for 4 ends because elementwise ops beat small-axis reductions by far here
+    s01, s12, s23 = y0 + y1, y1 + y2, y2 + y3
+    s012, s123 = s01 + y2, s12 + y3
+    m01, m12, m23 = s01 / 2.0, s12 / 2.0, s23 / 2.0
+    m02, m13, m03 = s012 / 3.0, s123 / 3.0, (s012 + y3) / 4.0
+    r02 = np.minimum(m02, m03)  # r_ji = min_{k>=i} M_jk
+    r01 = np.minimum(m01, r02)
+    r12 = np.minimum(m12, m13)
+    return (
+        np.minimum(y0, r01),
+        np.maximum(r01, np.minimum(y1, r12)),
+        np.maximum(np.maximum(r02, r12), np.minimum(y2, m23)),
+        np.maximum(np.maximum(m03, m13), np.maximum(m23, y3)),
+    )
+
+
 def project_ordered(ell: ArrayLike, method: Projection = "isotonic") -> FloatArray:
     """Project interval ends onto ``ell_1 ≤ ell_2 ≤ ell_3 ≤ ell_4``.
 
@@ -548,27 +597,8 @@ def project_ordered(ell: ArrayLike, method: Projection = "isotonic") -> FloatArr
     if method == "sort":
         out = np.sort(flat, axis=1)
     elif method == "isotonic":
-        y0, y1, y2, y3 = flat[bad].T
-        # block means M_jk = mean(y_j..y_k); then out_i = max_{j<=i} min_{k>=i} M_jk, written
-        # out for 4 ends because elementwise ops beat small-axis reductions by far here
-        s01, s12, s23 = y0 + y1, y1 + y2, y2 + y3
-        s012, s123 = s01 + y2, s12 + y3
-        m01, m12, m23 = s01 / 2.0, s12 / 2.0, s23 / 2.0
-        m02, m13, m03 = s012 / 3.0, s123 / 3.0, (s012 + y3) / 4.0
-        r02 = np.minimum(m02, m03)  # r_ji = min_{k>=i} M_jk
-        r01 = np.minimum(m01, r02)
-        r12 = np.minimum(m12, m13)
-        proj = np.stack(
-            [
-                np.minimum(y0, r01),
-                np.maximum(r01, np.minimum(y1, r12)),
-                np.maximum(np.maximum(r02, r12), np.minimum(y2, m23)),
-                np.maximum(np.maximum(m03, m13), np.maximum(m23, y3)),
-            ],
-            axis=1,
-        )
         out = flat.copy()
-        out[bad] = proj
+        out[bad] = np.stack(_isotonic4(*flat[bad].T), axis=1)
     else:
         raise ValueError(f"projection must be 'isotonic' or 'sort', got {method!r}")
     return out.reshape(ell_a.shape)
@@ -729,6 +759,99 @@ def _check_first_order(ell0: ArrayLike, n: int, k: int, simultaneous: bool) -> F
     return ell
 
 
+class Cancelled(Exception):
+    """A batch computation was stopped by its ``cancel`` callback."""
+
+
+def _first_order_final(
+    mu: FloatArray,
+    ell: FloatArray,
+    target: FloatArray,
+    eta_gen: float,
+    eta_disc: float,
+    steps: int,
+    k: int,
+    simultaneous: bool,
+    tick: Callable[[int], None] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Final ``(mu, ell)`` of first-order dynamics (isotonic projection), nothing recorded.
+
+    ``target`` is ``(2,)`` or one target per run, ``(B, 2)``.
+
+    The same floating-point operations as :func:`_first_order_loop`, in the same order, so
+    the results are identical bit for bit; only the layout differs: state is component-major
+    (``ell`` as ``(4, B)``, ``mu`` as ``(2, B)``), so every slice is contiguous and one
+    broadcast subtraction gives all 16 end-minus-mean differences. Every ``_TICK`` steps the
+    runs whose state did not change over the last round are set aside: such a state is a
+    fixed point of the (deterministic) round, so it is also the final state.
+    """
+    n = mu.shape[0]
+    out_mu = mu.copy()
+    out_ell = ell.copy()
+    live = np.arange(n)
+    m = np.ascontiguousarray(mu.T)
+    e = np.ascontiguousarray(ell.T)
+    means = np.empty((4, n))
+    means[:2] = np.broadcast_to(target, (n, 2)).T  # one target, or one per run
+    # (0.5/√(2π)) h·sign = ((0.5/√(2π))·sign) h exactly: the sign only flips the sign bit
+    c_sign = (0.5 * _INV_SQRT_2PI) * _ELL_SIGNS[:, None]
+
+    def ascent(e: FloatArray, means: FloatArray) -> FloatArray:
+        # in place: -0.5·(d·d) equals (-0.5·d)·d bit for bit (scaling by a power of two)
+        x = np.subtract(e[:, None, :], means[None, :, :])
+        np.multiply(x, x, out=x)
+        np.multiply(x, -0.5, out=x)
+        np.exp(x, out=x)
+        return c_sign * ((x[:, 0] + x[:, 1]) - (x[:, 2] + x[:, 3]))
+
+    def project(e: FloatArray) -> FloatArray:
+        bad = (e[1] < e[0]) | (e[2] < e[1]) | (e[3] < e[2])
+        if bad.any():  # rows already ordered must stay bit for bit as they are
+            idx = np.flatnonzero(bad)
+            sub = e[:, idx]
+            for i, row in enumerate(_isotonic4(sub[0], sub[1], sub[2], sub[3])):
+                e[i, idx] = row
+        return e
+
+    def grad(m: FloatArray, e: FloatArray) -> FloatArray:
+        p = np.subtract(e[None, :, :], m[:, None, :])
+        np.multiply(p, p, out=p)
+        np.multiply(p, -0.5, out=p)
+        np.exp(p, out=p)
+        np.multiply(p, _INV_SQRT_2PI, out=p)
+        return 0.5 * (p[:, 1] - p[:, 0] + p[:, 3] - p[:, 2])
+
+    before: tuple[FloatArray, FloatArray] | None = None
+    for t in range(steps + 1):
+        if t % _TICK == 0 and t > 0 and before is not None and live.size:
+            moved = np.any(m != before[0], axis=0) | np.any(e != before[1], axis=0)
+            if not moved.all():
+                keep = np.flatnonzero(moved)
+                done = np.flatnonzero(~moved)
+                out_mu[live[done]] = m[:, done].T
+                out_ell[live[done]] = e[:, done].T
+                live, m, e, means = live[keep], m[:, keep], e[:, keep], means[:, keep]
+        if tick is not None and t % _TICK == 0:
+            tick(t)
+        if t == steps or live.size == 0:
+            break
+        if (t + 1) % _TICK == 0:
+            before = (m, e)  # arrays are replaced, never changed in place, below
+        means[2:] = m
+        if simultaneous:
+            g_e = ascent(e, means)
+            g_m = grad(m, e)
+            e = project(e + eta_disc * g_e)
+            m = m - eta_gen * g_m
+        else:
+            for _ in range(k):
+                e = project(e + eta_disc * ascent(e, means))
+            m = m - eta_gen * grad(m, e)
+    out_mu[live] = m.T
+    out_ell[live] = e.T
+    return out_mu, out_ell
+
+
 def run_first_order(
     mu0: ArrayLike,
     ell0: ArrayLike,
@@ -772,15 +895,30 @@ def run_first_order(
 
 
 def outcome_codes(
-    mu_final: ArrayLike, target: ArrayLike, tol: float = 0.1, collapse: float = 0.5
+    mu_final: ArrayLike,
+    target: ArrayLike,
+    tol: float = 0.1,
+    collapse: float = 0.5,
+    ell_final: ArrayLike | None = None,
+    grad_tol: float = GRAD_TOL,
 ) -> NDArray[np.int_]:
-    """Outcome code per run: 0 converged, 1 collapsed, 2 other (see :func:`classify`)."""
+    """Outcome code per run, an index into :data:`OUTCOMES` (see :func:`classify`).
+
+    With ``ell_final`` (the discriminator the generator last stepped against), a run that is
+    neither converged nor collapsed and whose ``‖∇_mu L(mu, ell)‖ < grad_tol`` is ``stuck`` (2);
+    everything else is ``other`` (3).
+    """
     mu = np.atleast_2d(np.asarray(mu_final, dtype=float))
     tg = np.sort(np.atleast_2d(np.asarray(target, dtype=float)), axis=1)
     err = np.max(np.abs(np.sort(mu, axis=1) - tg), axis=1)
     converged = err < tol
     collapsed = ~converged & (np.abs(mu[:, 0] - mu[:, 1]) < collapse)
-    return np.where(converged, 0, np.where(collapsed, 1, 2))
+    stuck = np.zeros(len(mu), dtype=bool)
+    if ell_final is not None:
+        ell = np.atleast_2d(np.asarray(ell_final, dtype=float))
+        norm = np.linalg.norm(grad_mu(mu, ell), axis=1)
+        stuck = ~converged & ~collapsed & (norm < grad_tol)
+    return np.where(converged, 0, np.where(collapsed, 1, np.where(stuck, 2, 3)))
 
 
 def classify(
@@ -788,6 +926,7 @@ def classify(
 ) -> str | NDArray[np.str_]:
     """``'converged'`` if ``max|sort(mu) - sort(mu*)| < tol``; else ``'collapsed'`` if
     ``|mu_1 - mu_2| < collapse``; else ``'other'``. A label for ``(2,)``, an array for ``(B, 2)``.
+    (The final means alone cannot tell ``'stuck'``: see :func:`outcome_codes`.)
     """
     codes = outcome_codes(mu_final, target, tol, collapse)
     labels = np.asarray(OUTCOMES)[codes]
@@ -848,65 +987,76 @@ def draw_starts(
     return mu0, ell0
 
 
-def _final_means(
+def _final_state(
     mu0: FloatArray,
     ell0: FloatArray,
     settings: GMMSettings,
     target: FloatArray,
     tick: Callable[[int], None] | None,
-) -> FloatArray:
+) -> tuple[FloatArray, FloatArray]:
+    """Final means and the discriminator of the last generator step (optimal: ``ell*(mu)``)."""
     if settings.dynamics == "optimal":
         mu, _ = _optimal_loop(mu0, target, settings.eta_gen, settings.steps, False, tick)
-        return mu
-    mu, _, _ = _first_order_loop(
+        return mu, optimal_intervals(mu, target)
+    return _first_order_final(
         mu0, ell0, target, settings.eta_gen, settings.eta_disc, settings.steps, settings.k,
-        settings.simultaneous, "isotonic", False, tick,
+        settings.simultaneous, tick,
     )  # fmt: skip
-    return mu
 
 
-def _chunked_final_means(
+def _chunked_final_state(
     mu0: FloatArray,
     ell0: FloatArray,
     settings: GMMSettings,
     chunk: int,
     progress: Callable[[float], None] | None,
-) -> FloatArray:
+    cancel: Callable[[], bool] | None = None,
+) -> tuple[FloatArray, FloatArray]:
     target = np.asarray(settings.target, dtype=float)
     n = len(mu0)
     out = np.empty_like(mu0)
+    out_ell = np.empty((n, 4))
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         tick = None
-        if progress is not None:
+        if progress is not None or cancel is not None:
             # progress within a chunk too, so that big chunks (fast: the per-step cost is mostly
-            # numpy call overhead) still give a smooth progress bar
+            # numpy call overhead) still give a smooth progress bar; the cancel flag is checked
+            # at the same points (every 50 generator steps)
             def tick(t: int, start: int = start, stop: int = stop) -> None:
-                progress((start + (stop - start) * t / max(settings.steps, 1)) / n)
+                if cancel is not None and cancel():
+                    raise Cancelled("batch cancelled")
+                if progress is not None:
+                    progress((start + (stop - start) * t / max(settings.steps, 1)) / n)
 
-        out[start:stop] = _final_means(mu0[start:stop], ell0[start:stop], settings, target, tick)
+        out[start:stop], out_ell[start:stop] = _final_state(
+            mu0[start:stop], ell0[start:stop], settings, target, tick
+        )
     if progress is not None:
         progress(1.0)
-    return out
+    return out, out_ell
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    """Outcome fractions of a batch experiment (``converged + collapsed + other = 1``)."""
+    """Outcome fractions of a batch experiment (``converged + collapsed + stuck + other = 1``)."""
 
     converged: float
     collapsed: float
+    stuck: float
     other: float
     counts: dict[str, int]
     settings: GMMSettings
     mu_final: FloatArray = field(repr=False)
     codes: NDArray[np.int_] = field(repr=False)
+    ell_final: FloatArray = field(repr=False, default_factory=lambda: np.zeros((0, 4)))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly summary (without the per-run arrays)."""
         return {
             "converged": self.converged,
             "collapsed": self.collapsed,
+            "stuck": self.stuck,
             "other": self.other,
             "counts": dict(self.counts),
             "settings": self.settings.to_dict(),
@@ -954,7 +1104,7 @@ def batch_experiment(
     seed: int = 0,
     eta: float = 0.1,
     steps: int = 1500,
-    target: tuple[float, float] = (-0.5, 0.5),
+    target: tuple[float, float] = GMMSettings.target,
     mu_range: tuple[float, float] = (-2.0, 2.0),
     ell_range: tuple[float, float] = (-3.0, 3.0),
     tol: float = 0.1,
@@ -964,6 +1114,7 @@ def batch_experiment(
     eta_gen: float | None = None,
     eta_disc: float | None = None,
     chunk: int = 1000,
+    cancel: Callable[[], bool] | None = None,
 ) -> BatchResult:
     """Fractions of converged / collapsed / other runs from random starts.
 
@@ -972,7 +1123,9 @@ def batch_experiment(
     others, so the result does not depend on ``chunk`` (bit for bit). Chunks bound the memory;
     they are large by default because the per-step cost is mostly numpy call overhead.
     ``progress(fraction)`` is called every 50 generator steps of each chunk and with 1.0 at the
-    end. ``eta`` sets both learning rates unless ``eta_gen`` / ``eta_disc`` are given.
+    end; ``cancel()`` is polled at the same points and :class:`Cancelled` is raised once it
+    returns true. ``eta`` sets both learning rates unless ``eta_gen`` / ``eta_disc`` are given.
+    Outcomes are those of :func:`outcome_codes` with the final discriminator (four classes).
     """
     settings = _settings_from(
         dynamics, k, simultaneous, runs, seed, eta, eta_gen, eta_disc, steps, target, mu_range,
@@ -982,18 +1135,19 @@ def batch_experiment(
         raise ValueError("chunk must be >= 1")
     rng = np.random.default_rng(settings.seed)
     mu0, ell0 = draw_starts(rng, settings.runs, settings.mu_range, settings.ell_range)
-    mu_final = _chunked_final_means(mu0, ell0, settings, chunk, progress)
-    codes = outcome_codes(mu_final, settings.target, settings.tol, settings.collapse)
+    mu_final, ell_final = _chunked_final_state(mu0, ell0, settings, chunk, progress, cancel)
+    codes = outcome_codes(
+        mu_final, settings.target, settings.tol, settings.collapse, ell_final=ell_final
+    )
     counts = {name: int(np.sum(codes == i)) for i, name in enumerate(OUTCOMES)}
     n = settings.runs
     return BatchResult(
-        converged=counts["converged"] / n,
-        collapsed=counts["collapsed"] / n,
-        other=counts["other"] / n,
+        **{name: counts[name] / n for name in OUTCOMES},
         counts=counts,
         settings=settings,
         mu_final=mu_final,
         codes=codes,
+        ell_final=ell_final,
     )
 
 
@@ -1001,7 +1155,7 @@ def batch_experiment(
 class OutcomeGrid:
     """Outcome codes over an ``n × n`` grid of starting means.
 
-    ``codes[i, j]`` (0 converged, 1 collapsed, 2 other) is for the start
+    ``codes[i, j]`` (an index into :data:`OUTCOMES`) is for the start
     ``(mu_1, mu_2) = (axis[j], axis[i])``, i.e. rows follow ``mu_2`` as in a heat map.
     """
 
@@ -1019,7 +1173,7 @@ def outcome_grid(
     seed: int = 0,
     eta: float = 0.1,
     steps: int = 1500,
-    target: tuple[float, float] = (-0.5, 0.5),
+    target: tuple[float, float] = GMMSettings.target,
     mu_range: tuple[float, float] = (-2.0, 2.0),
     ell_range: tuple[float, float] = (-3.0, 3.0),
     tol: float = 0.1,
@@ -1030,6 +1184,7 @@ def outcome_grid(
     eta_gen: float | None = None,
     eta_disc: float | None = None,
     chunk: int = 1000,
+    cancel: Callable[[], bool] | None = None,
 ) -> OutcomeGrid:
     """Outcome of the dynamics from every start on an ``n × n`` grid over ``mu_range²``.
 
@@ -1056,11 +1211,92 @@ def outcome_grid(
         raise ValueError(f"ell0 must be 'random', 'optimal' or a 4-vector, got {ell0!r}")
     else:
         start_ell = _check_first_order(ell0, n * n, settings.k, settings.simultaneous)
-    mu_final = _chunked_final_means(mu0, start_ell, settings, chunk, progress)
-    codes = outcome_codes(mu_final, settings.target, settings.tol, settings.collapse)
+    mu_final, ell_final = _chunked_final_state(mu0, start_ell, settings, chunk, progress, cancel)
+    codes = outcome_codes(
+        mu_final, settings.target, settings.tol, settings.collapse, ell_final=ell_final
+    )
     return OutcomeGrid(
         axis=axis,
         codes=codes.reshape(n, n),
         mu_final=mu_final.reshape(n, n, 2),
         settings=settings,
     )
+
+
+@dataclass(frozen=True)
+class SeparationMap:
+    """Outcome fractions over target separation × ``k`` (first-order dynamics).
+
+    ``fractions[i, j, o]`` is the fraction of runs with outcome ``OUTCOMES[o]`` for ``k = ks[i]``
+    and the target ``(c - s/2, c + s/2)``, ``s = separations[j]``, ``c`` the centre of
+    ``settings.target``. Every cell trains from the same seeded random starts.
+    """
+
+    separations: FloatArray
+    ks: tuple[int, ...]
+    fractions: FloatArray
+    settings: GMMSettings
+
+
+def separation_map(
+    separations: ArrayLike,
+    ks: tuple[int, ...],
+    runs: int = 200,
+    seed: int = 0,
+    steps: int = 1500,
+    target: tuple[float, float] = GMMSettings.target,
+    mu_range: tuple[float, float] = (-2.0, 2.0),
+    ell_range: tuple[float, float] = (-3.0, 3.0),
+    tol: float = 0.1,
+    collapse: float = 0.5,
+    progress: Callable[[float], None] | None = None,
+    *,
+    eta_gen: float = 0.1,
+    eta_disc: float = 0.1,
+    cancel: Callable[[], bool] | None = None,
+) -> SeparationMap:
+    """Where each outcome dominates: first-order batches over separation ``s`` and ``k``.
+
+    For each ``k`` all separations run as one batch (one target per run). Starts come from
+    :func:`draw_starts` with ``default_rng(seed)``, the same for every cell, so a cell equals
+    :func:`batch_experiment` with that target, ``k`` and ``runs`` (bit for bit).
+    """
+    seps = np.asarray(separations, dtype=float).ravel()
+    ks = tuple(int(k) for k in ks)
+    if seps.size == 0 or not ks:
+        raise ValueError("separations and ks must not be empty")
+    centre = 0.5 * (float(target[0]) + float(target[1]))
+    t_lo, t_hi = GMMSettings.RANGES["target"]
+    if np.any(seps < 0) or centre - seps.max() / 2 < t_lo or centre + seps.max() / 2 > t_hi:
+        raise ValueError(f"every target mean must lie in [{t_lo:g}, {t_hi:g}]")
+    settings = _settings_from(
+        "first-order", max(ks), False, runs, seed, 0.1, eta_gen, eta_disc, steps, target,
+        mu_range, ell_range, tol, collapse,
+    )  # fmt: skip
+    rng = np.random.default_rng(settings.seed)
+    mu0, ell0 = draw_starts(rng, settings.runs, settings.mu_range, settings.ell_range)
+    n_s = seps.size
+    targets = np.repeat(np.stack([centre - seps / 2, centre + seps / 2], axis=1), runs, axis=0)
+    mu_all = np.tile(mu0, (n_s, 1))
+    ell_all = np.tile(ell0, (n_s, 1))
+    cost = np.array([k + 1.0 for k in ks])
+    done = np.concatenate([[0.0], np.cumsum(cost)]) / cost.sum()
+    fractions = np.zeros((len(ks), n_s, len(OUTCOMES)))
+    for i, k in enumerate(ks):
+
+        def tick(t: int, i: int = i) -> None:
+            if cancel is not None and cancel():
+                raise Cancelled("batch cancelled")
+            if progress is not None:
+                progress(float(done[i] + (done[i + 1] - done[i]) * t / max(steps, 1)))
+
+        mu, ell = _first_order_final(
+            mu_all, ell_all, targets, settings.eta_gen, settings.eta_disc, settings.steps, k,
+            False, tick,
+        )  # fmt: skip
+        codes = outcome_codes(mu, targets, tol, collapse, ell_final=ell).reshape(n_s, runs)
+        for o in range(len(OUTCOMES)):
+            fractions[i, :, o] = np.mean(codes == o, axis=1)
+    if progress is not None:
+        progress(1.0)
+    return SeparationMap(separations=seps, ks=ks, fractions=fractions, settings=settings)

@@ -19,12 +19,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from dynamics import gmm
-from dynamics.cliutil import CliError, float_in, int_in, pair_of_floats
+from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats, run_cli
 
 R = gmm.GMMSettings.RANGES
 DEFAULTS = gmm.GMMSettings()
@@ -98,7 +99,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         "--target",
         type=pair_of_floats("--target", t_lo, t_hi),
         default=DEFAULTS.target,
-        help="true means A,B (default -0.5,0.5; write --target=-0.5,0.5)",
+        help=f"true means A,B (default {DEFAULTS.target[0]:g},{DEFAULTS.target[1]:g}; write "
+        "--target=-2,2 for a negative first value)",
     )
 
 
@@ -297,3 +299,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     _add_outcome(batch)
     batch.set_defaults(handler=gmm_batch)
+
+
+#: The sub-commands of this module (``python -m dynamics`` runs them through :func:`main`).
+COMMANDS = ("gmm-run", "gmm-batch")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m dynamics gmm-run|gmm-batch ...`` without loading the Dirac-GAN commands.
+
+    Same parser, messages and exit codes as :func:`dynamics.cli.main`; it only skips importing
+    what the GMM commands do not use (SciPy's ODE solvers and the Dirac-GAN registries take
+    about half a second to import, longer than a default batch).
+    """
+    parser = OneLineParser(
+        prog="python -m dynamics",
+        description="GAN training dynamics: the mixture-of-Gaussians GAN commands, JSON out.",
+    )
+    register(parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser))
+    return run_cli(parser, argv)

@@ -43,6 +43,12 @@ Mode collapse (``pages/mode_collapse.py``), ``subject`` is ``"optimal"`` or ``"f
 - ``("subopt", d, (lo, hi))``: the final (1 + TV) − L (the discriminator's shortfall) lies in
   [lo, hi].
 - ``("mu", d, ((lo₁, hi₁), (lo₂, hi₂)))``: the final means lie in these ranges.
+- ``("tv", d, (lo, hi))``: the final TV between generator and data lies in [lo, hi].
+- ``("grad", d, (lo, hi))``: the final generator gradient ‖∇μ L‖ lies in [lo, hi].
+- ``("modes", "data", n)``: the data density G* has ``n`` modes.
+- ``("fraction", outcome, (lo, hi))``: the fraction of the page's seeded random starts (first
+  order, the single run's settings) ending with this outcome (``"a+b"`` adds outcomes) lies in
+  [lo, hi].
 """
 
 from __future__ import annotations
@@ -51,28 +57,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlencode
 
 #: One checkable fact: (kind, subject, value); see the module docstring for the vocabulary.
 Claim = tuple[str, Any, Any]
 
+#: The pages a link opens, by script (their URL paths and titles are in ``ui/routes.py``).
 EXPLORER = "pages/explorer.py"
 COMPARE = "pages/compare.py"
 STABILITY = "pages/stability.py"
 MODE_COLLAPSE = "pages/mode_collapse.py"
-
-#: URL path of each page (as registered in app.py; the explorer is the default page).
-PAGE_URL: Mapping[str, str] = MappingProxyType(
-    {EXPLORER: "", COMPARE: "compare", STABILITY: "stability", MODE_COLLAPSE: "mode_collapse"}
-)
-PAGE_TITLE: Mapping[str, str] = MappingProxyType(
-    {
-        EXPLORER: "Dirac-GAN explorer",
-        COMPARE: "Compare variants",
-        STABILITY: "Stability map",
-        MODE_COLLAPSE: "Mode collapse (GMM-GAN)",
-    }
-)
 
 # References, cited by the lessons.
 MESCHEDER_2018 = (
@@ -118,11 +111,20 @@ class Link:
     label: str  # what the button says
     claims: tuple[Claim, ...] = ()
 
-    @property
-    def url(self) -> str:
-        """Path and query, relative to the app's base URL, e.g. ``stability?variant=standard``."""
-        q = urlencode(dict(self.query), safe=",")
-        return PAGE_URL[self.page] + ("?" + q if q else "")
+
+@dataclass(frozen=True)
+class TryIt:
+    """What the lessons page adds to a lesson: the student's prediction, then its figure.
+
+    ``choices`` are the answers offered (``correct`` is the index of the right one); the
+    figure is the lesson's explorer links (else its mode-collapse links) drawn on the lesson
+    page, one at a time when there are several, with ``controls`` (the linked page's URL
+    keys) as the only controls the student can move there.
+    """
+
+    choices: tuple[str, ...]
+    correct: int
+    controls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class Lesson:
     answer: str  # what to look for, revealed after
     links: tuple[Link, ...]  # the first is the main one
     reference: str
+    try_it: TryIt  # the prediction the student commits to, and the lesson's own figure
 
     @property
     def claims(self) -> tuple[Claim, ...]:
@@ -185,6 +188,15 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=MESCHEDER_2018 + ", Section 2 (the Dirac-GAN).",
+        try_it=TryIt(
+            (
+                "It reaches the equilibrium (0, 0).",
+                "It spirals away from the equilibrium.",
+                "Neither: it circles at the same distance forever.",
+            ),
+            2,
+            ("steps",),
+        ),
     ),
     Lesson(
         id="simgd-vs-altgd",
@@ -229,6 +241,16 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=MESCHEDER_2018 + ", Section 2 and Figure 1.",
+        try_it=TryIt(
+            (
+                "SimGD ends farther away; neither converges.",
+                "AltGD ends farther away; neither converges.",
+                "Both converge to the equilibrium.",
+                "SimGD converges; AltGD spirals out.",
+            ),
+            0,
+            ("h",),
+        ),
     ),
     Lesson(
         id="saturation",
@@ -296,6 +318,16 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=GOODFELLOW_2014 + "; " + MESCHEDER_2018 + ".",
+        try_it=TryIt(
+            (
+                "The quadrants where θψ > 0 are pale; the non-saturating loss removes them, "
+                "and AltGD then creeps slowly towards the equilibrium.",
+                "The quadrants where θψ < 0 are pale; the non-saturating loss changes nothing.",
+                "No quadrant is pale, and both losses behave the same.",
+            ),
+            0,
+            ("steps",),
+        ),
     ),
     Lesson(
         id="wgan-clipping",
@@ -339,6 +371,15 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=ARJOVSKY_2017 + "; " + MESCHEDER_2018 + ", Section 3.",
+        try_it=TryIt(
+            (
+                "SimGD runs off to infinity; AltGD circles.",
+                "Both converge: clipping stabilises the WGAN.",
+                "Neither converges nor runs away: both slide along |ψ| = c and keep circling.",
+            ),
+            2,
+            ("clip",),
+        ),
     ),
     Lesson(
         id="instance-noise",
@@ -406,6 +447,15 @@ LESSONS: tuple[Lesson, ...] = (
         reference=(
             SONDERBY_2017 + "; " + ARJOVSKY_BOTTOU_2017 + "; " + MESCHEDER_2018 + ", Section 3."
         ),
+        try_it=TryIt(
+            (
+                "Both converge at σ = 0.7; at σ = 0.2 SimGD spirals out while AltGD converges.",
+                "Both converge at σ = 0.7 and at σ = 0.2.",
+                "Neither converges: noise does not damp the rotation.",
+            ),
+            0,
+            ("sigma",),
+        ),
     ),
     Lesson(
         id="gradient-penalty",
@@ -466,6 +516,15 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=ROTH_2017 + "; " + MESCHEDER_2018 + ", Sections 3 and 4.",
+        try_it=TryIt(
+            (
+                "They still spiral, and SimGD is slower than at γ = 0.3.",
+                "They head into (0, 0) without circling, and SimGD is faster than at γ = 0.3.",
+                "SimGD diverges at γ = 1: the penalty is too strong.",
+            ),
+            1,
+            ("gamma",),
+        ),
     ),
     Lesson(
         id="consensus",
@@ -506,6 +565,15 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=NUMERICS_2017 + "; " + MESCHEDER_2018 + ", Section 3.",
+        try_it=TryIt(
+            (
+                "Yes: SimGD and AltGD both converge.",
+                "No: SimGD still spirals out.",
+                "Only AltGD converges.",
+            ),
+            0,
+            ("gamma",),
+        ),
     ),
     Lesson(
         id="optimisers",
@@ -567,6 +635,16 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=GIDEL_VI_2019 + "; " + DASKALAKIS_2018 + "; " + GIDEL_MOMENTUM_2019 + ".",
+        try_it=TryIt(
+            (
+                "Extragradient and optimistic GD converge; with β = −0.5 only alternating "
+                "momentum converges.",
+                "Neither converges; with β = −0.5 all three converge.",
+                "Both converge; with β = −0.5 simultaneous momentum converges too.",
+            ),
+            0,
+            ("beta",),
+        ),
     ),
     Lesson(
         id="stability-map",
@@ -638,60 +716,107 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
         reference=MESCHEDER_2018 + ", Section 2.",
+        try_it=TryIt(
+            (
+                "The white region ends at α = 2 (h = 4/√n_disc); the ★ lies beyond it, and the "
+                "path leaves its start at once.",
+                "The whole map is white: AltGD never diverges.",
+                "The ★ is inside the white region: the path keeps circling near its start.",
+            ),
+            0,
+            ("h", "n_disc"),
+        ),
     ),
     Lesson(
         id="mode-collapse",
-        title="Mode collapse with a first-order discriminator",
+        title="Mode collapse and discriminator collapse with a first-order discriminator",
         explanation=(
-            "Now the data is a mixture of two Gaussians at μ\\*₁ = −0.5 and μ\\*₂ = 0.5, the "
-            "generator a mixture at μ₁ and μ₂, and the discriminator says 'real' on two intervals "
-            "(a model after Li et al.). If the discriminator is optimal at every step, training "
-            "is gradient descent on the total variation distance and converges. In practice the "
-            "discriminator only takes k gradient steps per generator step (*first-order* "
-            "dynamics): it lags behind, and the generator follows a wrong signal."
+            "Now the data is a mixture of two unit Gaussians at μ\\*₁ = −2 and μ\\*₂ = 2: two "
+            "clear modes. The generator is a mixture at μ₁ and μ₂, and the discriminator says "
+            "'real' on two intervals (a model after Li et al.). If the discriminator is optimal at "
+            "every step, training is gradient descent on the total variation distance (TV). In "
+            "practice the discriminator only takes k gradient steps per generator step "
+            "(*first-order* dynamics): it lags behind, and the generator follows its signal."
         ),
         question=(
             "Predict, then run: from μ = (1.5, −1.0), with k = 1 discriminator step per generator "
-            "step, does the first-order run reach the data's two modes? Then try k = 25."
+            "step, does the first-order run reach the data's two modes? Does k = 25 help?"
         ),
         answer=(
-            "With k = 1 the optimal-discriminator run is *converged* (to the swapped pair μ ≈ "
-            "(0.5, −0.5), the ☆, an equally good answer), but the first-order run is *collapsed*: "
-            "after 200 steps both generator means sit near 0, |μ₁ − μ₂| ≈ 0.04, one bump where "
-            "the data has two; its dashed path ends on the dotted diagonal μ₁ = μ₂. Its "
-            "discriminator lags: (1 + TV) − L, what it gives away against the optimal one, grows "
-            "to about 0.11. With k = 25 the first-order discriminator keeps up much better and "
-            "the run counts as converged after 200 steps (both means within 0.1 of the data's), "
-            "although |μ₁ − μ₂| still wobbles."
+            "With k = 1 the optimal-discriminator run is *converged* after 300 steps (to the "
+            "swapped pair μ ≈ (2.0, −2.0), the ☆, an equally good answer). The first-order run "
+            "overshoots: its means pass the data's and it ends *stuck* at μ ≈ (3.2, −3.0) with "
+            "TV ≈ 0.42. Its two intervals have merged into one that says 'real' wherever there "
+            "is mass, so the generator's gradient is exactly 0: a *discriminator collapse*. Its "
+            "means stay far apart (|μ₁ − μ₂| ≈ 6.2): this is not mode collapse. With k = 25 the "
+            "discriminator keeps up longer, but the run still ends stuck, at TV ≈ 0.14. Over 200 "
+            "random starts (the sentence under the table) only about 6 % of the k = 1 runs end "
+            "collapsed onto one mode; most are still oscillating or stuck. Mode collapse proper "
+            "dominates when the data's means are close, as the batch tab's separation × k map "
+            "shows: with μ\\* = (−0.5, 0.5) over 80 % of the runs collapse, but there the data "
+            "is itself one bump, and the collapsed generator is only TV ≈ 0.06 from it."
         ),
         links=(
             Link(
                 MODE_COLLAPSE,
-                _q(mu1="1.5", mu2="-1", k="1", steps="200", ell="optimal"),
+                _q(mu1="1.5", mu2="-1", k="1", steps="300", ell="optimal"),
                 "Open the mode-collapse page: k = 1",
                 (
+                    ("modes", "data", 2),
                     ("status", "optimal", "converged"),
-                    ("mu", "optimal", ((0.45, 0.55), (-0.55, -0.45))),
-                    ("status", "first-order", "collapsed"),
-                    ("gap", "first-order", (0.0, 0.05)),
-                    ("subopt", "first-order", (0.1, 0.12)),
+                    ("mu", "optimal", ((1.95, 2.05), (-2.05, -1.95))),
+                    ("status", "first-order", "stuck"),
+                    ("mu", "first-order", ((3.15, 3.25), (-3.05, -2.95))),
+                    ("tv", "first-order", (0.415, 0.425)),
+                    ("grad", "first-order", (0.0, 0.0)),
+                    ("gap", "first-order", (6.15, 6.25)),
+                    ("fraction", "collapsed", (0.055, 0.065)),
+                    ("fraction", "stuck+other", (0.85, 0.95)),
                 ),
             ),
             Link(
                 MODE_COLLAPSE,
-                _q(mu1="1.5", mu2="-1", k="25", steps="200", ell="optimal"),
+                _q(mu1="1.5", mu2="-1", k="25", steps="300", ell="optimal"),
                 "Open the mode-collapse page: k = 25",
                 (
                     ("status", "optimal", "converged"),
-                    ("status", "first-order", "converged"),
+                    ("status", "first-order", "stuck"),
+                    ("tv", "first-order", (0.135, 0.145)),
+                ),
+            ),
+            Link(
+                MODE_COLLAPSE,
+                _q(target1="-0.5", target2="0.5", mu1="1.5", mu2="-1", k="1", steps="300"),
+                "Open the mode-collapse page: data means 1 apart",
+                (
+                    ("modes", "data", 1),
+                    ("status", "first-order", "collapsed"),
+                    ("tv", "first-order", (0.055, 0.065)),
+                    ("fraction", "collapsed", (0.8, 0.9)),
                 ),
             ),
         ),
-        reference=LI_2018 + " (the model here is after their paper).",
+        reference=LI_2018
+        + " (the model here is after their paper; we take only its qualitative dichotomy, "
+        "optimal discriminator converges, first-order steps can fail: its numbers were not "
+        "available to us).",
+        try_it=TryIt(
+            (
+                "No: with k = 1 it overshoots the data and gets stuck (its discriminator "
+                "collapses); k = 25 keeps up longer but still ends stuck.",
+                "Yes: with k = 1 it already reaches both modes.",
+                "Not with k = 1, but with k = 25 it reaches both modes.",
+                "No: both generator means end on one mode (mode collapse).",
+            ),
+            0,
+            ("k",),
+        ),
     ),
 )
 
 LESSON_INDEX: Mapping[str, Lesson] = MappingProxyType({les.id: les for les in LESSONS})
+#: Each lesson's prediction and figure, by lesson id (derived from the lessons).
+TRY_IT: Mapping[str, TryIt] = MappingProxyType({les.id: les.try_it for les in LESSONS})
 
 
 def get_lesson(lesson_id: str) -> Lesson:
@@ -705,6 +830,43 @@ def get_lesson(lesson_id: str) -> Lesson:
 
 #: Short definitions, in the order a student meets them. Markdown.
 GLOSSARY: tuple[tuple[str, str], ...] = (
+    (
+        "GAN",
+        "Generative adversarial network: two models trained against each other. The generator "
+        "makes samples, the discriminator tries to tell them from real data, and each one's "
+        "update follows the gradient of its own loss.",
+    ),
+    (
+        "Generator",
+        "The player that produces samples. In the Dirac-GAN it puts all its mass at one point "
+        "θ; training should move θ to the data at 0.",
+    ),
+    (
+        "Discriminator",
+        "The player that scores samples as real or generated. In the Dirac-GAN it is the line "
+        "D(x) = ψx; ψ = 0 means it can no longer tell data from generated samples.",
+    ),
+    (
+        "Loss",
+        "The number a player's training lowers. In the Dirac-GAN both losses are built from one "
+        "function f of D's output (standard, non-saturating or linear for WGAN), and the "
+        "players' gradients form the vector field v.",
+    ),
+    (
+        "Dirac-GAN",
+        "The smallest GAN that shows the training dynamics (Mescheder et al.): data at 0, "
+        "generator at θ, discriminator D(x) = ψx. Training is a path in the (θ, ψ) plane.",
+    ),
+    (
+        "Vector field",
+        "The direction and speed v(θ, ψ) in which gradient training moves the two parameters; "
+        "the grey streamlines follow it.",
+    ),
+    (
+        "Learning rate",
+        "The step size h of a training step. Larger steps move faster but follow the field less "
+        "faithfully; h_gen and h_disc give the two players their own step sizes.",
+    ),
     (
         "Equilibrium",
         "A point where the training dynamics stand still: the vector field v is zero there. In "
@@ -774,12 +936,59 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     (
         "Mode collapse",
         "The generator covers fewer modes than the data. In the GMM-GAN both generator means end "
-        "up in one place (μ₁ ≈ μ₂) although the data has two modes.",
+        "up in one place (μ₁ ≈ μ₂); that is visibly wrong when the data has two modes (its means "
+        "more than 2 apart).",
     ),
     (
         "Discriminator collapse",
         "In the GMM-GAN, the first-order discriminator's intervals shrink to nothing or merge, so "
-        "it no longer tells the generator where the data is.",
+        "it no longer tells the generator where the data is and the generator gets stuck.",
+    ),
+    (
+        "Extragradient",
+        "An optimiser that first takes a trial step and then steps from the current point with "
+        "the gradient found at the trial point; it damps the rotation of a game.",
+    ),
+    (
+        "Optimistic GD",
+        "Optimistic gradient descent: each step adds the difference between the current and "
+        "the previous gradient, an extrapolation like extragradient's with one gradient per "
+        "step.",
+    ),
+    (
+        "Momentum",
+        "Heavy-ball momentum: each step adds β times the previous step. A negative β, with "
+        "alternating updates, can make a rotating game converge.",
+    ),
+    (
+        "Adam",
+        "An adaptive optimiser: each parameter's step is its gradient's running mean divided "
+        "by the square root of its running mean square (rates β₁, β₂, offset ε).",
+    ),
+    (
+        "Non-saturating loss",
+        "The generator loss −log D(G(z)) proposed by Goodfellow et al. instead of log(1 − "
+        "D(G(z))): strong gradients where the standard loss saturates.",
+    ),
+    (
+        "WGAN, weight clipping",
+        "The Wasserstein GAN uses a linear loss; to keep its critic (discriminator) Lipschitz, "
+        "weight clipping cuts its weights back into [−c, c] after every update.",
+    ),
+    (
+        "Instance noise",
+        "Gaussian noise of standard deviation σ added to real and generated samples before the "
+        "discriminator sees them; it damps the rotation.",
+    ),
+    (
+        "Consensus optimisation",
+        "Both players also descend γ·½‖v‖², the squared length of the field, which pulls them "
+        "towards points where the field is small.",
+    ),
+    (
+        "Stability map",
+        "A picture of ρ over two hyper-parameters: blue converges, white circles, red diverges "
+        "near the equilibrium.",
     ),
     (
         "Total variation (TV)",
@@ -787,4 +996,30 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
         "It is 0 only if P = Q and at most 1. In the GMM-GAN the optimal discriminator achieves L "
         "= 1 + TV.",
     ),
+)
+
+#: Other words that mean a glossary term, to find where a page first uses it.
+GLOSSARY_ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "GAN": ("GANs",),
+        "Generator": ("generators",),
+        "Discriminator": ("discriminators", "critic"),
+        "Loss": ("losses",),
+        "Vector field": ("field",),
+        "Learning rate": ("learning rates", "step size"),
+        "Equilibrium": ("equilibria",),
+        "Jacobian": (),
+        "Eigenvalue": ("eigenvalues",),
+        "Spectral radius ρ": ("spectral radius",),
+        "SimGD": ("simultaneous gradient descent",),
+        "AltGD": ("alternating gradient descent",),
+        "Saturation": ("saturates", "saturating"),
+        "Regularisation, gradient penalty": ("gradient penalty", "regularisation", "regulariser"),
+        "Optimistic GD": ("optimistic gradient descent", "optimistic"),
+        "Momentum": ("heavy-ball momentum", "negative momentum"),
+        "Non-saturating loss": ("non-saturating",),
+        "WGAN, weight clipping": ("WGAN", "weight clipping", "Wasserstein GAN"),
+        "Consensus optimisation": ("consensus",),
+        "Total variation (TV)": ("total variation",),
+    }
 )

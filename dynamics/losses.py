@@ -32,3 +32,10 @@ def fsecond(t: ArrayLike) -> FloatArray:
     """``f''(t) = −σ(t) σ(−t)``; the product form avoids ``1 − σ`` cancellation."""
     t = np.asarray(t, dtype=float)
     return -expit(t) * expit(-t)
+
+
+def fthird(t: ArrayLike) -> FloatArray:
+    """``f'''(t) = σ(t) σ(−t) (σ(t) − σ(−t))`` (the pointwise Jacobian of consensus needs it)."""
+    t = np.asarray(t, dtype=float)
+    s, sb = expit(t), expit(-t)
+    return s * sb * (s - sb)

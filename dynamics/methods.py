@@ -129,6 +129,29 @@ HYPER_PARAMS: Mapping[str, HyperParam] = MappingProxyType(
                 "eps", "Adam denominator offset", "ε", 1e-12, 1.0, 1e-8, log_scale=True,
                 help="Added to Adam's root-mean-square before dividing (avoids 0/0).",
             ),
+            HyperParam(
+                "sga_lambda", "SGA adjustment weight", "λ", 0.0, 10.0, 1.0, ui_hi=5.0,
+                ui_step=0.05, short="SGA λ",
+                help="Weight of the symplectic adjustment Aᵀξ in SGA; its sign is chosen at "
+                "every step by the alignment criterion (Balduzzi et al. 2018).",
+            ),
+            HyperParam(
+                "lookahead_k", "lookahead steps", "k", 1, 50, 5, integer=True, ui_hi=20,
+                short="lookahead k",
+                help="SimGD steps taken before each lookahead interpolation.",
+            ),
+            HyperParam(
+                "lookahead_alpha", "lookahead step fraction", "α", 0.0, 1.0, 0.5, ui_lo=0.01,
+                ui_step=0.01, short="lookahead α",
+                help="Fraction of the way to the k-step point that the lookahead moves "
+                "(α = 1: plain SimGD).",
+            ),
+            HyperParam(
+                "ema_beta", "averaging weight", "β_EMA", 1e-4, 1.0, 0.01, log_scale=True,
+                ui_lo=0.001, short="EMA β",
+                help="Weight of the newest iterate in the exponential moving average "
+                "w̄ ← (1 − β)w̄ + βw (β = 1: no averaging).",
+            ),
         )
     }
 )  # fmt: skip
@@ -154,6 +177,10 @@ class Hyper:
     beta1: float = _default("beta1")  # Adam
     beta2: float = _default("beta2")
     eps: float = _default("eps")
+    sga_lambda: float = _default("sga_lambda")  # SGA, magnitude; sign by alignment
+    lookahead_k: int = _default("lookahead_k")  # lookahead-minmax
+    lookahead_alpha: float = _default("lookahead_alpha")
+    ema_beta: float = _default("ema_beta")  # iterate averaging (EMA)
 
     @property
     def equal_rates(self) -> bool:
@@ -282,6 +309,104 @@ def adam_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatA
     return game.project(z + _rates(hp) * m_hat / (np.sqrt(s_hat) + hp.eps)), (m, s, t)
 
 
+# Methods that use the game's second-order structure need J(θ, ψ) at the current point: the
+# variants' analytic pointwise Jacobians (dynamics/jacobians.py), never finite differences.
+
+
+def _jacobian(game: Game, z: FloatArray) -> FloatArray:
+    return game.jacobian_at(z[..., 0], z[..., 1])
+
+
+def hamiltonian_step(
+    game: Game, hp: Hyper, z: FloatArray, mem: Memory
+) -> tuple[FloatArray, Memory]:
+    """Hamiltonian gradient descent: descent on ℋ = ½‖ξ‖², w ← w − H Jᵀξ.
+
+    With ξ = −v (the lab's players follow v) ∇ℋ = J_ξᵀ ξ = Jᵀv, J = ∂v/∂z.
+    """
+    J = _jacobian(game, z)
+    v = _field(game, z)
+    grad = _pair(
+        J[..., 0, 0] * v[..., 0] + J[..., 1, 0] * v[..., 1],
+        J[..., 0, 1] * v[..., 0] + J[..., 1, 1] * v[..., 1],
+    )
+    return game.project(z - _rates(hp) * grad), mem
+
+
+#: ε of the alignment criterion (Balduzzi et al. 2018, Algorithm 1; Letcher et al. 2019).
+SGA_ALIGN_EPS = 0.1
+
+
+def sga_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Symplectic gradient adjustment: w ← w − H(ξ + λ Aᵀξ), A = (J_ξ − J_ξᵀ)/2.
+
+    λ = sga_lambda · sign(⟨ξ, ∇ℋ⟩⟨Aᵀξ, ∇ℋ⟩/d + ε) (alignment, d = 2, ε = 0.1), ∇ℋ = J_ξᵀξ.
+    """
+    J = -_jacobian(game, z)  # J_ξ: the Jacobian of ξ = −v
+    xi = -_field(game, z)
+    a = 0.5 * (J[..., 0, 1] - J[..., 1, 0])  # A = [[0, a], [−a, 0]]
+    adj = _pair(-a * xi[..., 1], a * xi[..., 0])  # Aᵀξ
+    grad_h = _pair(
+        J[..., 0, 0] * xi[..., 0] + J[..., 1, 0] * xi[..., 1],
+        J[..., 0, 1] * xi[..., 0] + J[..., 1, 1] * xi[..., 1],
+    )
+    align = (xi * grad_h).sum(axis=-1) * (adj * grad_h).sum(axis=-1) / 2.0 + SGA_ALIGN_EPS
+    lam = hp.sga_lambda * np.sign(align)[..., None]
+    return game.project(z - _rates(hp) * (xi + lam * adj)), mem
+
+
+def cgd_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Competitive gradient descent: both steps are the Nash equilibrium of the local bilinear
+    game with quadratic regularisers 1/(2h) (scalar players: the inverse is a division).
+
+    Δθ = h_g (v_θ + h_d J_θψ v_ψ)/(1 − h_g h_d J_θψ J_ψθ), Δψ symmetric, J = ∂v/∂z.
+    """
+    J = _jacobian(game, z)
+    v = _field(game, z)
+    b, c = J[..., 0, 1], J[..., 1, 0]
+    hg, hd = hp.lr_gen, hp.lr_disc
+    denom = 1.0 - hg * hd * b * c
+    step = _pair(
+        hg * (v[..., 0] + hd * b * v[..., 1]) / denom,
+        hd * (v[..., 1] + hg * c * v[..., 0]) / denom,
+    )
+    return game.project(z + step), mem
+
+
+def lookahead_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Lookahead-minmax: k SimGD steps to w̃, then w ← w + α(w̃ − w) (a convex combination of
+    two points of the clip box, so it stays inside)."""
+    fast = z
+    for _ in range(hp.lookahead_k):
+        fast, _unused = simgd_step(game, hp, fast, mem)
+    return z + hp.lookahead_alpha * (fast - z), mem
+
+
+# Iterate averaging: the state shown is the average w̄; the training iterate w, which keeps
+# moving by AltGD (the authors' training scheme), is the memory.
+
+
+def _raw_iterate(game: Game, hp: Hyper, z: FloatArray) -> Memory:
+    return (z.copy(),)
+
+
+def ema_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Exponential moving average of AltGD's iterates: w ← AltGD(w), w̄ ← (1 − β)w̄ + βw."""
+    w, _unused = altgd_step(game, hp, mem[0], ())
+    return (1.0 - hp.ema_beta) * z + hp.ema_beta * w, (w,)
+
+
+def _raw_iterate_and_count(game: Game, hp: Hyper, z: FloatArray) -> Memory:
+    return z.copy(), np.zeros_like(z[..., :1])
+
+
+def average_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Uniform average of AltGD's iterates w_0, ..., w_k: w̄ ← w̄ + (w − w̄)/(k + 1)."""
+    w, _unused = altgd_step(game, hp, mem[0], ())
+    k = mem[1] + 1.0
+    return z + (w - z) / (k + 1.0), (w, k)
+
+
 # ------------------------------------------------------------ linearised update operators
 # All operators and closed forms broadcast: J may be a stack (..., 2, 2) and the learning
 # rates and β arrays of shape (...), so the stability map evaluates a whole parameter grid
@@ -374,6 +499,54 @@ def _momentum_alt_operator(J: FloatArray, hp: Hyper) -> FloatArray:
     return D @ G
 
 
+def _T(J: FloatArray) -> FloatArray:
+    return np.swapaxes(np.asarray(J, dtype=float), -1, -2)
+
+
+def _hamiltonian_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    # z' = z − H J(z)ᵀ v(z) ≈ z − H JᵀJ z: the derivative of J(z)ᵀ meets v(0) = 0.
+    A = _HJ(_T(J) @ np.asarray(J, dtype=float), hp)
+    return _eye(2, A.shape[:-2]) - A
+
+
+def _sga_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    # z' = z + H(v + λ A v) with A = (J − Jᵀ)/2 of v (= A_ξᵀ); near the equilibrium the
+    # alignment term is O(|z|⁴) < ε, so λ's sign is +.
+    J = np.asarray(J, dtype=float)
+    lam = np.asarray(hp.sga_lambda, dtype=float)[..., None, None]
+    K = J + lam * (0.5 * (J - _T(J))) @ J
+    A = _HJ(K, hp)
+    return _eye(2, A.shape[:-2]) + A
+
+
+def _cgd_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    # z' = z + c H (I + O H) J z, O = offdiag(J), c = 1/(1 − h_g h_d J_θψ J_ψθ).
+    J = np.asarray(J, dtype=float)
+    hg = np.asarray(hp.lr_gen, dtype=float)
+    hd = np.asarray(hp.lr_disc, dtype=float)
+    b, c = J[..., 0, 1], J[..., 1, 0]
+    batch = np.broadcast_shapes(J.shape[:-2], hg.shape, hd.shape)
+    K = _eye(2, batch)
+    K[..., 0, 1] = b * hd
+    K[..., 1, 0] = c * hg
+    A = _HJ(K @ J, hp) / (1.0 - hg * hd * b * c)[..., None, None]
+    return _eye(2, A.shape[:-2]) + A
+
+
+def _lookahead_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    M = _simgd_operator(J, hp)
+    alpha = np.asarray(hp.lookahead_alpha, dtype=float)[..., None, None]
+    return alpha * np.linalg.matrix_power(M, hp.lookahead_k) + (1.0 - alpha) * _eye(2, M.shape[:-2])
+
+
+def _ema_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    # state (w̄, w):  w̄' = (1 − β) w̄ + β M w,  w' = M w,  M = AltGD's operator
+    M = _altgd_operator(J, hp)
+    batch = M.shape[:-2]
+    beta = np.asarray(hp.ema_beta, dtype=float)[..., None, None]
+    return _block((1.0 - beta) * _eye(2, batch), beta * M, np.zeros(M.shape), M)
+
+
 # ------------------------------------------------------ closed-form operator eigenvalues
 
 
@@ -450,6 +623,62 @@ def _momentum_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
     k = _kappa(J, hp)
     beta = np.asarray(hp.beta, dtype=float)[..., None]
     return _quadratic_roots(1.0 + beta + k, beta)
+
+
+def _equal_rates(hp: Hyper) -> bool:
+    return bool(np.all(np.asarray(hp.lr_gen) == np.asarray(hp.lr_disc)))
+
+
+def _hamiltonian_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
+    """μ = 1 − hσ², σ² the eigenvalues of the symmetric JᵀJ (real, by the 2×2 formula)."""
+    if not _equal_rates(hp):
+        return None  # eig(H JᵀJ) is no function of the singular values alone
+    G = _T(J) @ np.asarray(J, dtype=float)
+    half_tr = 0.5 * (G[..., 0, 0] + G[..., 1, 1])
+    root = np.hypot(0.5 * (G[..., 0, 0] - G[..., 1, 1]), G[..., 0, 1])
+    sigma2 = np.stack((half_tr - root, half_tr + root), axis=-1)
+    h = np.asarray(hp.lr_gen, dtype=float)[..., None]
+    return (1.0 - h * sigma2).astype(complex)
+
+
+def _rotation_plus_scalar(J: FloatArray) -> bool:
+    """J = sI + ωR: equal diagonal, antisymmetric off-diagonal (J normal, S ∝ I)."""
+    J = np.asarray(J)
+    return bool(np.all(J[..., 0, 0] == J[..., 1, 1]) and np.all(J[..., 0, 1] == -J[..., 1, 0]))
+
+
+def _sga_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
+    """μ = 1 + hλ(1 + i λ_SGA Im λ) when J = sI + ωR and h_g = h_d (A and J commute)."""
+    if not (_equal_rates(hp) and _rotation_plus_scalar(J)):
+        return None
+    k = _kappa(J, hp)
+    h = np.asarray(hp.lr_gen, dtype=float)[..., None]
+    lam = np.asarray(hp.sga_lambda, dtype=float)[..., None]
+    return 1.0 + k * (1.0 + 1j * lam * k.imag / h)
+
+
+def _cgd_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
+    """μ = 1/(1 − κ) on a zero-diagonal J (bilinear games): (HJ)² = κ²I there."""
+    J = np.asarray(J)
+    if not (np.all(J[..., 0, 0] == 0.0) and np.all(J[..., 1, 1] == 0.0)):
+        return None
+    return 1.0 / (1.0 - _kappa(J, hp))
+
+
+def _lookahead_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
+    k = _kappa(J, hp)
+    alpha = np.asarray(hp.lookahead_alpha, dtype=float)[..., None]
+    return 1.0 - alpha + alpha * (1.0 + k) ** hp.lookahead_k
+
+
+def _ema_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
+    """Block triangular: 1 − β (twice) and AltGD's eigenvalues (closed form on rotations)."""
+    alt = _altgd_closed(J, hp)
+    if alt is None:
+        return None
+    beta = np.asarray(hp.ema_beta, dtype=float)[..., None]
+    avg = np.broadcast_to(1.0 - beta, (*alt.shape[:-1], 2)).astype(complex)
+    return np.concatenate([avg, alt], axis=-1)
 
 
 # ------------------------------------------------------------------------------ registry
@@ -623,6 +852,128 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "Adam has no fixed linear update operator: it divides each step by a running "
                     "estimate of the gradient's magnitude, which tends to 0 at the equilibrium, so "
                     "the map is not differentiable there and its linearisation depends on history."
+                ),
+            ),
+            Method(
+                name="hamiltonian",
+                label="Hamiltonian GD",
+                explanation=(
+                    "Gradient descent on ℋ = ½‖v‖², the squared length of the field: "
+                    "z ← z − h Jᵀv, so the players chase the points where the field vanishes "
+                    "instead of following it. Near the equilibrium the operator is I − hJᵀJ, "
+                    "so on the standard GAN ‖v‖ shrinks every step where SimGD spirals out."
+                ),
+                reference=(
+                    "Balduzzi et al., ICML 2018; Abernethy, Lai & Wibisono, "
+                    '"Last-iterate convergence rates for min-max optimization", 2019'
+                ),
+                uses=_RATES,
+                step=hamiltonian_step,
+                operator=_hamiltonian_operator,
+                closed_form=_hamiltonian_closed,
+                formula=r"\mu = 1 - h\,\sigma^2,\quad \sigma = \text{singular values of } J",
+            ),
+            Method(
+                name="sga",
+                label="Symplectic gradient adjustment (SGA)",
+                explanation=(
+                    "Adds λ times the rotation-cancelling term Aᵀξ, A the antisymmetric part "
+                    "of the game's Jacobian, to each player's gradient; the sign of λ is chosen "
+                    "every step by the alignment criterion so that the step also points "
+                    "downhill on ½‖ξ‖². On the rotation it turns the circling into an inward "
+                    "spiral while keeping the players' own gradients in the step."
+                ),
+                reference=(
+                    'Balduzzi et al., "The Mechanics of n-Player Differentiable Games", ICML 2018; '
+                    "Letcher et al., JMLR 2019"
+                ),
+                uses=_RATES | {"sga_lambda"},
+                step=sga_step,
+                operator=_sga_operator,
+                closed_form=_sga_closed,
+                formula=(
+                    r"\mu = 1 + h\lambda\,\bigl(1 + i\,\lambda_{\mathrm{SGA}}\,"
+                    r"\operatorname{Im}\lambda\bigr)\quad (J = sI + \omega R)"
+                ),
+            ),
+            Method(
+                name="cgd",
+                label="Competitive GD (CGD)",
+                explanation=(
+                    "Each step is the Nash equilibrium of a local bilinear approximation of "
+                    "the game, so each player anticipates the other's simultaneous move through "
+                    "the mixed second derivatives. On a bilinear game its operator is "
+                    "(I − hJ)⁻¹, the implicit step, which converges for every h."
+                ),
+                reference=('Schäfer & Anandkumar, "Competitive Gradient Descent", NeurIPS 2019'),
+                uses=_RATES,
+                step=cgd_step,
+                operator=_cgd_operator,
+                closed_form=_cgd_closed,
+                formula=r"\mu = \frac{1}{1 - h\lambda}\quad (\text{zero-diagonal } J)",
+            ),
+            Method(
+                name="lookahead",
+                label="Lookahead-minmax",
+                explanation=(
+                    "Take k SimGD steps, then move only a fraction α of the way from the start "
+                    "to where they ended. Averaging a spiral's start and end points pulls it "
+                    "inwards: μ = 1 − α + α(1 + hλ)ᵏ lies inside the unit circle when (1 + hλ)ᵏ "
+                    "has turned far enough, even where SimGD itself spirals out."
+                ),
+                reference=('Chavdarova et al., "Taming GANs with Lookahead-Minmax", ICLR 2021'),
+                uses=_RATES | {"lookahead_k", "lookahead_alpha"},
+                step=lookahead_step,
+                operator=_lookahead_operator,
+                closed_form=_lookahead_closed,
+                formula=r"\mu = 1 - \alpha + \alpha\,(1 + h\lambda)^k",
+            ),
+            Method(
+                name="ema",
+                label="Iterate averaging (EMA)",
+                explanation=(
+                    "Trains with AltGD but shows the exponential moving average "
+                    "w̄ ← (1 − β)w̄ + βw of its iterates, as GAN practice does for the generator. "
+                    "Where AltGD circles, the average moves on a much smaller circle (about "
+                    "β/√(β² + φ²) of the orbit's radius, φ the turn per step) but, unlike the "
+                    "uniform average, does not converge."
+                ),
+                reference=(
+                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
+                    "ICLR 2019"
+                ),
+                uses=_RATES | {"n_gen", "n_disc", "ema_beta"},
+                step=ema_step,
+                init=_raw_iterate,
+                operator=_ema_operator,
+                closed_form=_ema_closed,
+                formula=(
+                    r"\mu \in \{1 - \beta_{\mathrm{EMA}}\ (\text{twice})\} \cup "
+                    r"\{\mu_{\mathrm{AltGD}}\}"
+                ),
+                memory_size=1,
+            ),
+            Method(
+                name="average",
+                label="Iterate averaging (uniform)",
+                explanation=(
+                    "Trains with AltGD but shows the plain mean w̄ = (w₀ + … + wₖ)/(k + 1) of all "
+                    "its iterates so far. Where AltGD circles the equilibrium, the mean "
+                    "converges to it, slowly (like 1/k), while the iterates themselves never do."
+                ),
+                reference=(
+                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
+                    "ICLR 2019"
+                ),
+                uses=_RATES | {"n_gen", "n_disc"},
+                step=average_step,
+                init=_raw_iterate_and_count,
+                operator=None,
+                no_operator_reason=(
+                    "The uniform average gives the k-th iterate the weight 1/(k + 1): the update "
+                    "changes with time, so there is no fixed linear operator. Its iterates are "
+                    "AltGD's, whose spectrum the AltGD entry shows; the average of iterates on "
+                    "the unit circle (μ ≠ 1) tends to the equilibrium like 1/k."
                 ),
             ),
         )

@@ -77,3 +77,33 @@ def smoothed_logistic(
         a[wide] = ndtr(z) @ tw
         b[wide] = -((np.exp(-0.5 * z * z) / (_SQRT_2PI * sw)) @ tw)
     return a, b
+
+
+def smoothed_logistic_higher(m: FloatArray, s: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Return ``(C, D) = (E[f'''(U)], E[f''''(U)])`` for ``U ~ N(m, s²)``, elementwise.
+
+    The derivatives of ``(A, B)`` follow: ∂A/∂m = B, ∂B/∂m = C, ∂C/∂m = D, and by the heat
+    equation ∂/∂s E[g(U)] = s E[g''(U)]. The pointwise Jacobian of the instance-noise field
+    (dynamics/jacobians.py) is written in them. Same two quadrature rules as
+    ``smoothed_logistic``; in the logistic variable C = −E_L[z φ(z)]/s² and
+    D = E_L[(1 − z²) φ(z)]/s³ with z = (L − m)/s.
+    """
+    m, s = np.broadcast_arrays(np.asarray(m, dtype=float), np.asarray(s, dtype=float))
+    c = np.empty(m.shape)
+    d = np.empty(m.shape)
+    narrow = s <= S_SWITCH
+    if narrow.any():
+        u = m[narrow][:, None] + s[narrow][:, None] * _GH_Z
+        sig, sig_bar = expit(u), expit(-u)
+        p = sig * sig_bar
+        diff = sig - sig_bar
+        c[narrow] = (p * diff) @ _GH_W
+        d[narrow] = (p * (2.0 * p - diff * diff)) @ _GH_W
+    wide = ~narrow
+    if wide.any():
+        sw = s[wide][:, None]
+        z = (_TR_L - m[wide][:, None]) / sw
+        phi = np.exp(-0.5 * z * z) / _SQRT_2PI
+        c[wide] = -((z * phi) @ _TR_W) / sw[:, 0] ** 2
+        d[wide] = (((1.0 - z * z) * phi) @ _TR_W) / sw[:, 0] ** 3
+    return c, d

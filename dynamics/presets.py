@@ -99,6 +99,47 @@ def _method_presets() -> list[Preset]:
             lr=0.01,
             steps=2000,
         ),
+        Preset(
+            name="Hamiltonian GD vs SimGD on the standard GAN",
+            variant="standard",
+            methods=("simgd", "hamiltonian"),
+            start=(1.0, -1.0),
+            note=(
+                "Descent on ½‖v‖² converges where SimGD spirals out. From (1, 1) it slides "
+                "into the saturated quadrant instead, where ‖v‖ also vanishes."
+            ),
+        ),
+        Preset(
+            name="Symplectic gradient adjustment vs SimGD on the standard GAN",
+            variant="standard",
+            methods=("simgd", "sga"),
+            note="Adding λAᵀξ turns the outward spiral into an inward one.",
+        ),
+        Preset(
+            name="Lookahead-minmax (k = 5, α = 0.5) vs SimGD on the standard GAN",
+            variant="standard",
+            methods=("simgd", "lookahead"),
+            steps=1000,
+            note="Moving only halfway towards where 5 SimGD steps end pulls the spiral inwards.",
+        ),
+        Preset(
+            name="Competitive GD vs SimGD with a large step (h = 1), standard GAN",
+            variant="standard",
+            methods=("simgd", "cgd"),
+            lr=1.0,
+            steps=200,
+            note="CGD's update is (I − hJ)⁻¹ on the rotation: it converges for every h.",
+        ),
+        Preset(
+            name="Iterate averaging: AltGD circles, its running mean converges (standard GAN)",
+            variant="standard",
+            methods=("altgd", "average", "ema"),
+            steps=5000,
+            note=(
+                "The uniform mean of the circling iterates tends to the equilibrium like 1/k; "
+                "the exponential moving average (β = 0.01) settles on a circle a tenth the size."
+            ),
+        ),
     ]
 
 

@@ -101,7 +101,7 @@ def available_axes(variant_name: str, method_name: str) -> dict[str, Axis]:
 def _hyper_with(hp: Hyper, name: str, value: FloatArray | float | int) -> Hyper:
     if name == "h":
         return replace(hp, lr_gen=value, lr_disc=value)
-    if name in ("n_gen", "n_disc"):
+    if HYPER_PARAMS[_HYPER_USE[name]].integer:  # n_gen, n_disc, lookahead_k: plain ints
         return replace(hp, **{name: int(value)})
     return replace(hp, **{_HYPER_USE[name]: value})
 
@@ -276,7 +276,7 @@ def update_locus(
     p = dict(base)
     if sweep in base:
         p[sweep] = vals
-    elif sweep in ("n_gen", "n_disc"):
+    elif sweep in _HYPER_USE and HYPER_PARAMS[_HYPER_USE[sweep]].integer:
         return np.concatenate(
             [update_locus(variant_name, method_name, "h", np.array([hp.lr_gen]), params=params,
                           hyper=_hyper_with(hp, sweep, v)) for v in vals]

@@ -20,6 +20,7 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from dynamics import jacobians
 from dynamics.losses import FP0, FPP0, fprime, fsecond
 from dynamics.noise import smoothed_logistic
 
@@ -96,6 +97,8 @@ class Variant:
     stationary_segment: (
         Callable[[Params], tuple[tuple[float, float], tuple[float, float]] | None] | None
     ) = None
+    #: the analytic Jacobian of the field at any point, (θ, ψ) -> (..., 2, 2) (dynamics/jacobians.py)
+    jacobian_at: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
     param_index: Mapping[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -341,6 +344,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
         for v in (
             Variant(
                 name="standard",
+                jacobian_at=jacobians.standard,
                 label="Standard GAN",
                 params=(),
                 field=_standard,
@@ -361,6 +365,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="non-saturating",
+                jacobian_at=jacobians.non_saturating,
                 label="Non-saturating GAN",
                 params=(),
                 field=_non_saturating,
@@ -381,6 +386,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="wgan",
+                jacobian_at=jacobians.wgan,
                 label="WGAN (weight clipping)",
                 params=(
                     Param(
@@ -411,6 +417,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="wgan-gp",
+                jacobian_at=jacobians.wgan_gp,
                 label="WGAN-GP",
                 params=(
                     Param(
@@ -467,6 +474,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="instance-noise",
+                jacobian_at=jacobians.instance_noise,
                 label="Instance noise",
                 params=(
                     Param(
@@ -500,6 +508,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="gradient-penalty",
+                jacobian_at=jacobians.gradient_penalty,
                 label="Gradient penalty (R1 = R2)",
                 params=(_GAMMA_PENALTY,),
                 field=_gradient_penalty,
@@ -521,6 +530,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="consensus",
+                jacobian_at=jacobians.consensus,
                 label="Consensus optimisation",
                 params=(
                     Param(
@@ -552,6 +562,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="consensus-authors",
+                jacobian_at=jacobians.consensus_authors,
                 label="Consensus optimisation (authors' code)",
                 params=(
                     Param(
@@ -579,6 +590,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
             ),
             Variant(
                 name="ns-gradient-penalty",
+                jacobian_at=jacobians.ns_gradient_penalty,
                 label="Non-saturating GAN + gradient penalty",
                 params=(_GAMMA_PENALTY,),
                 field=_ns_gradient_penalty,
@@ -657,6 +669,13 @@ class Game:
             sc = self._smooth_case()
             return None if sc is None else sc.jacobian(self.params)
         return j(self.params)
+
+    def jacobian_at(self, theta: ArrayLike, psi: ArrayLike) -> FloatArray:
+        """J(θ, ψ) = ∂v/∂z at any points (arrays of one shape), shape (..., 2, 2)."""
+        j = self.variant.jacobian_at
+        if j is None:
+            raise ValueError(f"variant '{self.name}' has no pointwise Jacobian")
+        return j(np.asarray(theta, dtype=float), np.asarray(psi, dtype=float), self.params)
 
     def eigenvalues(self) -> ComplexArray | None:
         e = self.variant.eigenvalues

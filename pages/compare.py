@@ -10,7 +10,7 @@ import streamlit as st
 from dynamics.equilibria import path_disagreement
 from dynamics.presets import DEFAULT_SCHEMES, FIGURE_VARIANTS, SCHEMES
 from dynamics.variants import VARIANTS
-from ui import compute, presenter
+from ui import budget, compat, compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     START_MAX,
@@ -22,6 +22,7 @@ from ui.controls import (
     lr_options,
 )
 from ui.figures import VERDICT_COLOR, Panel, compare_figure, for_projector
+from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState
 
@@ -143,14 +144,16 @@ presenter.share_panel()
 
 st.title("Compare variants and training schemes")
 st.caption(
-    "Small multiples after Mescheder et al. (ICML 2018), Figure 3: each row is a GAN objective, "
-    "each column a training scheme, every panel the same start, learning rate and number of "
-    "steps. The title gives the spectral radius ρ of the update linearised at (0, 0) and its "
-    "verdict :green[converges] (ρ < 1), :orange[neutral] (ρ = 1), :red[diverges] (ρ > 1): a "
-    "local prediction for paths that start close enough to (0, 0), which a path from farther "
-    "away need not follow. Click a title to open that panel in the explorer. Consensus "
-    "optimisation is shown with the field of the authors' code by default; the exact "
-    'consensus gradient is the row "Consensus optimisation".'
+    Linker()(  # each glossary term the introduction uses links to its entry
+        "Small multiples after Mescheder et al. (ICML 2018), Figure 3: each row is a GAN objective, "
+        "each column a training scheme, every panel the same start, learning rate and number of "
+        "steps. The title gives the spectral radius ρ of the update linearised at (0, 0) and its "
+        "verdict :green[converges] (ρ < 1), :orange[neutral] (ρ = 1), :red[diverges] (ρ > 1): a "
+        "local prediction for paths that start close enough to (0, 0), which a path from farther "
+        "away need not follow. Click a title to open that panel in the explorer. Consensus "
+        "optimisation is shown with the field of the authors' code by default; the exact "
+        'consensus gradient is the row "Consensus optimisation".'
+    )
 )
 for note in url.notes():
     st.warning(note, icon="⚠️")
@@ -159,8 +162,22 @@ if not c.variants or not c.schemes:
     st.info("Choose at least one variant and one training scheme in the sidebar.")
     st.stop()
 
+# A bounded amount of work per rerun (ui/budget.py), and none for a tab that has closed.
+n_steps = budget.steps_within(
+    c.steps,
+    sum(
+        budget.path_units(v, SCHEMES[s].method, SCHEMES[s].n_gen, SCHEMES[s].n_disc)
+        for v in c.variants
+        for s in c.schemes
+    ),
+)
+if n_steps < c.steps:
+    st.warning(budget.cut_note(c.steps, n_steps, [f"{len(c.variants) * len(c.schemes)} panels"]))
 with st.spinner("Computing every panel…"):
-    grid, lines = compute.compare_grid(c.variants, c.schemes, c.lr, c.steps, c.start, c.view, 0.6)
+    grid, lines = compute.compare_grid(
+        c.variants, c.schemes, c.lr, n_steps, c.start, c.view, 0.6,
+        _before_each=compat.stop_if_disconnected,
+    )  # fmt: skip
 panels = [
     [
         Panel(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -11,12 +12,13 @@ from dynamics.equilibria import fmt_point, path_disagreement
 from dynamics.methods import METHODS, Hyper, get_method
 from dynamics.presets import PRESETS
 from dynamics.variants import VARIANTS, get_variant
-from ui import compute, exports, presenter
+from ui import budget, compat, compute, exports, presenter
 from ui.boot import require_entrypoint
 from ui.controls import (
     ALL_PARAM_KEYS,
     DENSITY_MAX,
     DENSITY_MIN,
+    HIDE_KEY,
     LR_MAX,
     LR_MIN,
     OTHER_HYPER,
@@ -31,6 +33,7 @@ from ui.controls import (
     param_specs,
     preset_state,
     snap,
+    with_hide,
 )
 from ui.figures import PathView, distance_figure, explorer_figure, for_projector
 from ui.live_chart import live_chart
@@ -103,19 +106,43 @@ def _variant_changed() -> None:
         st.session_state[spec.key] = spec.default
 
 
+class _Fixed:
+    """Stands in for the sidebar for a control a curated link hides: draws nothing and
+    returns the control's value (validated from the URL like any other)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, key, **kw: st.session_state.get(key)
+
+
+def _hidden() -> set[str]:
+    """URL keys of the controls a curated link (``?hide=…``) hides."""
+    return set(st.session_state.get(HIDE_KEY) or ())
+
+
 def _consume_click() -> None:
     """Move the start to a point clicked on the field (rounded to view / SNAP_CELLS)."""
     xy = new_click("field_chart")
-    if xy is not None:
+    if xy is not None and not {"theta0", "psi0"} & _hidden():
         step = float(st.session_state.get("view", 2.0)) / SNAP_CELLS
         st.session_state["theta0"] = snap(xy[0], step, -START_MAX, START_MAX)
         st.session_state["psi0"] = snap(xy[1], step, -START_MAX, START_MAX)
 
 
 def explorer_controls(url: UrlState) -> ExplorerControls:
-    """Sidebar widgets → a frozen ``ExplorerControls``."""
+    """Sidebar widgets → a frozen ``ExplorerControls`` (a curated link hides some)."""
     sb = st.sidebar
-    sb.selectbox(
+    hidden = _hidden()
+
+    def at(key: str) -> Any:
+        return _Fixed() if key in hidden else sb
+
+    def heading(title: str, keys: set[str]) -> None:
+        if not keys <= hidden:  # a section whose controls are all hidden shows no heading
+            sb.subheader(title)
+
+    if hidden:
+        sb.caption("This link shows only some controls; the others are fixed by the link.")
+    (_Fixed() if hidden else sb).selectbox(  # a preset would change the hidden controls
         "Preset (the authors' figure panels and more)",
         ["—", *PRESETS],
         key="preset",
@@ -123,8 +150,8 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         on_change=_apply_preset,
         help="Loads every setting of one panel of Mescheder et al.'s figures (or a method demo).",
     )
-    sb.subheader("Game")
-    variant = sb.selectbox(
+    heading("Game", {"variant", *(p.name for p in get_variant(st.session_state["variant"]).params)})
+    variant = at("variant").selectbox(
         "Variant",
         list(VARIANTS),
         key="variant",
@@ -135,7 +162,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
     )
     params: dict[str, float] = {}
     for prm in get_variant(variant).params:
-        params[prm.name] = sb.slider(
+        params[prm.name] = at(prm.name).slider(
             prm.label,
             float(prm.lo),
             float(prm.hi),
@@ -144,8 +171,8 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             step=0.01,
             help=prm.help,
         )
-    sb.subheader("Training")
-    methods = sb.multiselect(
+    heading("Training", {"methods", "split", "h", "h_gen", "h_disc", "steps", *OTHER_HYPER})
+    methods = at("methods").multiselect(
         "Training methods (overlaid)",
         list(METHODS),
         key="methods",
@@ -154,14 +181,14 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         help="SimGD: both players step at once. AltGD: they take turns. Flow: the "
         "continuous-time limit (tiny steps). More optimisers are listed too.",
     )
-    split = sb.checkbox(
+    split = at("split").checkbox(
         "Separate generator / discriminator learning rates",
         key="split",
         persist_state="session",
         help="Two-time-scale training: h_gen for θ, h_disc for ψ.",
     )
     if split:
-        h_gen = sb.select_slider(
+        h_gen = at("h_gen").select_slider(
             "Generator learning rate h_gen",
             lr_options(st.session_state["h_gen"]),
             key="h_gen",
@@ -169,7 +196,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             format_func=format_lr,
             help="Step size of the generator (log-spaced).",
         )
-        h_disc = sb.select_slider(
+        h_disc = at("h_disc").select_slider(
             "Discriminator learning rate h_disc",
             lr_options(st.session_state["h_disc"]),
             key="h_disc",
@@ -178,7 +205,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             help="Step size of the discriminator (log-spaced).",
         )
     else:
-        h_gen = h_disc = sb.select_slider(
+        h_gen = h_disc = at("h").select_slider(
             "Learning rate h",
             lr_options(st.session_state["h"]),
             key="h",
@@ -190,8 +217,10 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
     uses = set().union(*(METHODS[m].uses for m in methods)) if methods else set()
     hyper: dict[str, float | int] = {"lr_gen": h_gen, "lr_disc": h_disc}
     # one control per hyper-parameter the chosen methods use, from dynamics.methods.HYPER_PARAMS
-    hyper |= hyper_widgets(sb, [n for n in OTHER_HYPER if n in uses], persist_state="session")
-    steps = sb.slider(
+    used = [n for n in OTHER_HYPER if n in uses]
+    hyper |= hyper_widgets(sb, [n for n in used if n not in hidden], persist_state="session")
+    hyper |= {n: st.session_state[n] for n in used if n in hidden}
+    steps = at("steps").slider(
         "Number of steps",
         1,
         STEPS_MAX,
@@ -199,9 +228,9 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         persist_state="session",
         help="Training steps to simulate.",
     )
-    sb.subheader("Start point")
-    c1, c2 = sb.columns(2)
-    theta0 = c1.number_input(
+    heading("Start point", {"theta0", "psi0"})
+    c1, c2 = sb.columns(2) if not {"theta0", "psi0"} <= hidden else (sb, sb)
+    theta0 = (_Fixed() if "theta0" in hidden else c1).number_input(
         "θ₀ (generator)",
         -START_MAX,
         START_MAX,
@@ -211,7 +240,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         format="%.3f",
         help="Initial generator position. Or click anywhere on the field.",
     )
-    psi0 = c2.number_input(
+    psi0 = (_Fixed() if "psi0" in hidden else c2).number_input(
         "ψ₀ (discriminator)",
         -START_MAX,
         START_MAX,
@@ -221,9 +250,10 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         format="%.3f",
         help="Initial discriminator weight. Or click anywhere on the field.",
     )
-    sb.caption("Tip: click anywhere on the field to start there.")
-    sb.subheader("View")
-    view = sb.slider(
+    if not {"theta0", "psi0"} & hidden:
+        sb.caption("Tip: click anywhere on the field to start there.")
+    heading("View", {"view", "density", "speed"})
+    view = at("view").slider(
         "View half-width",
         VIEW_MIN,
         VIEW_MAX,
@@ -232,7 +262,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         step=0.5,
         help="The plot shows [−w, w]²; zoom out to watch a path diverge.",
     )
-    density = sb.slider(
+    density = at("density").slider(
         "Streamline density",
         DENSITY_MIN,
         DENSITY_MAX,
@@ -241,7 +271,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         step=0.1,
         help="Spacing of the streamlines (1 = matplotlib's default).",
     )
-    speed = sb.checkbox(
+    speed = at("speed").checkbox(
         "Colour by speed ‖v‖",
         key="speed",
         persist_state="session",
@@ -265,7 +295,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
 # ---------------------------------------------------------------------------- the page
 
 url = UrlState(PAGE)
-specs = base_specs()
+specs = with_hide(base_specs())
 from_url = url.should_load()
 if from_url:
     url.clear_notes()
@@ -281,7 +311,9 @@ _forget_departed_preset()
 c = explorer_controls(url)
 all_specs = specs + param_specs(c.variant)
 url.publish({s.key: st.session_state.get(s.key) for s in all_specs}, all_specs)
-presenter.share_panel()
+drawn = {s.key for s in all_specs} - {HIDE_KEY, *(("h",) if c.split else ("h_gen", "h_disc"))}
+drawn -= {n for n in OTHER_HYPER if n not in set().union(*(METHODS[m].uses for m in c.methods))}
+presenter.share_panel([(s.key, s.label or s.key) for s in all_specs if s.key in drawn])
 
 variant = get_variant(c.variant)
 st.html(ONE_SCREEN_CSS)
@@ -289,10 +321,19 @@ st.title("Dirac-GAN explorer")
 for note in url.notes():
     st.warning(note, icon="⚠️")
 
-runs = {
-    m: compute.trajectory(c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, c.steps)
-    for m in c.methods
-}
+# A bounded amount of work per rerun (ui/budget.py), and none for a tab that has closed.
+n_steps = budget.steps_within(
+    c.steps,
+    sum(budget.hyper_units(c.variant, m, c.hyper) for m in c.methods),
+)
+if n_steps < c.steps:
+    st.warning(budget.cut_note(c.steps, n_steps, [METHODS[m].label for m in c.methods]))
+runs = {}
+for m in c.methods:
+    compat.stop_if_disconnected()
+    runs[m] = compute.trajectory(
+        c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, n_steps
+    )
 eqs = compute.equilibria(c.variant, c.params, c.view)
 points = [e for e in eqs if e.segment is None]
 eq_at = (0.0, 0.0)
@@ -435,7 +476,7 @@ row.download_button(
         params=dict(c.params),
         hyper=c.hyper,
         start=c.start,
-        steps=c.steps,
+        steps=n_steps,  # the steps actually run (the budget may cut them)
         paths=runs,
     ),
     "dirac-gan-trajectories.json",

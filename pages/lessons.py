@@ -1,25 +1,36 @@
-"""Guided lessons: read, predict, open the view with the right settings, check, and a glossary."""
+"""Guided lessons: read, predict, run the lesson's own figure, check; open the full view with
+the right settings; and a glossary."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dynamics.lessons import GLOSSARY, LESSON_INDEX, LESSONS, PAGE_TITLE, Lesson, Link
-from ui import presenter
+from dynamics.lessons import (
+    EXPLORER,
+    GLOSSARY,
+    LESSON_INDEX,
+    LESSONS,
+    MODE_COLLAPSE,
+    TRY_IT,
+    Lesson,
+    Link,
+)
+from ui import embedded, presenter
 from ui.boot import require_entrypoint
+from ui.glossary import SLUGS, TERM_BY_SLUG, Linker
+from ui.routes import PAGE_TITLE, ROUTE, page_url
 from ui.state import Spec, UrlState
 
 require_entrypoint()
 
 IDS = tuple(LESSON_INDEX)
-SPECS = [Spec("lesson", "choice", IDS[0], choices=IDS, label="lesson")]
+SPECS = [
+    Spec("lesson", "choice", IDS[0], choices=IDS, label="lesson"),
+    Spec("glossary", "choice", "", choices=("", *SLUGS), label="glossary term"),
+]
 MAX_WIDTH = 980  # px: lines of text stay readable on wide screens
-ICON = {
-    "pages/explorer.py": ":material/explore:",
-    "pages/compare.py": ":material/grid_view:",
-    "pages/stability.py": ":material/map:",
-    "pages/mode_collapse.py": ":material/scatter_plot:",
-}
+FIGURE_WIDTH = 1400  # px: the lesson's figure may use more
+FIGURE_HEIGHT = 740  # px: the field and the data space below it (less: their titles collide)
 
 
 def _current(url: UrlState) -> int:
@@ -71,17 +82,127 @@ def base_url() -> str:
     return here.removesuffix("/").removesuffix("/lessons")
 
 
-def link_block(link: Link, base: str) -> None:
-    """The link (in presenter mode it opens the view in presenter mode too) and its URL."""
-    query = dict(link.query)
+def link_block(link: Link, base: str, n: int) -> None:
+    """The link (in presenter mode it opens the view in presenter mode too) and its URL.
+    The view it opens shows "← Back to lesson n"; the copyable URL is the plain view."""
+    query = dict(link.query) | {presenter.FROM_LESSON: str(n)}
     if presenter.active():
         query[presenter.FLAG] = "1"
     with st.container(border=True):
         st.page_link(
-            link.page, label=f"**{link.label}**", icon=ICON.get(link.page), query_params=query,
+            link.page, label=f"**{link.label}**", icon=ROUTE[link.page].icon, query_params=query,
             help=f"Opens the {PAGE_TITLE[link.page]} page with exactly these settings.",
         )  # fmt: skip
-        st.code(f"{base}/{link.url}", language=None, wrap_lines=True)
+        st.code(f"{base}/{page_url(link.page, link.query)}", language=None, wrap_lines=True)
+
+
+def predict_key(lesson_id: str) -> str:
+    """Key of a lesson's prediction (one per lesson: each lesson starts unanswered)."""
+    return f"les_predict_{lesson_id}"
+
+
+def prediction(lesson: Lesson) -> int | None:
+    """The student's prediction: a choice of answers, none chosen at first."""
+    try_it = TRY_IT[lesson.id]
+    choice = st.radio(
+        "Your prediction", range(len(try_it.choices)), index=None, key=predict_key(lesson.id),
+        format_func=lambda i: try_it.choices[i] if i in range(len(try_it.choices)) else "?",
+        help="Commit to an answer: the figure then runs, and the page says why.",
+    )  # fmt: skip
+    return choice if choice in range(len(try_it.choices)) else None
+
+
+def gmm_figure(lesson: Lesson, link: Link, chosen: int) -> None:
+    """A mode-collapse link drawn on the page: both dynamics over training, their outcomes,
+    and the number of discriminator steps k as the lesson's control."""
+    query: dict[str, object] = dict(link.query)
+    if "k" in TRY_IT[lesson.id].controls:
+        state = f"les_ctl_{lesson.id}_{chosen}_k"
+        if state not in st.session_state:  # the link's value, then the student's
+            st.session_state[state] = int(link.query["k"])
+        st.slider(
+            "Discriminator steps k per generator step", 1, 100, key=state, width=480,
+            help="The first-order discriminator's gradient steps between two generator steps.",
+        )  # fmt: skip
+        query["k"] = st.session_state[state]
+    fig, outcomes, notes = embedded.gmm_view(query)
+    for note in notes:
+        st.warning(note, icon="⏱️")
+    st.markdown(outcomes)
+    embedded.draw(
+        fig, key="les_gmm_series",
+        alt="Four time series for both dynamics: TV, the discriminator's sub-optimality, "
+        "the distance between the two generator means, and the generator's gradient norm.",
+    )  # fmt: skip
+    st.caption(
+        "Blue solid: optimal discriminator; orange dashed: first-order. TV between generator "
+        "and data; what the discriminator gives away, (1 + TV) − L; |μ₁ − μ₂| (0 is mode "
+        "collapse); the generator's gradient."
+    )
+
+
+def lesson_figure(lesson: Lesson, n: int) -> None:
+    """The lesson's explorer links (else its mode-collapse links) drawn on the page, one at a
+    time, with only the controls the lesson is about; the same numbers as the linked page."""
+    links = [(i, x) for i, x in enumerate(lesson.links) if x.page == EXPLORER] or [
+        (i, x) for i, x in enumerate(lesson.links) if x.page == MODE_COLLAPSE
+    ]
+    if not links:
+        return
+    names = {
+        i: x.label.removeprefix("Open the explorer: ").removeprefix("Open the mode-collapse page: ")
+        for i, x in links
+    }
+    chosen = links[0][0]
+    if len(links) > 1:
+        picked = st.radio(
+            "Setting", list(names), key=f"les_setting_{lesson.id}", horizontal=True,
+            format_func=lambda i: names.get(i, "?"),
+        )  # fmt: skip
+        chosen = picked if picked in names else chosen
+    link = lesson.links[chosen]
+    if link.page == MODE_COLLAPSE:
+        gmm_figure(lesson, link, chosen)
+        return
+    settings = embedded.explorer_settings(link.query)
+    specs = embedded.explorer_specs(settings.variant)
+    moved: dict[str, object] = {}
+    keys = [k for k in TRY_IT[lesson.id].controls if embedded.applicable(k, settings)]
+    if keys:
+        row = st.columns(max(len(keys), 2))
+        for col, key in zip(row, keys, strict=False):
+            state = f"les_ctl_{lesson.id}_{chosen}_{key}"
+            if state not in st.session_state:  # the link's value, then the student's
+                raw = link.query.get(key)
+                st.session_state[state] = (
+                    specs[key].default if raw is None else specs[key].parse(raw)
+                )
+            embedded.control(col, key, settings.variant, state_key=state)
+            moved[key] = st.session_state[state]
+    if moved:
+        settings = embedded.explorer_settings({**link.query, **moved})
+    field, dist, notes = embedded.figures(settings, height=FIGURE_HEIGHT)
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        embedded.draw(
+            field, key="les_field", autoplay=True,
+            alt=f"Lesson {n}: the training paths on the vector field and in data space.",
+        )  # fmt: skip
+        st.caption(
+            "Grey lines follow the vector field; each coloured path is one training method "
+            "from the open marker to the filled one. ▶ replays training; below the field, the "
+            "data at 0, the generator at θ and the discriminator's line ψx at that step."
+        )
+    with right:
+        for note in notes:
+            st.error(note)
+        st.markdown(embedded.rho_lines(settings))
+        if dist is not None:
+            embedded.draw(
+                dist, key="les_distance",
+                alt="Distance to the equilibrium against the step, log scale, with the "
+                "predicted ρ^k lines.",
+            )  # fmt: skip
 
 
 url = UrlState("lessons", prefix="les_")
@@ -91,8 +212,9 @@ page = st.container(width=MAX_WIDTH)
 page.title("Guided lessons")
 page.caption(
     "Ten short lessons on why GAN training circles, diverges or converges. Each one explains an "
-    "idea, asks you to predict what will happen, and opens the right view with exactly the "
-    "right settings: run it, then check your prediction under *Show what to look for*."
+    "idea and asks you to predict what will happen; once you have chosen an answer, its figure "
+    "runs here and the lesson says why. Its links open the full view with exactly the right "
+    "settings, to go further."
 )
 for note in url.notes():
     page.warning(note, icon="⚠️")
@@ -100,23 +222,44 @@ for note in url.notes():
 with page:
     lesson = lesson_selector(url)
     url.publish(url.values(SPECS), SPECS)
-    presenter.share_panel()
+    presenter.share_panel(back=False)
 n = IDS.index(lesson.id) + 1
+term = TERM_BY_SLUG.get(st.session_state.get(url.sk("glossary")) or "")
 
-tab_lesson, tab_glossary = page.tabs(["Lesson", "Glossary"])
+wide = st.container(width=FIGURE_WIDTH)
+tab_lesson, tab_glossary = wide.tabs(["Lesson", "Glossary"], default="Glossary" if term else None)
 with tab_lesson:
-    st.subheader(f"{n}. {lesson.title}", anchor=False)
-    st.markdown(lesson.explanation)
-    head, _, rest = lesson.question.partition(":")
-    st.info(f"**{head}:**{rest}", icon=":material/psychology_alt:")
-    base = base_url()
-    for link in lesson.links:
-        link_block(link, base)
-    with st.expander(
-        "Show what to look for", icon=":material/visibility:", key=answer_key(lesson.id)
-    ):
-        st.markdown(lesson.answer)
-    st.markdown(f"**Reference**: {lesson.reference}")
-    st.caption(f"Lesson {n} of {len(LESSONS)}.")
+    link = Linker()  # each glossary term is linked where the lesson first uses it
+    with st.container(width=MAX_WIDTH):
+        st.subheader(f"{n}. {lesson.title}", anchor=False)
+        st.markdown(link(lesson.explanation))
+        head, _, rest = link(lesson.question).partition(":")
+        st.info(f"**{head}:**{rest}", icon=":material/psychology_alt:")
+        guess = prediction(lesson)
+        if guess is None:
+            st.caption("Commit to a prediction: the lesson's figure then runs here.")
+    if guess is not None:
+        lesson_figure(lesson, n)  # the figure runs once the student has committed
+    with st.container(width=MAX_WIDTH):
+        if guess is not None:
+            try_it = TRY_IT[lesson.id]
+            right = try_it.choices[try_it.correct]
+            if guess == try_it.correct:
+                st.success(f"**Right.** {right}", icon=":material/check_circle:")
+            else:
+                st.warning(f"**Not quite.** The answer: {right}", icon=":material/lightbulb:")
+            st.markdown(f"**Why.** {link(lesson.answer)}")
+        base = base_url()
+        for x in lesson.links:
+            link_block(x, base, n)
+        if guess is None:  # for a teacher who wants the answer without predicting
+            with st.expander(
+                "Show what to look for", icon=":material/visibility:", key=answer_key(lesson.id)
+            ):
+                st.markdown(link(lesson.answer))
+        st.markdown(f"**Reference**: {lesson.reference}")
+        st.caption(f"Lesson {n} of {len(LESSONS)}.")
 with tab_glossary:
-    st.markdown("\n".join(f"- **{term}**: {text}" for term, text in GLOSSARY))
+    if term:
+        st.info(f"**{term[0]}**: {term[1]}", icon=":material/menu_book:")
+    st.markdown("\n".join(f"- **{t}**: {d}" for t, d in GLOSSARY))

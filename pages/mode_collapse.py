@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from dynamics import gmm
 from dynamics.gmm import GMMSettings
 from dynamics.gmm_cli import MAX_DISC_STEPS, MAX_RUN_STEPS
 from ui import gmm_compute as compute
-from ui import presenter
+from ui import gmm_text, presenter
 from ui.boot import require_entrypoint
 from ui.controls import snap, whole_number_input
 from ui.figures import for_projector
+from ui.glossary import Linker
 from ui.gmm_figures import (
     Fractions,
     PlanePath,
@@ -21,6 +23,7 @@ from ui.gmm_figures import (
     fractions_figure,
     outcome_maps_figure,
     plane_figure,
+    separation_figure,
     series_figure,
 )
 from ui.live_chart import live_chart
@@ -34,8 +37,9 @@ Pair = tuple[float, float]
 
 # Page-level choices (the model's own defaults and ranges come from GMMSettings).
 #: A single run records TV, L and the optimal discriminator at every step (about 0.7 ms per
-#: step and dynamics), so the page starts with fewer steps than the batch experiment.
-STEPS_DEFAULT = 200
+#: step and dynamics), so the page starts with fewer steps than the batch experiment; 300 is
+#: enough for the default first-order run to end with a collapsed discriminator.
+STEPS_DEFAULT = 300
 STEPS_MAX = 3000
 START_DEFAULT = (1.5, -1.0)  # both dynamics part ways from here
 LR_MIN = 0.001  # learning rates are in (0, 5]; the slider starts here
@@ -108,7 +112,8 @@ class GMMControls:
     k: int  # effective: 1 with simultaneous updates
     simultaneous: bool
     start: Pair
-    steps: int
+    steps: int  # within the single-run work budget
+    steps_asked: int
     focus: str
     ell_mode: str
     seed: int
@@ -272,7 +277,8 @@ def gmm_controls(url: UrlState) -> GMMControls:
         k=1 if simultaneous else int(k),
         simultaneous=bool(simultaneous),
         start=(float(mu1), float(mu2)),
-        steps=int(steps),
+        steps=compute.steps_within_budget(int(steps), 1 if simultaneous else int(k)),
+        steps_asked=int(steps),
         focus=str(focus),
         ell_mode=str(ell_mode),
         seed=int(seed),
@@ -350,6 +356,13 @@ def outcome_table(runs: dict[str, compute.RunView], status: dict[str, str], step
 
 
 def _single_run_tab(c: GMMControls) -> None:
+    if c.steps < c.steps_asked:
+        st.warning(
+            f"Showing the first {c.steps} of {c.steps_asked} steps: a single run is computed "
+            f"as the page loads, so steps × (1 + k/30) is limited to "
+            f"{compute.SINGLE_RUN_BUDGET:,.0f}. The batch tab trains longer, on request.",
+            icon="⏱️",
+        )
     with st.spinner(f"Training both dynamics for {c.steps} steps…", show_time=True):
         # the core records TV and the optimal discriminator at every step: ~1.5 ms per step
         runs = {d: compute.single_run(*c.run_args(d)) for d in DYN_LABEL}
@@ -375,8 +388,8 @@ def _single_run_tab(c: GMMControls) -> None:
     st.markdown(
         outcome_table(runs, status, c.steps),
         help="**converged**: every mean within the tolerance of the data's (in some order). "
-        "**collapsed**: not converged and |μ₁ − μ₂| below the threshold: one mode where the "
-        "data has two. **oscillating**: TV keeps rising and falling over the last quarter of "
+        "**collapsed**: not converged and |μ₁ − μ₂| below the threshold: both generator "
+        "bumps in one place. **oscillating**: TV keeps rising and falling over the last quarter of "
         "the steps. **stuck**: the generator's gradient has (almost) vanished away from the "
         "data. **moving**: none of these yet. (1 + TV) − L: what the discriminator gives "
         "away against the optimal one (0 for the optimal dynamics).",
@@ -386,6 +399,22 @@ def _single_run_tab(c: GMMControls) -> None:
             f"First-order discriminator's intervals at step 0, drawn with seed {c.seed}: "
             "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."
         )
+    fractions = compute.setting_fractions(
+        c.target, c.eta_gen, c.eta_disc, c.steps, c.k, c.simultaneous, c.seed, c.mu_range,
+        c.ell_range, c.tol, c.collapse,
+    )  # fmt: skip
+    st.markdown(
+        "\n\n".join(
+            [gmm_text.data_sentence(c.target)]
+            + [
+                gmm_text.run_sentence(
+                    DYN_LABEL[d], status[d], r.mu, r.ell, r.tv, r.grad_norm, c.target, c.tol
+                )
+                for d, r in runs.items()
+            ]
+            + [gmm_text.fractions_sentence(fractions)]
+        )
+    )
     live_chart(
         for_projector(fig, presenter.scale()), key="gmm_plane", clickable=True,
         config={"toImageButtonOptions": {"filename": "gmm-gan"}},
@@ -420,11 +449,11 @@ def _single_run_tab(c: GMMControls) -> None:
         "the distance between the two generator means, and the generator's gradient norm.",
     )  # fmt: skip
     st.caption(
-        "Blue solid: optimal discriminator; orange dashed: first-order. TV falls steadily "
-        "for the optimal dynamics (it is gradient descent on TV); the first-order "
-        "discriminator lags behind the optimal one (upper right), and the generator then "
-        "follows a wrong signal: its means may merge (|μ₁ − μ₂| → 0, lower left) or its "
-        "gradient may vanish (lower right)."
+        "Blue solid: optimal discriminator; orange dashed: first-order. Upper left: TV "
+        "between generator and data. Upper right: what the discriminator gives away against "
+        "the optimal one, (1 + TV) − L (0 for the optimal dynamics). Lower left: |μ₁ − μ₂| "
+        "(0 is mode collapse). Lower right: the generator's gradient ‖∇μ L‖ (0 away from the "
+        "data is a stuck generator: its discriminator collapsed)."
     )
 
 
@@ -434,8 +463,8 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
         f"[{c.mu_range[0]:g}, {c.mu_range[1]:g}]², first-order intervals four sorted "
         f"uniform draws in [{c.ell_range[0]:g}, {c.ell_range[1]:g}]) and count the "
         "outcomes, for the optimal discriminator and for first-order discriminators with "
-        "several k. Learning rates, the data's means, the thresholds and the seed come from "
-        "the sidebar."
+        "several k; then map where each outcome dominates over the data's separation × k. "
+        "Learning rates, the data's means, the thresholds and the seed come from the sidebar."
     )
     b = batch_controls(url)
     map_k, map_sim = c.k, c.simultaneous
@@ -456,53 +485,123 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
         c.target, c.eta_gen, c.eta_disc, b.steps, b.runs, c.seed, b.ks, b.simultaneous,
         b.grid, map_k, map_sim, c.mu_range, c.ell_range, c.tol, c.collapse,
     )  # fmt: skip
-    eta = compute.batch_estimate(b.runs, b.steps, b.ks, b.simultaneous, b.grid, map_k, map_sim)
     for e in errors:
         st.error(e, icon="⛔")
+    eta = compute.estimate_for_args(args)
     took = "under a second" if eta < 1 else f"about {eta:.0f} s"
-    pressed = st.button(
+    job: compute.BatchJob | None = st.session_state.get("_gmm_job")
+    running = job is not None and job.future is not None and not job.future.done()
+    c1, c2, _ = st.columns([1, 1, 3])
+    pressed = c1.button(
         "Run batch experiment", key="gmm_run_batch", type="primary", disabled=bool(errors),
-        help=f"Trains every configuration from the same seeded random starts ({took} on the "
-        "reference machine). Results are cached: the same settings show again at once.",
+        help=f"Trains every configuration from the same seeded random starts ({took} at the "
+        "rate this server measured last). Results are cached: the same settings show again "
+        "at once.",
     )  # fmt: skip
     done: set = st.session_state.setdefault("_gmm_batch_done", set())
+    will_run = (pressed and not errors) or args in done
+    cancel = c2.button(
+        "Cancel", key="gmm_cancel_batch", disabled=not (running or will_run),
+        help="Stops the running batch experiment (between chunks of 50 generator steps).",
+    )  # fmt: skip
+    if cancel and job is not None:
+        job.cancel()
+        done.discard(job.args)
+        st.session_state.pop("_gmm_job", None)
+        st.info("Batch experiment cancelled.", icon="⏹️")
+        return
     if pressed and not errors:
         done.add(args)
+    if job is not None and job.args != args:  # settings changed: the old batch is not wanted
+        job.cancel()
+        st.session_state.pop("_gmm_job", None)
+        job = None
     if args not in done:
         st.info(
             f"Press **Run batch experiment** ({took}; the result is cached, so "
             "it comes back at once for the same settings). It runs "
             f"{1 + len(b.ks) + b.simultaneous} configurations × {b.runs} random starts × "
-            f"{b.steps} steps, and two outcome maps of {b.grid} × {b.grid} starts.",
+            f"{b.steps} steps, two outcome maps of {b.grid} × {b.grid} starts and a "
+            f"separation × k map of {len(compute.separations_for(c.target))} × {len(b.ks)} "
+            f"cells × {min(b.runs, compute.SEPARATION_RUNS)} starts.",
             icon="ℹ️",
         )
         return
-    bar = st.progress(0.0, text="starting…")
-    table = compute.batch_with_progress(bar, *args)
-    bar.empty()
+    table = compute.batch_table.peek(*args)
+    if table is None:
+        if job is None or job.future is None:
+            try:
+                job = compute.submit_batch(args)
+            except compute.Busy as busy:
+                done.discard(args)
+                st.warning(
+                    "The server is busy with other batch experiments: try again in about "
+                    f"{busy.retry_after:.0f} s.",
+                    icon="⏳",
+                )
+                return
+            st.session_state["_gmm_job"] = job
+        bar = st.progress(0.0, text="starting…")
+        try:
+            table = compute.poll(job, bar)
+        except gmm.Cancelled:
+            done.discard(args)
+            st.session_state.pop("_gmm_job", None)
+            st.info("Batch experiment cancelled.", icon="⏹️")
+            return
+        bar.empty()
+    _show_batch(c, b, table)
+
+
+def _show_batch(c: GMMControls, b: BatchControls, table: compute.BatchTable) -> None:
     live_chart(
         for_projector(fractions_figure(
-            [Fractions(r.label, r.converged, r.collapsed, r.other) for r in table.rows]
+            [Fractions(r.label, r.converged, r.collapsed, r.stuck, r.other)
+             for r in table.rows]
         ), presenter.scale()),
         key="gmm_fractions",
-        alt="Bar chart of the fractions of runs that converged, collapsed or did neither, "
-        "for the optimal discriminator and first-order discriminators with several k.",
+        alt="Bar chart of the fractions of runs that converged, collapsed, got stuck with a "
+        "collapsed discriminator or did none of these, for the optimal discriminator and "
+        "first-order discriminators with several k.",
     )  # fmt: skip
     st.caption(
         "Fraction of the random starts whose final means converged to the data's (blue, "
-        "plain), collapsed onto one mode (orange, hatched) or ended elsewhere (grey, dotted)."
+        "plain), collapsed onto one mode (orange, hatched), stopped with a collapsed "
+        "discriminator, i.e. ‖∇μ L‖ < 10⁻³ away from the data (purple, crossed), or ended "
+        "none of these: still oscillating or moving (grey, dotted)."
     )
-    lines = ["| configuration | converged | collapsed | other |", "|---|---:|---:|---:|"]
-    for r in table.rows:
-        cnt = r.counts
-        lines.append(
-            f"| {r.label} | {r.converged:.1%} ({cnt['converged']}) | "
-            f"{r.collapsed:.1%} ({cnt['collapsed']}) | {r.other:.1%} ({cnt['other']}) |"
-        )
-    st.markdown("\n".join(lines))
+    st.markdown(batch_markdown(table))
     st.caption(
         f"{b.runs} runs per configuration, {b.steps} generator steps, seed {c.seed}; "
         f"computed in {table.seconds:.1f} s (cached afterwards)."
+    )
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "Download the table (CSV)", compute.batch_csv(table), file_name="gmm-batch.csv",
+        mime="text/csv", key="gmm_dl_csv", icon=":material/download:",
+        help="Every configuration's counts and fractions, and the separation × k map.",
+    )  # fmt: skip
+    d2.download_button(
+        "Download everything (JSON)", compute.batch_json(table), file_name="gmm-batch.json",
+        mime="application/json", key="gmm_dl_json", icon=":material/download:",
+        help="Settings, fractions, counts, both outcome maps and the separation × k map.",
+    )  # fmt: skip
+    sep = table.separation
+    st.subheader("Where each outcome dominates")
+    live_chart(
+        for_projector(separation_figure(
+            sep.separations, sep.ks, sep.fractions, current=abs(c.target[1] - c.target[0]),
+        ), presenter.scale()),
+        key="gmm_separation",
+        alt="Four heat maps over the data's separation μ*₂ − μ*₁ (x) and the discriminator "
+        "steps k (y): the fraction of first-order runs that converged, collapsed, got stuck "
+        "or did none of these.",
+    )  # fmt: skip
+    st.caption(
+        f"First-order dynamics, {sep.settings.runs} random starts per cell (the same for "
+        f"every cell, seed {c.seed}), {b.steps} steps, the data's means centred where the "
+        "sidebar's are. Each panel is one outcome: darker is more runs. The dashed box marks "
+        "the current separation; a separation of 2 or less gives data with a single bump."
     )
     live_chart(
         for_projector(outcome_maps_figure(
@@ -519,8 +618,18 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
         "Outcome from each starting mean (μ₁, μ₂) on a grid (the first-order discriminator's "
         "intervals drawn at random per start, seeded; k and simultaneous updates from the "
         "sidebar). ★ and ☆ are the data's means and their mirror; the dotted diagonal μ₁ = μ₂ "
-        "is where the optimal dynamics cannot leave (a saddle of TV)."
+        "is invariant for the optimal dynamics."
     )
+
+
+def batch_markdown(table: compute.BatchTable) -> str:
+    """The batch table as Markdown (tests parse it back)."""
+    head = " | ".join(gmm.OUTCOMES)
+    lines = [f"| configuration | {head} |", "|---|" + "---:|" * len(gmm.OUTCOMES)]
+    for r in table.rows:
+        cells = [f"{getattr(r, o):.1%} ({r.counts[o]})" for o in gmm.OUTCOMES]
+        lines.append(f"| {r.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------- the page
@@ -534,11 +643,14 @@ c = gmm_controls(url)
 
 st.title("Mode collapse (GMM-GAN)")
 st.caption(
-    "A model after Li et al. (ICML 2018): the data are ½N(μ\\*₁, 1) + ½N(μ\\*₂, 1), the generator "
-    "½N(μ₁, 1) + ½N(μ₂, 1), the discriminator says 'real' on two intervals. If the "
-    "discriminator is optimal at every step, training is gradient descent on the total "
-    "variation distance (TV) and converges; if it only takes gradient steps (first-order, as "
-    "in practice), training can oscillate or collapse."
+    Linker()(  # each glossary term the introduction uses links to its entry
+        "A model after Li et al. (ICML 2018): the data are ½N(μ\\*₁, 1) + ½N(μ\\*₂, 1), the generator "
+        "½N(μ₁, 1) + ½N(μ₂, 1), the discriminator says 'real' on two intervals. If the "
+        "discriminator is optimal at every step, training is gradient descent on the total "
+        "variation distance (TV); if it only takes gradient steps (first-order, as in practice), "
+        "training can collapse onto one mode, oscillate, or stop when the discriminator "
+        "collapses. The text under the table says which happens for the current settings."
+    )
 )
 for note in url.notes():
     st.warning(note, icon="⚠️")
@@ -559,10 +671,11 @@ if tab_batch.open:
 
 with st.expander("What do “mode collapse” and “discriminator collapse” mean here?"):
     st.markdown(
-        "**Mode collapse**: the data has two modes (μ\\*₁ and μ\\*₂) but the generator puts its "
-        "two means in one place, μ₁ ≈ μ₂ (the dotted diagonal): it produces one bump where "
-        "there should be two. The diagonal is invariant for the optimal dynamics (a saddle "
-        "of TV), so they only get stuck there if they start there.  \n"
+        "**Mode collapse**: the generator puts its two means in one place, μ₁ ≈ μ₂ (the "
+        "dotted diagonal): one bump. When the data's means are more than 2 apart the data "
+        "has two modes and one bump is visibly wrong; closer, the data itself is a single "
+        "bump. The diagonal is invariant for the optimal dynamics, so they only end there if "
+        "they start there.  \n"
         "**Discriminator collapse**: the first-order discriminator's intervals shrink to "
         "nothing or merge (ends meet: a band disappears or two bands fuse). Its gradient "
         "then tells the generator little or the wrong thing, and training stalls, "
@@ -576,8 +689,10 @@ with st.expander("What do “mode collapse” and “discriminator collapse” m
         "then one gradient-descent step on μ."
     )
     st.markdown(
-        f"*Reference*: {CITATION}. The paper proves that the optimal-discriminator dynamics "
-        "converge while first-order steps may not. Its body was not available to us: the "
-        "model here is reconstructed from its abstract and secondary sources, hence "
-        "“after Li et al.”, and every setting is a control."
+        f"*Reference*: {CITATION}. From the paper we take only the qualitative dichotomy: "
+        "with an optimal discriminator the generator's dynamics converge, with first-order "
+        "discriminator steps they can fail (mode collapse, discriminator collapse). Its body "
+        "and numbers were not available to us: the model here is reconstructed from its "
+        "abstract and secondary sources, hence “after Li et al.”; every number on this page "
+        "is computed here, and every setting is a control."
     )

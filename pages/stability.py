@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from dynamics.methods import METHODS, NEUTRAL_TOL
+from dynamics.methods import HYPER_PARAMS, METHODS, NEUTRAL_TOL
 from dynamics.stability import available_axes
 from dynamics.variants import VARIANTS, get_variant
 from ui import compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import OTHER_HYPER, format_lr, hyper_spec, hyper_widgets, lr_options
 from ui.figures import for_projector, locus_figure, stability_figure
+from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState, new_click
 
@@ -22,8 +23,10 @@ require_entrypoint()
 _LINEAR = [m for m, meth in METHODS.items() if meth.operator is not None]
 _SMOOTH = [v for v, var in VARIANTS.items() if var.differentiable]
 RESOLUTIONS = (101, 201, 301)
-#: The hyper-parameters besides h that the linear methods use (n_gen, n_disc, β).
+#: The hyper-parameters besides h that the linear methods use (n_gen, n_disc, β, ...).
 _MAP_HYPER = [n for n in OTHER_HYPER if any(n in METHODS[m].uses for m in _LINEAR)]
+#: Those passed to the core as (name, value) pairs; n_gen, n_disc and β have their own fields.
+_EXTRA_HYPER = [n for n in _MAP_HYPER if n not in ("n_gen", "n_disc", "beta")]
 HOVER_EVERY = 3  # the hover/click grid takes every 3rd cell: small payload, fine enough
 
 
@@ -32,6 +35,7 @@ def _pairs(variant: str, method: str) -> list[str]:
     order = ["h", "h_gen", "h_disc", "beta", "n_gen", "n_disc", "gamma", "sigma"]
     axes = available_axes(variant, method)
     names = [n for n in order if n in axes]
+    names += [n for n in _EXTRA_HYPER if n in axes]  # the schema's later entries (SGA λ, ...)
     out = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
@@ -45,7 +49,8 @@ def _pairs(variant: str, method: str) -> list[str]:
 
 def _default_pair(variant: str, method: str) -> str:
     pairs = _pairs(variant, method)
-    prefs = ["h,gamma", "h,sigma", "h,n_disc", "h,beta", "h_gen,h_disc"]
+    prefs = ["h,gamma", "h,sigma", "h,n_disc", "h,beta", "h,lookahead_alpha", "h,sga_lambda"]
+    prefs.append("h_gen,h_disc")
     return next((p for p in prefs if p in pairs), pairs[0])
 
 
@@ -103,6 +108,7 @@ class StabilityControls:
     n_disc: int
     beta: float
     sweep: str
+    extra: compute.HyperExtra = ()
 
 
 def _reset_dependent() -> None:
@@ -156,7 +162,7 @@ def stability_controls(url: UrlState) -> StabilityControls:
     )  # fmt: skip
     return StabilityControls(
         variant, method, x, y, int(res), compute.params_key(params), float(lr), int(n_gen),
-        int(n_disc), float(beta), sweep,
+        int(n_disc), float(beta), sweep, tuple((n, hyper[n]) for n in _EXTRA_HYPER),
     )  # fmt: skip
 
 
@@ -181,21 +187,23 @@ presenter.share_panel()
 
 st.title("Stability map")
 st.caption(
-    "Where does each training method converge? Every cell is the spectral radius ρ of the "
-    "method's linearised update at the equilibrium (0, 0) (Mescheder et al., ICML 2018): blue "
-    "ρ < 1 converges, white ρ = 1 circles, red ρ > 1 diverges. These are local predictions: "
-    "they describe paths that start close enough to (0, 0); a path from farther away can do "
-    "otherwise (saturation, or other equilibria such as the saddles of consensus optimisation)."
+    Linker()(  # each glossary term the introduction uses links to its entry
+        "Where does each training method converge? Every cell is the spectral radius ρ of the "
+        "method's linearised update at the equilibrium (0, 0) (Mescheder et al., ICML 2018): blue "
+        "ρ < 1 converges, white ρ = 1 circles, red ρ > 1 diverges. These are local predictions: "
+        "they describe paths that start close enough to (0, 0); a path from farther away can do "
+        "otherwise (saturation, or other equilibria such as the saddles of consensus optimisation)."
+    )
 )
 for note in url.notes():
     st.warning(note, icon="⚠️")
 
 m = compute.stability(
-    c.variant, c.method, c.x, c.y, c.res, c.params, c.lr, c.n_gen, c.n_disc, c.beta
+    c.variant, c.method, c.x, c.y, c.res, c.params, c.lr, c.n_gen, c.n_disc, c.beta, c.extra
 )
 axes = available_axes(c.variant, c.method)
 fixed = {"h": c.lr, "h_gen": c.lr, "h_disc": c.lr, "n_gen": c.n_gen, "n_disc": c.n_disc,
-         "beta": c.beta, **dict(c.params)}  # fmt: skip
+         "beta": c.beta, **dict(c.extra), **dict(c.params)}  # fmt: skip
 sub = (slice(None, None, HOVER_EVERY), slice(None, None, HOVER_EVERY))
 hx, hy = np.meshgrid(m.x[sub[1]], m.y[sub[0]])
 e = m.eigs[sub][..., :2]
@@ -235,11 +243,10 @@ if clicked is not None:
         q.update(split="1", h_gen=f"{vals['h_gen']:.6g}", h_disc=f"{vals['h_disc']:.6g}")
     else:
         q["h"] = f"{vals['h']:.6g}"
-    for name in ("n_gen", "n_disc"):
+    for name in _MAP_HYPER:
         if name in METHODS[c.method].uses:
-            q[name] = str(round(vals[name]))
-    if "beta" in METHODS[c.method].uses:
-        q["beta"] = f"{vals['beta']:.6g}"
+            integer = HYPER_PARAMS[name].integer
+            q[name] = str(round(vals[name])) if integer else f"{vals[name]:.6g}"
     for name, _ in c.params:
         q[name] = f"{vals[name]:.6g}"
     st.switch_page("pages/explorer.py", query_params=q)
@@ -251,7 +258,9 @@ lo, hi = (
     if c.sweep == "gamma"
     else ((sweep_axis.lo, sweep_axis.hi) if sweep_axis else (0.001, 2.0))
 )
-loc = compute.locus(c.variant, c.method, c.sweep, lo, hi, c.params, c.lr, c.n_gen, c.n_disc, c.beta)
+loc = compute.locus(
+    c.variant, c.method, c.sweep, lo, hi, c.params, c.lr, c.n_gen, c.n_disc, c.beta, extra=c.extra
+)
 col1, col2 = st.columns(2)
 label = axes[c.sweep].symbol  # "γ", not the URL name "gamma"
 with col1:

@@ -1,12 +1,12 @@
-"""The app's pages as ``app.py`` declares them, and what a page offers for download.
+"""The app's pages as ``app.py`` declares them (from ``ui/routes.py``), and what a page
+offers for download.
 
-Tests that must cover every page read the list from here, so a page added to ``app.py``'s
+Tests that must cover every page read the list from here, so a page added to the app's
 navigation is tested without editing any test.
 """
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,7 +25,7 @@ APP = ROOT / "app.py"
 class AppPage:
     path: str  # "pages/compare.py"
     title: str  # the navigation title
-    slug: str  # the URL path: "" for the default page, else the file's stem
+    slug: str  # the URL path: "" for the landing page
 
     @property
     def name(self) -> str:
@@ -34,19 +34,15 @@ class AppPage:
 
 @cache
 def app_pages() -> tuple[AppPage, ...]:
-    """Every ``st.Page("pages/….py", title=…, default=…)`` of app.py's navigation, in order."""
-    out = []
-    for node in ast.walk(ast.parse(APP.read_text(encoding="utf-8"))):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"):
-            continue
-        path = ast.literal_eval(node.args[0])
-        kw = {
-            k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg in ("title", "default")
-        }
-        slug = "" if kw.get("default") else Path(path).stem
-        out.append(AppPage(path, kw["title"], slug))
+    """Every page of app.py's navigation (declared in ui/routes.py), in order."""
+    from ui.routes import ROUTES
+
+    src = APP.read_text(encoding="utf-8")
+    assert "for r in ROUTES" in src, "app.py builds its navigation from ui.routes.ROUTES"
+    out = tuple(AppPage(r.script, r.title, r.path) for r in ROUTES)
     assert out and all((ROOT / p.path).is_file() for p in out), out
-    return tuple(out)
+    assert sum(p.slug == "" for p in out) == 1, "exactly one landing page"
+    return out
 
 
 class Downloads:

@@ -19,7 +19,7 @@ def _start(page) -> tuple[float, float]:
 
 
 def test_load_slide_click(browser: Browser, app_url: str) -> None:
-    page, errors = open_page(browser, app_url + "/")
+    page, errors = open_page(browser, app_url + "/explorer")
     assert page.get_by_role("heading", name="Dirac-GAN explorer").is_visible()
     assert page.locator(".js-plotly-plot").count() >= 3
     assert _start(page) == pytest.approx((1.0, 1.0), abs=1e-6)
@@ -70,7 +70,7 @@ def test_a_second_click_on_the_same_point_moves_the_start_again(
 ) -> None:
     """Click a point, type another start, click the very same pixel: the start goes back
     there (each click is new, even at identical coordinates)."""
-    page, errors = open_page(browser, app_url + "/")
+    page, errors = open_page(browser, app_url + "/explorer")
     px, py = plot_point(page, -1.0, 0.6)
     page.mouse.click(px, py)
     wait_idle(page)
@@ -108,7 +108,7 @@ def test_bad_link_shows_a_note_not_a_traceback(browser: Browser, app_url: str) -
 
 
 def test_presenter_mode_and_dark_theme(browser: Browser, app_url: str) -> None:
-    page, errors = open_page(browser, app_url + "/?present=1", width=1920, height=1080)
+    page, errors = open_page(browser, app_url + "/explorer?present=1", width=1920, height=1080)
     # controls and navigation start hidden; the student link is one click away
     assert not page.locator('[data-testid="stSidebarNav"]').is_visible()
     assert page.get_by_role("button", name="Link for students").is_visible()
@@ -134,7 +134,7 @@ def test_charts_stay_mounted_and_a_drag_pans_without_moving_the_start(
 ) -> None:
     """ui/live_chart.py keeps each chart's DOM node across reruns (st.plotly_chart replaced
     it on every change), and only a click, not a pan, moves the start."""
-    page, errors = open_page(browser, app_url + "/")
+    page, errors = open_page(browser, app_url + "/explorer")
     page.evaluate(
         "() => document.querySelectorAll('.js-plotly-plot').forEach((gd, i) => { gd.__tag = i + 1; })"
     )
@@ -184,7 +184,7 @@ def test_a_rerun_paints_each_chart_before_drawing_the_next(browser: Browser, app
     """A slider move redraws all three charts; ui/live_chart.js draws them one at a time in
     page order with a painted frame after each, so the field is on screen before the other
     two are drawn (drawn back to back, it appeared only after the last one)."""
-    page, errors = open_page(browser, app_url + "/")
+    page, errors = open_page(browser, app_url + "/explorer")
     page.evaluate(ORDER_JS)
     thumb = page.get_by_role("slider", name="Learning rate h")
     thumb.focus()
@@ -202,7 +202,7 @@ def test_a_rerun_paints_each_chart_before_drawing_the_next(browser: Browser, app
 
 
 def test_charts_follow_the_theme_switched_in_the_menu(browser: Browser, app_url: str) -> None:
-    page, errors = open_page(browser, app_url + "/")
+    page, errors = open_page(browser, app_url + "/explorer")
     colours_js = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
         (gd) => [gd._fullLayout.paper_bgcolor, gd._fullLayout.font.color])"""
 

@@ -44,6 +44,7 @@ def test_load_animate_click(browser: Browser, app_url: str) -> None:
     n_frames = page.evaluate(
         "() => document.querySelectorAll('.js-plotly-plot')[0]._fullLayout.sliders[0].steps.length"
     )
+    assert _slider_step(page) == n_frames - 1  # opens at the step the table reports
     page.locator(".slider-rail-rect").first.scroll_into_view_if_needed()
     time.sleep(0.3)
     rail = page.locator(".slider-rail-rect").first.bounding_box()
@@ -57,15 +58,15 @@ def test_load_animate_click(browser: Browser, app_url: str) -> None:
         time.sleep(0.2)
     assert _slider_step(page) == n_frames - 1
 
-    # Click on the plane at (−1, 0.5): the start moves there, and into the URL.
+    # Click on the plane at (−1, 0.6): the start moves there, and into the URL.
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     time.sleep(0.3)
-    click_point(page, -1.0, 0.5)
+    click_point(page, -1.0, 0.6)
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and _start(page) != pytest.approx((-1.0, 0.5), abs=1e-6):
+    while time.monotonic() < deadline and _start(page) != pytest.approx((-1.0, 0.6), abs=1e-6):
         time.sleep(0.2)
-    assert _start(page) == pytest.approx((-1.0, 0.5), abs=1e-6)
-    assert "mu1=-1" in page.url and "mu2=0.5" in page.url
+    assert _start(page) == pytest.approx((-1.0, 0.6), abs=1e-6)
+    assert "mu1=-1" in page.url and "mu2=0.6" in page.url
     assert not errors, errors
     page.close()
 
@@ -85,7 +86,7 @@ def test_batch_tab_runs_in_the_browser(browser: Browser, app_url: str) -> None:
     page.get_by_role("button", name="Run batch experiment").click()
     page.get_by_text("first-order, k = 5").first.wait_for(timeout=60_000)
     wait_idle(page)
-    assert page.locator(".js-plotly-plot").count() == 2  # fractions, outcome maps
+    assert page.locator(".js-plotly-plot").count() == 3  # fractions, separation map, maps
     assert "optimal discriminator" in page.inner_text("body")
     page.mouse.move(5, 5)
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()

@@ -92,7 +92,7 @@ def _inside(a: list[float], page: list[float], tol: float = 1.0) -> bool:
 
 
 def _open(browser: Browser, app_url: str, width: int, height: int, query: str) -> Page:
-    page, errors = open_page(browser, app_url + "/" + query, width=width, height=height)
+    page, errors = open_page(browser, app_url + "/explorer" + query, width=width, height=height)
     # the field sizes itself to the window after the page's layout settled
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and page.locator(".lab-transport").count() == 0:
@@ -162,7 +162,7 @@ def test_no_chart_title_or_legend_overlaps_in_dark_presenter_mode(
     browser: Browser, app_url: str
 ) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080}, color_scheme="dark")
-    page.goto(app_url + "/?present=1&methods=simgd,altgd,flow")
+    page.goto(app_url + "/explorer?present=1&methods=simgd,altgd,flow")
     wait_idle(page)
     screenshot(page, "layout-projector-dark")
     bad = _chart_overlaps(page)

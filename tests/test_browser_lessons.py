@@ -8,8 +8,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, Page
 
-from dynamics.lessons import LESSON_INDEX, LESSONS, PAGE_TITLE, PAGE_URL, Link
+from dynamics.lessons import LESSON_INDEX, LESSONS, Link
 from tests.browser import href, open_page, screenshot, wait_idle
+from ui.routes import PAGE_TITLE, PAGE_URL, page_url
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +36,9 @@ def page_links(page: Page) -> list[tuple[str, dict[str, str]]]:
     return out
 
 
-def expected(links: tuple[Link, ...]) -> list[tuple[str, dict[str, str]]]:
-    return [(PAGE_URL[x.page], dict(x.query)) for x in links]
+def expected(links: tuple[Link, ...], n: int) -> list[tuple[str, dict[str, str]]]:
+    """The lesson's links, each carrying the way back to lesson ``n``."""
+    return [(PAGE_URL[x.page], {**x.query, "from_lesson": str(n)}) for x in links]
 
 
 def heading(page: Page) -> str:
@@ -61,7 +63,7 @@ def test_walk_every_lesson_with_the_next_button(browser: Browser, app_url: str) 
             assert f"lesson={lesson.id}" in href(page)
         body = page.inner_text("body")
         assert lesson.question.removeprefix("Predict, then run: ")[:40] in body
-        assert page_links(page) == expected(lesson.links)
+        assert page_links(page) == expected(lesson.links, n)
         screenshot(page, f"lesson-{lesson.id}")
         if n < len(LESSONS):
             page.get_by_role("button", name="Next").click()
@@ -77,17 +79,20 @@ def test_walk_every_lesson_with_the_next_button(browser: Browser, app_url: str) 
     page.close()
 
 
-def check_opened(page: Page, link: Link) -> None:
-    """The target page is open, its URL carries only the lesson's settings, no notes."""
+def check_opened(page: Page, link: Link, n: int) -> None:
+    """The target page is open, its URL carries only the lesson's settings and the way back
+    to lesson ``n``, no notes; a visible "← Back to lesson n" link."""
     path = "/" + PAGE_URL[link.page]
     wait_for(page, lambda: urlparse(href(page)).path == path)
     wait_idle(page)
     wait_for(page, lambda: heading(page) == HEADING[link.page])
     shown = target(href(page))[1]
+    assert shown.pop("from_lesson") == str(n)
     assert shown, "the lesson's non-default settings are in the URL"
     for key, value in shown.items():
         assert link.query.get(key) == value, (key, value, dict(link.query))
     assert "is not valid" not in page.inner_text("body")
+    assert page.get_by_role("link", name=f"← Back to lesson {n}").first.is_visible()
 
 
 @pytest.mark.parametrize(("lesson_id", "i"), FOLLOW, ids=[f"{a}-{b}" for a, b in FOLLOW])
@@ -95,13 +100,14 @@ def test_a_lesson_link_opens_its_view(
     browser: Browser, app_url: str, lesson_id: str, i: int
 ) -> None:
     link = LESSON_INDEX[lesson_id].links[i]
+    n = list(LESSON_INDEX).index(lesson_id) + 1
     page, errors = open_page(browser, f"{app_url}/lessons?lesson={lesson_id}")
-    assert page_links(page) == expected(LESSON_INDEX[lesson_id].links)
+    assert page_links(page) == expected(LESSON_INDEX[lesson_id].links, n)
     anchor = page.get_by_role("link", name=link.label).first
     code = page.locator('[data-testid="stMain"] [data-testid="stCode"]').nth(i).inner_text()
-    assert code.strip() == f"{app_url}/{link.url}"
+    assert code.strip() == f"{app_url}/{page_url(link.page, link.query)}"
     anchor.click()
-    check_opened(page, link)
+    check_opened(page, link, n)
     assert not errors, errors
     page.close()
 
@@ -135,7 +141,8 @@ def test_lessons_and_their_views_in_both_themes_and_presenter_mode(
         ("stability", "/stability?variant=standard&method=altgd&axes=h,n_disc"),
         ("mode-collapse", "/mode_collapse"),
         ("lessons-presenter", "/lessons?lesson=simgd-vs-altgd&present=1"),
-        ("explorer-presenter", "/?present=1"),
+        ("explorer-presenter", "/explorer?present=1"),
+        ("start-presenter", "/?present=1"),
     ]
     for name, path in views:
         page.goto(app_url + path)

@@ -63,6 +63,6 @@ def test_the_fallback_chart_is_sent_without_the_cloud_button_too(
 
 
 def test_a_pages_own_options_are_kept() -> None:
-    at = open_page(next(p for p in app_pages() if p.slug == ""))
+    at = open_page(next(p for p in app_pages() if p.path == "pages/explorer.py"))
     field = next(ch for ch in charts(at) if ch.key == "field_chart")
     assert field.data["config"]["toImageButtonOptions"]["filename"] == "dirac-gan"

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from dynamics.cli import MAX_STEPS, START_LIMIT, main
-from dynamics.methods import HYPER_RANGES, METHODS, STATUSES, Hyper, simulate
+from dynamics.methods import HYPER_PARAMS, HYPER_RANGES, METHODS, STATUSES, Hyper, simulate
 from dynamics.spectrum import verdict
 from dynamics.variants import VARIANTS, make_game
 
@@ -242,10 +242,16 @@ def _bad_cases() -> list[tuple[list[str], str]]:
         "beta2": "adam",
         "eps": "adam",
     }
+    # The schema's other entries: a method that uses each (SGA λ, lookahead k and α, ...).
+    users |= {
+        n: next(m.name for m in METHODS.values() if n in m.uses)
+        for n in HYPER_RANGES
+        if n not in users
+    }
     for field, method in users.items():
         lo, hi = HYPER_RANGES["lr_gen" if field == "lr" else field]
         flag = "--" + field.replace("_", "-")
-        if field.startswith("n_"):
+        if field != "lr" and HYPER_PARAMS[field].integer:
             values = [str(int(lo) - 1), str(int(hi) + 1), "1.5", "two", "nan"]
         else:
             below = -1.0 if lo == 0 else (lo / 10 if lo > 0 else lo - 1)

@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from dynamics.methods import METHODS, Hyper, eig2
+from dynamics.methods import HYPER_PARAMS, METHODS, Hyper, eig2
 from dynamics.presets import FIGURE_VARIANTS, SCHEMES
 from dynamics.spectrum import spectrum
 from dynamics.stability import (
@@ -159,10 +159,8 @@ def _hyper_for(cell: dict[str, float]) -> Hyper:
             hp = Hyper(**{**vars(hp), "lr_gen": v, "lr_disc": v})
         elif k in ("h_gen", "h_disc"):
             hp = Hyper(**{**vars(hp), ("lr_gen" if k == "h_gen" else "lr_disc"): v})
-        elif k in ("n_gen", "n_disc"):
-            hp = Hyper(**{**vars(hp), k: int(v)})
-        elif k == "beta":
-            hp = Hyper(**{**vars(hp), "beta": v})
+        elif k in HYPER_PARAMS:  # n_gen, n_disc, β, SGA λ, lookahead k and α, ...
+            hp = Hyper(**{**vars(hp), k: int(v) if HYPER_PARAMS[k].integer else v})
     return hp
 
 

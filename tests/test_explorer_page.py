@@ -22,7 +22,7 @@ def run(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     if query:
         at.query_params.update(query)
-    at.run()
+    at.switch_page("pages/explorer.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

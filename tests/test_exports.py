@@ -198,7 +198,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> Downloads:
 def explorer(downloads: Downloads, query: Mapping[str, str]) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.query_params.update(query)
-    at.run()
+    at.switch_page("pages/explorer.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not [w.value for w in at.warning if "URL parameter" in w.value]
     return at

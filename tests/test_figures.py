@@ -266,7 +266,13 @@ def test_stability_and_locus_figures_pass_plotly_validation(variant: str) -> Non
 
 @pytest.mark.parametrize(
     "page",
-    ["pages/explorer.py", "pages/compare.py", "pages/stability.py", "pages/mode_collapse.py"],
+    [
+        "pages/start.py",
+        "pages/explorer.py",
+        "pages/compare.py",
+        "pages/stability.py",
+        "pages/mode_collapse.py",
+    ],
 )
 def test_every_chart_a_page_sends_passes_plotly_validation(page: str) -> None:
     """What the browser receives, frames and replay controls included, as Plotly checks it."""

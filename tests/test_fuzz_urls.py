@@ -38,7 +38,7 @@ from streamlit.testing.v1 import AppTest
 from bench.appserver import serve
 from bench.loadtest import RunResult, StreamlitSession, expected_rho
 from tests.app_pages import app_pages
-from ui.controls import ALL_PARAM_KEYS, base_specs, param_specs
+from ui.controls import ALL_PARAM_KEYS, base_specs, param_specs, with_hide
 from ui.state import MAX_RAW, Spec, md_literal
 
 pytestmark = pytest.mark.slow
@@ -92,10 +92,22 @@ class Page:
     cheap: Mapping[str, float] = field(default_factory=dict)
     #: False for a page without URL parameters: only crash/title/HTML checks apply.
     has_url_state: bool = True
+    #: Keys never drawn as unknown ones: they take the visitor to another page.
+    reserved: frozenset[str] = frozenset()
+
+
+def _start() -> Page:
+    # Only unknown keys to name: a key of the explorer opens the explorer (old links to "/";
+    # tests/test_teaching.py checks that).
+    return Page(
+        path="pages/start.py",
+        title="GAN dynamics lab",
+        reserved=page_defs("pages/start.py")["EXPLORER_KEYS"],
+    )
 
 
 def _explorer() -> Page:
-    base = base_specs()
+    base = with_hide(base_specs())
     return Page(
         path="pages/explorer.py",
         title="Dirac-GAN explorer",
@@ -156,6 +168,7 @@ def _lessons() -> Page:
 
 
 PAGES: dict[str, Callable[[], Page]] = {
+    "start": _start,
     "explorer": _explorer,
     "compare": _compare,
     "stability": _stability,
@@ -397,7 +410,7 @@ def cases(draw: st.DrawFn, page: Page) -> Case:
     foreign = sorted(page.known - set(specs))
     if foreign and draw(st.booleans()):
         query[draw(st.sampled_from(foreign))] = draw(junk_text)
-    taken = page.known | set(query) | STREAMLIT_KEYS
+    taken = page.known | page.reserved | set(query) | STREAMLIT_KEYS
     unknown = draw(
         st.lists(
             st.one_of(st.text(min_size=1, max_size=50), st.sampled_from(JUNK_PIECES[1:])).filter(
@@ -831,6 +844,39 @@ def test_raw_query_strings_over_the_websocket(server: str, query: str) -> None:
             assert all("<script" not in m.lower() for m in r.markdown)
             s.query_string = r.query_string  # what the page wrote back
             await _valid_change_works(s)
+        finally:
+            await s.close()
+
+    run_async(scenario)
+
+
+@pytest.mark.parametrize("kind", ["nan", "inf", "-inf", "huge"])
+def test_a_lessons_own_figure_controls_survive_hostile_states(server: str, kind: str) -> None:
+    """The controls of a lesson's figure appear only after the prediction: commit one (as the
+    browser sends it), then NaN, ±inf or 1e308 in every control at once; the run finishes
+    cleanly, and so does a normal rerun afterwards."""
+    from dynamics.lessons import TRY_IT
+
+    lesson = "stability-map"  # two controls: the learning rate and n_disc
+
+    async def scenario() -> None:
+        s = StreamlitSession(server, SLUG["lessons"], query_string=f"lesson={lesson}")
+        try:
+            finished_cleanly(await s.connect(), TITLES["lessons"])
+            choice = TRY_IT[lesson].choices[TRY_IT[lesson].correct]
+            r = await s.rerun({f"les_predict_{lesson}": ("string_value", choice)})
+            finished_cleanly(r, TITLES["lessons"])
+            controls = {k for k in r.widgets() if k.startswith(f"les_ctl_{lesson}_")}
+            assert len(controls) == 2, r.widgets().keys()
+            states = {k: v for k, v in hostile_states(r, kind).items() if k in controls}
+            assert set(states) == controls
+            finished_cleanly(await s.rerun(states), TITLES["lessons"])
+            for key in controls:
+                s.states.pop(key)  # a well-behaved client again
+            r = await s.rerun()
+            finished_cleanly(r, TITLES["lessons"])
+            # Streamlit moved the controls to values they offer; the figure shows their ρ
+            assert any(re.search(r"\*\*AltGD\*\* · ρ = `\d+\.\d{6}`", m) for m in r.markdown)
         finally:
             await s.close()
 

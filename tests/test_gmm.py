@@ -218,7 +218,7 @@ def test_diagonal_is_invariant_under_optimal_dynamics() -> None:
 
 
 def test_optimal_dynamics_converge_from_random_starts() -> None:
-    result = gmm.batch_experiment(dynamics="optimal", runs=200, seed=1)
+    result = gmm.batch_experiment(dynamics="optimal", runs=200, seed=1, target=(-0.5, 0.5))
     assert result.converged >= 0.99
 
 
@@ -237,9 +237,10 @@ def test_first_order_dynamics_fail_often() -> None:
     # converge) in 187/200 = 0.935 of the runs (collapsed 0.665, other 0.27), simultaneous in
     # 193/200 = 0.965; with 1000 runs the failure fraction is 0.951. The bounds are a bit looser,
     # room for platform rounding, not for a qualitatively different result.
-    alternating = gmm.batch_experiment(dynamics="first-order", k=1, runs=200, seed=0)
+    narrow = (-0.5, 0.5)  # the old default: a unimodal data density
+    alternating = gmm.batch_experiment(dynamics="first-order", k=1, runs=200, target=narrow)
     simultaneous = gmm.batch_experiment(
-        dynamics="first-order", k=1, simultaneous=True, runs=200, seed=0
+        dynamics="first-order", k=1, simultaneous=True, runs=200, seed=0, target=narrow
     )
     assert 1.0 - alternating.converged >= 0.85
     assert 1.0 - simultaneous.converged >= 0.85
@@ -319,25 +320,25 @@ def test_batch_fractions_and_progress() -> None:
     r = gmm.batch_experiment(
         dynamics="first-order", runs=30, steps=100, chunk=8, progress=seen.append
     )
-    assert r.converged + r.collapsed + r.other == pytest.approx(1.0, abs=1e-12)
+    assert r.converged + r.collapsed + r.stuck + r.other == pytest.approx(1.0, abs=1e-12)
     assert sum(r.counts.values()) == 30
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
     json.dumps(r.to_dict(), allow_nan=False)
 
 
 def test_outcome_grid() -> None:
-    grid = gmm.outcome_grid(n=5, steps=400)
+    grid = gmm.outcome_grid(n=5, steps=400, target=(-0.5, 0.5))
     assert grid.codes.shape == (5, 5) and grid.axis.shape == (5,)
     assert np.all(np.diag(grid.codes) == 1)  # the diagonal is invariant: mode collapse
     off = ~np.eye(5, dtype=bool)
     assert np.all(grid.codes[off] == 0)
     fo = gmm.outcome_grid(n=4, dynamics="first-order", steps=50, ell0="optimal")
-    assert set(np.unique(fo.codes)) <= {0, 1, 2}
+    assert set(np.unique(fo.codes)) <= {0, 1, 2, 3}
 
 
 def test_settings_defaults_and_ranges() -> None:
     s = gmm.GMMSettings()
-    assert s.target == (-0.5, 0.5) and s.eta_gen == s.eta_disc == 0.1
+    assert s.eta_gen == s.eta_disc == 0.1
     assert s.steps == 1500 and s.mu_range == (-2.0, 2.0) and s.ell_range == (-3.0, 3.0)
     assert s.tol == 0.1 and s.collapse == 0.5
     for bad in (
@@ -385,7 +386,9 @@ def test_cli_gmm_run_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_harness(["gmm-run", "--steps", "30", "--start=1,-1.2"], capsys)
     assert code == 0
     assert len(out["path"]["mu"]) == 31 and len(out["path"]["ell"][0]) == 4
-    assert out["status"] in gmm.STATUSES and out["settings"]["target"] == [-0.5, 0.5]
+    assert out["status"] in gmm.STATUSES and out["settings"]["target"] == list(
+        gmm.GMMSettings().target
+    )
     code, out, _ = run_harness(
         ["gmm-run", "--dynamics", "first-order", "--k", "3", "--steps", "20", "--lr-gen", "0.2",
          "--lr-disc", "0.05", "--target=-1,1", "--ell=-2,-1,0.5,1"],
@@ -402,7 +405,7 @@ def test_cli_gmm_batch_json(capsys: pytest.CaptureFixture[str]) -> None:
         ["gmm-batch", "--dynamics", "first-order", "--runs", "40", "--steps", "100"], capsys
     )
     assert code == 0
-    assert out["converged"] + out["collapsed"] + out["other"] == pytest.approx(1.0)
+    assert sum(out[name] for name in gmm.OUTCOMES) == pytest.approx(1.0)
     assert out["settings"]["runs"] == 40 and out["settings"]["seed"] == 0
     direct = gmm.batch_experiment(dynamics="first-order", runs=40, steps=100)
     assert out["counts"] == direct.counts
@@ -491,3 +494,128 @@ def test_register_adds_both_commands() -> None:
     sub = parser.add_subparsers(dest="command")
     register(sub)
     assert {"gmm-run", "gmm-batch"} <= set(sub.choices)
+
+
+# --------------------------------------------------------------------------------------------
+# The default data, the fast batch kernel, cancellation, the separation map
+# --------------------------------------------------------------------------------------------
+
+
+def density_maxima(target: tuple[float, float]) -> int:
+    x = np.linspace(-8.0, 8.0, 16001)
+    g = gmm.g_star(x, np.asarray(target))
+    return int(np.sum((g[1:-1] > g[:-2]) & (g[1:-1] > g[2:])))
+
+
+def test_the_default_data_has_two_modes() -> None:
+    # an equal mixture of unit Gaussians is bimodal only when its means are more than 2 apart
+    assert density_maxima(gmm.GMMSettings().target) == 2
+    assert density_maxima((-0.5, 0.5)) == 1 and density_maxima((-1.1, 1.1)) == 2
+    for t in ((-0.5, 0.5), (-0.99, 0.99), (-1.01, 1.01), (-2.0, 2.0), (1.0, 1.0), (3.0, -1.5)):
+        assert gmm.data_modes(t) == density_maxima(t), t
+
+
+def reference_first_order(mu0, ell0, target, eta_gen, eta_disc, steps, k=1, simultaneous=False):
+    """The straightforward loop, with the public gradient and projection functions."""
+    mu, ell = np.array(mu0, dtype=float), np.array(ell0, dtype=float)
+    tg = np.asarray(target, dtype=float)
+    for _ in range(steps):
+        if simultaneous:
+            g_ell, g_mu = gmm.grad_ell(mu, ell, tg), gmm.grad_mu(mu, ell)
+            ell, mu = gmm.project_ordered(ell + eta_disc * g_ell), mu - eta_gen * g_mu
+        else:
+            for _ in range(k):
+                ell = gmm.project_ordered(ell + eta_disc * gmm.grad_ell(mu, ell, tg))
+            mu = mu - eta_gen * gmm.grad_mu(mu, ell)
+    return mu, ell
+
+
+@pytest.mark.parametrize(
+    ("target", "k", "simultaneous"),
+    [((-2.0, 2.0), 1, False), ((-0.5, 0.5), 1, False), ((-2.0, 2.0), 3, False),
+     ((-1.5, 1.5), 1, True)],
+)  # fmt: skip
+def test_batch_kernel_equals_the_recorded_and_the_reference_paths(target, k, simultaneous):
+    runs, steps = 120, 400
+    s = gmm.GMMSettings(target=target)
+    mu0, ell0 = gmm.draw_starts(np.random.default_rng(3), runs, s.mu_range, s.ell_range)
+    mu, ell = gmm._first_order_final(mu0, ell0, np.asarray(target), 0.1, 0.1, steps, k,
+                                     simultaneous)  # fmt: skip
+    recorded = gmm.run_first_order(mu0, ell0, target, 0.1, 0.1, steps, k, simultaneous)
+    np.testing.assert_allclose(mu, recorded.mu[-1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ell, recorded.ell[-1], rtol=0, atol=1e-12)
+    ref_mu, ref_ell = reference_first_order(mu0, ell0, target, 0.1, 0.1, steps, k, simultaneous)
+    np.testing.assert_allclose(mu, ref_mu, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ell, ref_ell, rtol=0, atol=1e-12)
+    b = gmm.batch_experiment("first-order", k=k, simultaneous=simultaneous, runs=runs,
+                             seed=3, steps=steps, target=target)  # fmt: skip
+    np.testing.assert_array_equal(b.mu_final, recorded_from_seed(3, runs, steps, target, k,
+                                                                 simultaneous))  # fmt: skip
+
+
+def recorded_from_seed(seed, runs, steps, target, k, simultaneous):
+    s = gmm.GMMSettings(target=target)
+    mu0, ell0 = gmm.draw_starts(np.random.default_rng(seed), runs, s.mu_range, s.ell_range)
+    return gmm.run_first_order(mu0, ell0, target, 0.1, 0.1, steps, k, simultaneous).mu[-1]
+
+
+def test_a_fixed_point_is_set_aside_and_kept() -> None:
+    # both intervals empty where h < 0: no gradient for anyone, the state never changes
+    mu0, ell0 = np.array([[1.8, -0.6], [0.3, -1.0]]), np.array([[-2.6, -2.6, 2.3, 2.3]] * 2)
+    mu, ell = gmm._first_order_final(mu0, ell0, TARGET, 0.1, 0.1, 300, 1, False)
+    np.testing.assert_array_equal(mu[0], mu0[0])
+    ref = gmm.run_first_order(mu0, ell0, TARGET, 0.1, 0.1, 300)
+    np.testing.assert_array_equal(mu, ref.mu[-1])
+    np.testing.assert_array_equal(ell, ref.ell[-1])
+
+
+def test_stuck_needs_the_final_discriminator() -> None:
+    mu, ell = np.array([[1.8, -0.6]]), np.array([[-2.6, -2.6, 2.3, 2.3]])
+    assert gmm.outcome_codes(mu, TARGET).tolist() == [3]
+    assert gmm.outcome_codes(mu, TARGET, ell_final=ell).tolist() == [2]
+    assert gmm.OUTCOMES[2] == "stuck"
+
+
+def test_a_batch_stops_when_cancelled() -> None:
+    calls: list[int] = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 3
+
+    with pytest.raises(gmm.Cancelled):
+        gmm.batch_experiment("first-order", runs=50, steps=1000, cancel=cancel)
+    assert len(calls) == 4  # checked every 50 steps: stopped at the 4th check
+    with pytest.raises(gmm.Cancelled):
+        gmm.separation_map([1.0, 2.0], (1,), runs=10, steps=500, cancel=lambda: True)
+
+
+def test_separation_map_cells_are_batches() -> None:
+    seps, ks = [1.0, 4.0], (1, 3)
+    m = gmm.separation_map(seps, ks, runs=30, steps=150, seed=2, target=(-1.0, 1.0))
+    assert m.fractions.shape == (2, 2, len(gmm.OUTCOMES))
+    np.testing.assert_allclose(m.fractions.sum(axis=2), 1.0, atol=1e-12)
+    for i, k in enumerate(ks):
+        for j, sep in enumerate(seps):
+            b = gmm.batch_experiment("first-order", k=k, runs=30, steps=150, seed=2,
+                                     target=(-sep / 2, sep / 2))  # fmt: skip
+            got = m.fractions[i, j]
+            assert got.tolist() == [getattr(b, o) for o in gmm.OUTCOMES]
+    with pytest.raises(ValueError):
+        gmm.separation_map([12.0], (1,))
+
+
+def test_gmm_commands_skip_the_dirac_gan_imports() -> None:
+    code = (
+        "import sys, runpy; sys.argv = ['dynamics', 'gmm-batch', '--dynamics', 'first-order', "
+        "'--runs', '5', '--steps', '5'];\n"
+        "try:\n runpy.run_module('dynamics', run_name='__main__')\n"
+        "except SystemExit as e:\n assert e.code == 0\n"
+        "assert 'scipy.integrate' not in sys.modules and 'dynamics.methods' not in sys.modules"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert (
+        json.loads(out.stdout)["counts"]
+        == gmm.batch_experiment("first-order", runs=5, steps=5).counts
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from ui.gmm_figures import (
     fractions_figure,
     outcome_maps_figure,
     plane_figure,
+    separation_figure,
     series_figure,
 )
 
@@ -34,7 +36,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/mode_collapse.py"
 D = gmm.GMMSettings()
 START = (1.5, -1.0)  # the page's default start
-STEPS = 200  # the page's default number of single-run steps
+STEPS = 300  # the page's default number of single-run steps
 SHORT = 60  # steps of most control tests
 
 
@@ -138,7 +140,7 @@ def test_default_view_matches_the_core() -> None:
     assert_matches_core(at, runs)
     # the default start shows the contrast the page is about
     assert displayed(at)["optimal"][0] == "converged"
-    assert displayed(at)["first-order"][0] == "collapsed"
+    assert displayed(at)["first-order"][0] == "stuck"
     assert [ch.key for ch in charts(at)] == [
         "gmm_plane",
         "gmm_series",
@@ -146,7 +148,7 @@ def test_default_view_matches_the_core() -> None:
     body = texts(at)
     assert "after Li et al." in body
     assert "On the Limitations of First-Order Approximation in GAN Dynamics" in body
-    assert "was not available" in body
+    assert "not available to us" in body and "only the qualitative dichotomy" in body
     assert "Mode collapse" in body and "Discriminator collapse" in body
     assert dict(at.query_params) == {}  # defaults are not written into the URL
 
@@ -173,8 +175,8 @@ def test_every_control_has_a_tooltip() -> None:
         ("select_slider", "gmm_lr_gen", 0.3, dict(eta_gen=0.3)),
         ("select_slider", "gmm_lr_disc", 0.02, dict(eta_disc=0.02)),
         ("slider", "gmm_steps", 40, dict(steps=40)),
-        ("number_input", "gmm_target1", -1.2, dict(target=(-1.2, 0.5))),
-        ("number_input", "gmm_target2", 1.5, dict(target=(-0.5, 1.5))),
+        ("number_input", "gmm_target1", -1.2, dict(target=(-1.2, D.target[1]))),
+        ("number_input", "gmm_target2", 1.5, dict(target=(D.target[0], 1.5))),
         ("number_input", "gmm_mu1", -1.5, dict(start=(-1.5, -1.0))),
         ("number_input", "gmm_mu2", 0.7, dict(start=(1.5, 0.7))),
         ("radio", "gmm_ell", "random", dict(ell="random")),
@@ -322,12 +324,14 @@ def test_an_inverted_range_falls_back_to_the_default_with_a_warning() -> None:
 
 def test_a_click_on_the_plane_moves_the_start_to_the_grid_point() -> None:
     at = page({"steps": str(SHORT)})
-    at.session_state["gmm_plane"] = {"click": {"x": -1.02, "y": 0.49}}
+    # the default view is (-3, 3)², where a click snaps to multiples of 0.2
+    assert compute.plane_view(D.target, START, D.mu_range)[1] == 0.2
+    at.session_state["gmm_plane"] = {"click": {"x": -1.02, "y": 0.61}}
     rerun(at)
     assert at.number_input(key="gmm_mu1").value == -1.0
-    assert at.number_input(key="gmm_mu2").value == 0.5
-    assert at.query_params["mu1"] == "-1" and at.query_params["mu2"] == "0.5"
-    assert_matches_core(at, core_runs(start=(-1.0, 0.5), steps=SHORT))
+    assert at.number_input(key="gmm_mu2").value == 0.6
+    assert at.query_params["mu1"] == "-1" and at.query_params["mu2"] == "0.6"
+    assert_matches_core(at, core_runs(start=(-1.0, 0.6), steps=SHORT))
     # the same click arriving again (any later rerun) does not move the start back
     at.number_input(key="gmm_mu1").set_value(0.3)
     rerun(at)
@@ -389,11 +393,7 @@ def test_batch_tab_runs_on_request_and_matches_the_core() -> None:
     assert list(rows) == list(expect)
     for label, r in expect.items():
         c = r.counts
-        assert rows[label] == [
-            _cell(r.converged, c["converged"]),
-            _cell(r.collapsed, c["collapsed"]),
-            _cell(r.other, c["other"]),
-        ], label
+        assert rows[label] == [_cell(getattr(r, o), c[o]) for o in gmm.OUTCOMES], label
     # the outcome maps are the core's outcome grids (first-order at the sidebar's k = 1)
     maps = chart_spec(at, "gmm_maps")
     z = [t for t in maps["data"] if t["type"] == "heatmap"]
@@ -403,7 +403,7 @@ def test_batch_tab_runs_on_request_and_matches_the_core() -> None:
         shown = _arrays(tr["z"]).reshape(21, 21)
         assert np.array_equal(shown, codes), dyn
     fr = chart_spec(at, "gmm_fractions")
-    assert [t["name"] for t in fr["data"]] == ["converged", "collapsed", "other"]
+    assert [t["name"] for t in fr["data"]] == list(gmm.OUTCOMES)
     assert "seed 5" in texts(at)
     # the result stays on screen, from the cache, after an unrelated rerun
     at.slider(key="gmm_steps").set_value(50)
@@ -530,8 +530,10 @@ def test_figure_builders_draw_finite_data_only(kw: dict) -> None:
 
 
 def test_batch_figures_draw_finite_data_only() -> None:
-    assert_finite(fractions_figure([Fractions("optimal", 1.0, 0.0, 0.0),
-                                    Fractions("first-order, k = 1", 0.1, 0.7, 0.2)]))  # fmt: skip
+    assert_finite(fractions_figure([Fractions("optimal", 1.0, 0.0, 0.0, 0.0),
+                                    Fractions("first-order, k = 1", 0.1, 0.6, 0.1, 0.2)]))  # fmt: skip
+    m = gmm.separation_map([1.0, 4.0], (1, 2), runs=5, steps=5)
+    assert_finite(separation_figure(m.separations, m.ks, m.fractions, current=4.0))
     g = gmm.outcome_grid(11, "first-order", steps=5)
     fig = outcome_maps_figure(g.axis, [("a", g.codes), ("b", g.codes)], D.target)
     assert_finite(fig)
@@ -575,7 +577,7 @@ def test_payloads_stay_small() -> None:
         outcome_maps_figure(g.axis, [("a", g.codes), ("b", g.codes)], D.target).to_json()
     )
     sizes["fractions"] = len(
-        fractions_figure([Fractions(f"k = {k}", 0.2, 0.5, 0.3) for k in range(5)]).to_json()
+        fractions_figure([Fractions(f"k = {k}", 0.2, 0.4, 0.1, 0.3) for k in range(5)]).to_json()
     )
     assert sizes["plane"] < 300_000, sizes
     assert sizes["plane, 10000 steps"] < 120_000, sizes
@@ -583,3 +585,259 @@ def test_payloads_stay_small() -> None:
     assert sizes["series, 10000 steps"] < 160_000, sizes
     assert sizes["maps 81²"] < 60_000, sizes
     assert sizes["fractions"] < 20_000, sizes
+
+
+# ----------------------------------------------- what the page says, checked against the core
+
+
+def _sentences(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("The data are "))
+
+
+def _pct(text: str, words: str) -> float:
+    hit = re.search(rf"{re.escape(words)} (\d+\.\d)%", text)
+    return float(hit.group(1)) / 100 if hit else 0.0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"k": "25"}, {"target1": "-0.5", "target2": "0.5"}, {"steps": "40", "mu1": "0.3"}],
+)
+def test_the_sentences_state_the_core_numbers(query: dict[str, str]) -> None:
+    """Every number and shape the single-run text states, recomputed with the core."""
+    from ui.gmm_text import OUTCOME_WORDS
+
+    at = page(query)
+    text = _sentences(at)
+    target = (float(query.get("target1", D.target[0])), float(query.get("target2", D.target[1])))
+    k, steps = int(query.get("k", 1)), int(query.get("steps", STEPS))
+    start = (float(query.get("mu1", START[0])), START[1])
+    # the data: two modes exactly when the means are more than 2 apart (a density check)
+    x = np.linspace(-10, 10, 20001)
+    g = gmm.g_star(x, np.asarray(target))
+    maxima = int(np.sum((g[1:-1] > g[:-2]) & (g[1:-1] > g[2:])))
+    assert ("**two modes**" in text) == (maxima == 2) and ("**one bump**" in text) == (maxima == 1)
+    if maxima == 1:
+        c = sum(target) / 2
+        assert f"TV = {float(gmm.tv_distance((c, c), target)):.3f}" in text
+    # each run: its status word, final means and TV as in the core
+    runs = core_runs(start=start, target=target, steps=steps, k=k)
+    for key, label in (("optimal", "Optimal discriminator"), ("first-order", "First-order discriminator")):  # fmt: skip
+        r = runs[key]
+        line = next(ln for ln in text.split("\n\n") if ln.startswith(f"**{label}**"))
+        status = gmm.run_status(r, 0)
+        assert line.startswith(f"**{label}**: {'still moving' if status == 'moving' else status}")
+        m1, m2 = r.mu[-1, 0]
+        assert f"μ = ({m1:.2f}, {m2:.2f})".replace("-", "−") in line
+        if status != "oscillating":
+            assert f"TV = {r.tv[-1, 0]:.3f}" in line
+        if status == "stuck":
+            assert r.grad_norm[-1, 0] < gmm.GRAD_TOL and "discriminator collapse" in line
+        if status == "collapsed":
+            assert f"|μ₁ − μ₂| = {r.gap[-1, 0]:.3f}" in line
+    # the fractions: the core's batch with these settings
+    b = gmm.batch_experiment(
+        "first-order", k=k, runs=compute.SETTING_RUNS, seed=D.seed, steps=steps, target=target
+    )
+    for o in gmm.OUTCOMES:
+        shown = f"{OUTCOME_WORDS[o]} {getattr(b, o):.1%}"
+        assert (shown in text) == (b.counts[o] > 0), (o, shown)  # 200 runs: 0.5 % steps, exact
+
+
+def test_the_data_space_shows_the_step_the_table_reports() -> None:
+    """Issue: the data-space panel showed step 0 while the table said "after 200 steps"."""
+    at = page()
+    plane = chart_spec(at, "gmm_plane")
+    slider = plane["layout"]["sliders"][0]
+    assert slider["steps"][slider["active"]]["label"] == str(STEPS)
+    table = next(m.value for m in at.markdown if m.value.startswith("| after "))
+    assert table.startswith(f"| after {STEPS} steps |")
+    # the current-step markers sit on the final means, the generator density is g at them
+    fo = core_runs()["first-order"]
+    now = next(
+        t for t in plane["data"] if t.get("name", "").endswith(" now") and "first" in t["name"]
+    )
+    assert now["x"][0] == pytest.approx(fo.mu[-1, 0, 0], abs=1e-4)
+    assert now["y"][0] == pytest.approx(fo.mu[-1, 0, 1], abs=1e-4)
+    g = next(t for t in plane["data"] if t.get("name") == "generator density g<sub>μ</sub>")
+    x = _arrays(next(t for t in plane["data"] if t.get("name") == "data density g*")["x"])
+    np.testing.assert_allclose(_arrays(g["y"]), gmm.g_mu(x[None, :], fo.mu[-1]).ravel(), atol=1e-6)
+
+
+def test_a_single_run_at_the_maximum_settings_stays_within_the_budget() -> None:
+    """Issue: steps = 3000, k = 100 cost 49 s per rerun, without a button."""
+    hi_steps, hi_k = 3000, int(gmm.GMMSettings.RANGES["k"][1])
+    at = page({"steps": str(hi_steps), "k": str(hi_k)})
+    n = compute.steps_within_budget(hi_steps, hi_k)
+    assert n < hi_steps and compute.single_run_cost(n, hi_k) <= compute.SINGLE_RUN_BUDGET
+    assert any(f"Showing the first {n} of {hi_steps} steps" in w.value for w in at.warning)
+    assert next(m.value for m in at.markdown if m.value.startswith("| after ")).startswith(
+        f"| after {n} steps |"
+    )
+    assert_matches_core(at, core_runs(steps=n, k=hi_k))
+    assert compute.steps_within_budget(STEPS, 1) == STEPS  # the default is not cut
+
+
+# --------------------------------------------------------------------- exports round-trip
+
+
+def small_table() -> compute.BatchTable:
+    return compute.batch_table(
+        D.target, 0.1, 0.1, 30, 40, 5, (1, 3), True, 21, 1, False, D.mu_range, D.ell_range,
+        D.tol, D.collapse,
+    )  # fmt: skip
+
+
+def test_batch_exports_parse_back_to_the_core_numbers() -> None:
+    import csv
+    import io
+
+    table = small_table()
+    rows = list(csv.DictReader(io.StringIO(compute.batch_csv(table))))
+    assert "np." not in compute.batch_csv(table) and "np." not in compute.batch_json(table)
+    data = json.loads(compute.batch_json(table))
+    common = dict(runs=40, seed=5, steps=30, eta_gen=0.1, eta_disc=0.1)
+    expect = [
+        gmm.batch_experiment("optimal", **common),
+        gmm.batch_experiment("first-order", k=1, **common),
+        gmm.batch_experiment("first-order", k=3, **common),
+        gmm.batch_experiment("first-order", k=1, simultaneous=True, **common),
+    ]
+    fractions = [r for r in rows if r["kind"] == "fractions"]
+    records = [r for r in data["records"] if r["kind"] == "fractions"]
+    assert len(fractions) == len(records) == len(expect)
+    for row, rec, r in zip(fractions, records, expect, strict=True):
+        for o in gmm.OUTCOMES:
+            assert abs(float(row[o]) - getattr(r, o)) <= 1e-12
+            assert abs(rec[o] - getattr(r, o)) <= 1e-12
+            assert int(row[f"n_{o}"]) == rec[f"n_{o}"] == r.counts[o]
+    seps = compute.separations_for(D.target)
+    m = gmm.separation_map(seps, (1, 3), runs=min(40, compute.SEPARATION_RUNS), seed=5, steps=30)
+    cells = [r for r in rows if r["kind"] == "separation"]
+    assert len(cells) == 2 * len(seps)
+    for row in cells:
+        i, j = (1, 3).index(int(row["k"])), seps.index(float(row["separation"]))
+        for n, o in enumerate(gmm.OUTCOMES):
+            assert abs(float(row[o]) - m.fractions[i, j, n]) <= 1e-12
+    opt = gmm.outcome_grid(21, "optimal", seed=5, steps=30)
+    assert data["outcome_maps"]["optimal"] == opt.codes.tolist()
+    assert data["outcome_maps"]["axis"] == opt.axis.tolist()
+    assert data["settings"]["runs"] == 40 and data["settings"]["ks"] == [1, 3]
+
+
+@pytest.mark.usefixtures("clickable")
+def test_the_batch_tab_offers_the_exports() -> None:
+    q = {"tab": "batch", "runs": "20", "bsteps": "10", "ks": "2", "grid": "21"}
+    at = page(q)
+    at.button(key="gmm_run_batch").click()
+    rerun(at)
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == [
+        "Download the table (CSV)", "Download everything (JSON)",
+    ]  # fmt: skip
+    assert chart_spec(at, "gmm_separation")["data"]
+
+
+# ------------------------------------------------------------- the bounded, cancellable pool
+
+
+def _args(steps: int = 30, seed: int = 11) -> tuple:
+    return (
+        D.target, 0.1, 0.1, steps, 20, seed, (1,), False, 21, 1, False, D.mu_range,
+        D.ell_range, D.tol, D.collapse,
+    )  # fmt: skip
+
+
+def test_a_full_pool_refuses_with_a_wait_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compute, "_QUEUED", {1: compute.MAX_QUEUED_SECONDS})
+    with pytest.raises(compute.Busy) as busy:
+        compute.submit_batch(_args())
+    assert busy.value.retry_after == pytest.approx(compute.MAX_QUEUED_SECONDS / compute.WORKERS)
+    assert "try again in about" in str(busy.value)
+
+
+@pytest.mark.usefixtures("clickable")
+def test_the_page_says_busy_instead_of_queuing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compute, "_QUEUED", {1: compute.MAX_QUEUED_SECONDS})
+    at = page({"tab": "batch", "runs": "20", "bsteps": "10", "ks": "2", "seed": "99"})
+    at.button(key="gmm_run_batch").click()
+    rerun(at)
+    assert any("busy with other batch experiments: try again in about" in w.value
+               for w in at.warning)  # fmt: skip
+    assert not [m for m in at.markdown if m.value.startswith("| configuration")]
+
+
+def test_cancel_stops_a_batch_between_chunks() -> None:
+    job = compute.BatchJob(args=_args(steps=5000, seed=12), estimate=1.0)
+    job.cancel()
+    with pytest.raises(gmm.Cancelled):
+        compute._run(job)  # the flag is checked before it starts and every 50 steps
+    started = compute.submit_batch(_args(steps=5000, seed=13))
+    while started.started is None and not started.future.done():
+        started.heartbeat = time.monotonic()
+        time.sleep(0.01)
+    started.cancel()
+    with pytest.raises(gmm.Cancelled):
+        started.future.result(timeout=120)
+    assert id(started) not in compute._QUEUED  # its queued work is released
+
+
+def test_a_batch_nobody_polls_is_cancelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session is gone (no poller renews the heartbeat): the batch stops by itself."""
+    monkeypatch.setattr(compute, "ORPHAN_SECONDS", 0.0)
+    job = compute.submit_batch(_args(steps=5000, seed=14))
+    with pytest.raises(gmm.Cancelled):
+        job.future.result(timeout=120)
+
+
+def test_the_time_left_comes_from_the_measured_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    job = compute.BatchJob(args=_args(), estimate=1.0)
+    assert job.remaining() is None  # nothing measured yet
+    job.progress(0.0, "start")
+    job.started = time.monotonic() - 10.0
+    job.progress(0.25, "a quarter")
+    left = job.remaining()
+    assert left is not None and 29.0 <= left <= 31.5  # 10 s for 25 %: 30 s to go
+    monkeypatch.setattr(compute, "_SECONDS_PER_UNIT", [1e-6])
+    before = compute.estimate_for_args(_args())
+    compute._learn_rate(_args(), 3 * before)  # a batch that took 3× the estimate
+    assert compute.estimate_for_args(_args()) == pytest.approx(2 * before)
+
+
+@pytest.mark.usefixtures("clickable")
+def test_the_cancel_button_cancels_the_sessions_batch() -> None:
+    from concurrent.futures import Future
+
+    at = page({"tab": "batch", "runs": "20", "bsteps": "10", "ks": "2"})
+    assert at.button(key="gmm_cancel_batch").disabled  # nothing to cancel
+    args = (
+        D.target,
+        0.1,
+        0.1,
+        10,
+        20,
+        0,
+        (2,),
+        False,
+        41,
+        1,
+        False,
+        D.mu_range,
+        D.ell_range,
+        D.tol,
+        D.collapse,
+    )  # fmt: skip  (the page's batch arguments for this query)
+    job = compute.BatchJob(args=args, estimate=1.0, future=Future())  # still running
+    at.session_state["_gmm_job"] = job
+    rerun(at)
+    assert not at.button(key="gmm_cancel_batch").disabled
+    at.button(key="gmm_cancel_batch").click()
+    rerun(at)
+    assert job.cancelled.is_set() and job.should_stop()
+    assert any("cancelled" in i.value for i in at.info), [i.value for i in at.info]
+    assert "_gmm_job" not in at.session_state
+    # a batch for other settings than the page's is cancelled as soon as the page sees it
+    other = compute.BatchJob(args=_args(seed=22), estimate=1.0, future=Future())
+    at.session_state["_gmm_job"] = other
+    rerun(at)
+    assert other.cancelled.is_set()

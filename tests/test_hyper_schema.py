@@ -194,7 +194,7 @@ PRESET = "Gradient penalty, critical γ = 1 · AltGD, n_disc = 5"
 
 def _with_preset() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    at.switch_page("pages/explorer.py").run()
     at.selectbox(key="preset").set_value(PRESET).run()
     assert not at.exception
     assert at.selectbox(key="preset").value == PRESET

@@ -30,8 +30,8 @@ from dynamics.lessons import (
     LESSON_INDEX,
     LESSONS,
     MODE_COLLAPSE,
-    PAGE_URL,
     STABILITY,
+    TRY_IT,
     Claim,
     Lesson,
     Link,
@@ -43,6 +43,9 @@ from dynamics.spectrum import spectrum
 from dynamics.stability import analytic_boundary, available_axes, critical_values, stability_map
 from dynamics.variants import VARIANTS, make_game
 from tests.charts import charts
+from ui import embedded
+from ui.glossary import Linker
+from ui.routes import PAGE_URL, page_url
 from ui.state import md_literal
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -56,11 +59,11 @@ KINDS = {
                "eigs", "speed_ratio"},
     COMPARE: {"verdict"},
     STABILITY: {"critical", "boundary", "verdict_at", "fastest_at"},
-    MODE_COLLAPSE: {"status", "gap", "subopt", "mu"},
+    MODE_COLLAPSE: {"status", "gap", "subopt", "mu", "tv", "grad", "modes", "fraction"},
 }  # fmt: skip
 BADGE = {"converges": "green", "neutral": "orange", "diverges": "red"}
 #: The mode-collapse page's own defaults for a single run (its model defaults are GMMSettings').
-GMM_PAGE_DEFAULTS = {"mu1": 1.5, "mu2": -1.0, "steps": 200, "ell": "optimal"}
+GMM_PAGE_DEFAULTS = {"mu1": 1.5, "mu2": -1.0, "steps": 300, "ell": "optimal"}
 
 
 # ------------------------------------------------------------------------- the data itself
@@ -101,6 +104,29 @@ def test_glossary_covers_the_terms() -> None:
                  "total variation"):  # fmt: skip
         assert word in terms, word
     assert all(len(text) < 400 for _, text in GLOSSARY)
+
+
+def test_every_number_of_the_mode_collapse_lesson_is_a_setting_or_a_claim() -> None:
+    """Lesson 10: each number in its texts is a setting of a link (or the model's default
+    data) or lies in the range of one of its claims, at the precision it is written with."""
+    les = LESSON_INDEX["mode-collapse"]
+    settings = {float(v) for link in les.links for v in link.query.values()
+                if re.fullmatch(r"-?[\d.]+", v)}  # fmt: skip
+    settings |= {float(v) for v in gmm.GMMSettings().target} | {200.0}  # "200 random starts"
+    ranges = []
+    for link in les.links:
+        for kind, _, val in link.claims:
+            if kind in ("tv", "gap", "grad", "fraction"):
+                ranges.append(val)
+            elif kind == "mu":
+                ranges += list(val)
+    text = " ".join((les.explanation, les.question, les.answer)).replace("−", "-")
+    for raw, pct in re.findall(r"(?<![\w*₁₂])(-?\d+(?:\.\d+)?)( ?%)?", text):
+        x = float(raw) / (100 if pct else 1)
+        if x in settings or (not pct and x in (0.0, 1.0, 2.0, 25.0)):
+            continue  # a setting, "k = 1", "exactly 0", "two modes"
+        half = 0.5 * 10 ** -(len(raw.split(".")[1]) if "." in raw else 0) / (100 if pct else 1)
+        assert any(lo - half <= x <= hi + half for lo, hi in ranges), raw
 
 
 def test_numbers_in_the_texts_are_numbers_the_claims_check() -> None:
@@ -225,26 +251,59 @@ def core_stability(claim: Claim, q: Mapping[str, str]) -> None:
         raise AssertionError(kind)
 
 
+def _gmm_query(items: tuple[tuple[str, str], ...]) -> tuple[dict[str, str], tuple[float, float]]:
+    q = {**{k: str(v) for k, v in GMM_PAGE_DEFAULTS.items()}, **dict(items)}
+    s = gmm.GMMSettings()
+    target = (float(q.get("target1", s.target[0])), float(q.get("target2", s.target[1])))
+    assert q["ell"] == "optimal"
+    return q, target
+
+
 @cache
 def _gmm_run(items: tuple[tuple[str, str], ...], dynamics: str) -> gmm.GMMRun:
-    q = {**{k: str(v) for k, v in GMM_PAGE_DEFAULTS.items()}, **dict(items)}
+    q, target = _gmm_query(items)
     s = gmm.GMMSettings()
     start = (float(q["mu1"]), float(q["mu2"]))
     eta_gen = float(q.get("lr_gen", s.eta_gen))
     eta_disc = float(q.get("lr_disc", s.eta_disc))
-    assert q["ell"] == "optimal" and "target1" not in q and "target2" not in q
     if dynamics == "optimal":
-        return gmm.run_optimal(start, s.target, eta_gen, int(q["steps"]))
-    ell0 = gmm.optimal_intervals(np.asarray(start), np.asarray(s.target))
+        return gmm.run_optimal(start, target, eta_gen, int(q["steps"]))
+    ell0 = gmm.optimal_intervals(np.asarray(start), np.asarray(target))
     return gmm.run_first_order(
-        start, ell0, s.target, eta_gen, eta_disc, int(q["steps"]), int(q.get("k", s.k))
+        start, ell0, target, eta_gen, eta_disc, int(q["steps"]), int(q.get("k", s.k))
     )
+
+
+@cache
+def _gmm_fractions(items: tuple[tuple[str, str], ...]) -> gmm.BatchResult:
+    """The page's "with these settings" batch: first order, seeded random starts."""
+    from ui.gmm_compute import SETTING_RUNS
+
+    q, target = _gmm_query(items)
+    s = gmm.GMMSettings()
+    return gmm.batch_experiment(
+        "first-order", k=int(q.get("k", s.k)), runs=SETTING_RUNS, seed=s.seed,
+        steps=int(q["steps"]), target=target,
+    )  # fmt: skip
 
 
 def core_gmm(claim: Claim, q: Mapping[str, str]) -> None:
     kind, subj, val = claim
-    run = _gmm_run(tuple(sorted(q.items())), subj)
-    if kind == "status":
+    items = tuple(sorted(q.items()))
+    if kind == "modes":
+        assert gmm.data_modes(_gmm_query(items)[1]) == val
+        return
+    if kind == "fraction":
+        r = _gmm_fractions(items)
+        x = sum(getattr(r, o) for o in subj.split("+"))
+        assert val[0] <= x <= val[1], (subj, x)
+        return
+    run = _gmm_run(items, subj)
+    if kind == "tv":
+        assert val[0] <= run.tv[-1, 0] <= val[1], run.tv[-1, 0]
+    elif kind == "grad":
+        assert val[0] <= run.grad_norm[-1, 0] <= val[1], run.grad_norm[-1, 0]
+    elif kind == "status":
         assert gmm.run_status(run, 0) == val
     elif kind == "gap":
         assert val[0] <= run.gap[-1, 0] <= val[1], run.gap[-1, 0]
@@ -290,15 +349,26 @@ def link_codes(at: AppTest) -> list[Any]:
     return [c for c in at.main.code if "lesson=" not in c.value]
 
 
+def linked(les: Lesson) -> tuple[str, str, str]:
+    """A lesson's explanation, question and answer as the page shows them: the first use of
+    each glossary term on the page is a link to its entry."""
+    link = Linker()
+    return link(les.explanation), link(les.question), link(les.answer)
+
+
 def check_lesson_shown(at: AppTest, les: Lesson) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="les_lesson").value == les.id
     n = [x.id for x in LESSONS].index(les.id) + 1
     assert at.subheader[0].value == f"{n}. {les.title}"
-    assert any(les.explanation == m.value for m in at.markdown)
+    explanation, _, answer = linked(les)
+    assert any(explanation == m.value for m in at.markdown)
     assert any(i.value.startswith("**Predict, then run:**") for i in at.info)
     assert at.expander[0].label == "Show what to look for"
-    assert any(les.answer == m.value for m in at.expander[0].markdown)
+    assert any(answer == m.value for m in at.expander[0].markdown)
+    # the prediction comes first: a choice of answers, none chosen, and no figure yet
+    assert at.radio(key=f"les_predict_{les.id}").value is None
+    assert not charts(at)
     assert any(les.reference in m.value for m in at.markdown)
     # one page link and one copyable full URL per link, with exactly the lesson's settings
     page_links = at.get("page_link")
@@ -306,8 +376,8 @@ def check_lesson_shown(at: AppTest, les: Lesson) -> None:
     for pl, code, link in zip(page_links, link_codes(at), les.links, strict=True):
         assert pl.proto.page == PAGE_URL[link.page]
         got = {k: v[0] for k, v in parse_qs(pl.proto.query_string).items()}
-        assert got == dict(link.query)
-        assert code.value.endswith("/" + link.url)
+        assert got == {**link.query, "from_lesson": str(n)}  # the view links back
+        assert code.value.endswith("/" + page_url(link.page, link.query))
     assert not [w for w in at.warning if "URL parameter" in w.value]
 
 
@@ -357,8 +427,9 @@ def test_presenter_mode_carries_over_to_the_linked_views() -> None:
     assert at.query_params["present"] == "1" and url_lesson(at) == les.id
     for pl, code, link in zip(at.get("page_link"), link_codes(at), les.links, strict=True):
         got = {k: v[0] for k, v in parse_qs(pl.proto.query_string).items()}
-        assert got == {**link.query, "present": "1"}
-        assert code.value.endswith("/" + link.url)  # the copyable URL is the students' one
+        assert got == {**link.query, "from_lesson": "6", "present": "1"}
+        # the copyable URL is the students' one
+        assert code.value.endswith("/" + page_url(link.page, link.query))
     at.button(key="les_next").click().run()
     assert at.query_params["present"] == "1" and url_lesson(at) == "consensus"
 
@@ -393,7 +464,8 @@ def assert_answer_hidden(at: AppTest, les: Lesson) -> None:
     assert at.selectbox(key="les_lesson").value == les.id
     (box,) = [e for e in at.main.expander if e.label == ANSWER]
     assert not box.proto.expanded, f"{les.id} opens with its answer showing"
-    assert any(les.answer == m.value for m in box.markdown)  # still there, one click away
+    assert any(linked(les)[2] == m.value for m in box.markdown)  # still there, one click away
+    assert at.radio(key=f"les_predict_{les.id}").value is None  # and not predicted yet
 
 
 @pytest.mark.parametrize("how", ["next", "previous", "selectbox", "link", "back-and-forth"])
@@ -608,6 +680,21 @@ def shown_stability(at: AppTest, claim: Claim) -> None:
 
 def shown_gmm(at: AppTest, claim: Claim) -> None:
     kind, subj, val = claim
+    if kind == "modes":
+        words = {1: "**one bump**", 2: "**two modes**"}[val]
+        assert any(m.value.startswith("The data are ") and words in m.value for m in at.markdown)
+        return
+    if kind == "fraction":
+        from ui.gmm_text import OUTCOME_WORDS
+
+        text = next(m.value for m in at.markdown if "random starts (means uniform" in m.value)
+        shown = {}
+        for o, words in OUTCOME_WORDS.items():
+            hit = re.search(rf"{re.escape(words)} (\d+\.\d)%", text)
+            shown[o] = float(hit.group(1)) / 100 if hit else 0.0
+        x = sum(shown[o] for o in subj.split("+"))
+        assert val[0] - 1e-9 <= x <= val[1] + 1e-9, (subj, x, text)  # 200 runs: exact to 0.1 %
+        return
     label = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}[subj]
     table = next(m.value for m in at.markdown if "| status | final μ |" in m.value)
     row = next(r for r in table.splitlines() if r.startswith(f"| **{label}** |"))
@@ -618,6 +705,10 @@ def shown_gmm(at: AppTest, claim: Claim) -> None:
         assert val[0] <= float(cells[4]) <= val[1], cells[4]
     elif kind == "subopt":
         assert val[0] <= float(cells[6]) <= val[1], cells[6]
+    elif kind == "tv":
+        assert val[0] <= float(cells[3]) <= val[1], cells[3]
+    elif kind == "grad":
+        assert val[0] <= float(cells[5]) <= val[1], cells[5]
     elif kind == "mu":
         mu = [float(x) for x in cells[2].strip("()").split(",")]
         for m, (lo, hi) in zip(mu, val, strict=True):
@@ -645,3 +736,124 @@ def test_each_link_opens_its_view_with_the_named_settings(
         assert same_value(got, raw), (key, got, raw)
     for claim in link.claims:
         SHOWN[link.page](at, claim)
+
+
+# ------------------------------------------- (4) each lesson's own figure, on the lessons page
+
+
+def figure_links(lesson: Lesson) -> list[tuple[int, Link]]:
+    """The links a lesson draws on its page: its explorer links, else its mode-collapse ones."""
+    out = [(i, x) for i, x in enumerate(lesson.links) if x.page == EXPLORER]
+    return out or [(i, x) for i, x in enumerate(lesson.links) if x.page == MODE_COLLAPSE]
+
+
+FIGURE_LINKS = [(les.id, i, x) for les in LESSONS for i, x in figure_links(les)]
+
+
+def test_every_lesson_offers_a_prediction_and_its_figure_controls() -> None:
+    """A lesson is one entry: its content, claims and ``try_it`` (choices, the right one, and
+    the controls its figure offers); ``TRY_IT`` is derived from the entries."""
+    assert set(TRY_IT) == set(LESSON_INDEX)
+    for les in LESSONS:
+        t = TRY_IT[les.id]
+        assert len(t.choices) >= 2 and len(set(t.choices)) == len(t.choices), les.id
+        assert 0 <= t.correct < len(t.choices), les.id
+        assert len(t.controls) <= 2, f"{les.id}: one or two controls, the ones it is about"
+        drawn = [x for _, x in figure_links(les)]
+        assert drawn, f"{les.id} draws no figure"
+        for key in t.controls:
+            if drawn[0].page == MODE_COLLAPSE:
+                assert key == "k", (les.id, key)  # the one control the mode-collapse view has
+                continue
+            assert any(
+                embedded.applicable(key, embedded.explorer_settings(x.query)) for x in drawn
+            ), (les.id, key)
+        for x in drawn:
+            if x.page == MODE_COLLAPSE:
+                assert set(x.query) <= set(embedded.GMM_KEYS), x.query
+
+
+def predicted(lesson_id: str, choice: int, setting: int | None = None) -> AppTest:
+    at = lessons_page({"lesson": lesson_id})
+    at.radio(key=f"les_predict_{lesson_id}").set_value(choice).run()
+    if setting is not None:
+        keys = [r.key for r in at.radio]
+        if f"les_setting_{lesson_id}" in keys:
+            at.radio(key=f"les_setting_{lesson_id}").set_value(setting).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize(
+    ("lesson_id", "i", "link"), FIGURE_LINKS, ids=[f"{a}-{b}" for a, b, _ in FIGURE_LINKS]
+)
+def test_each_lesson_figure_shows_its_claims(lesson_id: str, i: int, link: Link) -> None:
+    """The figure on the lesson page shows what the explorer shows for the same link: every
+    claim of the link, found in the embedded figure, its ρ lines and its notes."""
+    at = predicted(lesson_id, TRY_IT[lesson_id].correct, i)
+    if link.page == MODE_COLLAPSE:
+        assert [c.key.rsplit("-", 1)[-1] for c in charts(at)] == ["les_gmm_series"]
+        for claim in link.claims:
+            shown_gmm_embedded(at, claim)
+        return
+    assert [c.key.rsplit("-", 1)[-1] for c in charts(at)] == ["les_field", "les_distance"]
+    for claim in link.claims:
+        shown_explorer(at, claim)
+
+
+#: The embedded mode-collapse view's outcome line: the numbers after each name.
+GMM_LINE = re.compile(
+    r"\*\*(?P<label>[^*]+)\*\*: (?P<status>[a-z ]+) · final μ = \((?P<m1>\S+), (?P<m2>\S+)\) · "
+    r"TV = (?P<tv>\S+) · \|μ₁ − μ₂\| = (?P<gap>\S+) · \(1 \+ TV\) − L = (?P<subopt>\S+) · "
+    r"‖∇μ L‖ = (?P<grad>\S+)"
+)
+
+
+def shown_gmm_embedded(at: AppTest, claim: Claim) -> None:
+    """A claim of a mode-collapse link in the lesson's own view (the batch facts, ``modes``
+    and ``fraction``, are the full page's: its link shows them)."""
+    kind, subj, val = claim
+    if kind in ("modes", "fraction"):
+        return
+    label = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}[subj]
+    lines = [m.groupdict() for t in at.markdown for m in GMM_LINE.finditer(t.value)]
+    (row,) = [r for r in lines if r["label"] == label]
+    if kind == "status":
+        assert row["status"] == val, row
+    elif kind == "mu":
+        for m, (lo, hi) in zip((row["m1"], row["m2"]), val, strict=True):
+            assert lo <= float(m) <= hi, row
+    elif kind in ("gap", "subopt", "tv", "grad"):
+        assert val[0] <= float(row[kind]) <= val[1], (kind, row)
+    else:
+        raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[les.id for les in LESSONS])
+def test_the_reveal_says_whether_the_prediction_was_right_and_why(lesson: Lesson) -> None:
+    t = TRY_IT[lesson.id]
+    wrong = next(k for k in range(len(t.choices)) if k != t.correct)
+    answer = linked(lesson)[2]
+    at = predicted(lesson.id, t.correct)
+    assert any(s.value == f"**Right.** {t.choices[t.correct]}" for s in at.success)
+    assert any(m.value == f"**Why.** {answer}" for m in at.markdown)
+    assert ANSWER not in [e.label for e in at.main.expander]  # the reveal replaced it
+    at = predicted(lesson.id, wrong)
+    assert any(w.value == f"**Not quite.** The answer: {t.choices[t.correct]}" for w in at.warning)
+    assert any(m.value == f"**Why.** {answer}" for m in at.markdown)
+    assert charts(at), "every lesson runs its own figure once the student has predicted"
+
+
+def test_a_lesson_control_moves_its_figure_to_the_cores_numbers() -> None:
+    """Lesson 2's one control, the learning rate: at h = 0.5 the ρ shown is the core's."""
+    at = predicted("simgd-vs-altgd", 0)
+    at.select_slider(key="les_ctl_simgd-vs-altgd_0_h").set_value(0.5).run()
+    assert not at.exception
+    game = make_game("standard")
+    for m in ("simgd", "altgd"):
+        rho = spectrum(game, m, Hyper(lr_gen=0.5, lr_disc=0.5)).update.spectral_radius
+        shown_explorer(at, ("rho", m, rho))
+    path, _ = _path(tuple(sorted({"variant": "standard", "methods": "simgd", "h": "0.5"}.items())),
+                    "simgd")  # fmt: skip
+    d = np.hypot(path[:, 0], path[:, 1])
+    shown_explorer(at, ("distance", ("simgd", None), (d[-1] - 1e-6, d[-1] + 1e-6)))

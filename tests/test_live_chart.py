@@ -53,7 +53,7 @@ def test_a_chart_keeps_its_id_and_leaves_no_widget_metadata_behind() -> None:
     change instead of a new chart), and Streamlit's per-widget bookkeeping stays flat. With
     st.plotly_chart(on_select=...) both grew by one entry per rerun (never pruned)."""
     at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    at.switch_page("pages/explorer.py").run()
     ids = [el.proto.id for el in at.get("bidi_component")]
     assert [i.rsplit("-", 1)[-1] for i in ids] == ["field_chart", "eigen_chart", "distance_chart"]
     before = _meta(at)
@@ -83,7 +83,7 @@ def test_a_chart_keeps_its_id_and_leaves_no_widget_metadata_behind() -> None:
 )
 def test_a_malformed_click_leaves_the_start_alone(event: object) -> None:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    at.switch_page("pages/explorer.py").run()
     start = (at.number_input(key="theta0").value, at.number_input(key="psi0").value)
     at.session_state["field_chart"] = event
     at.run()
@@ -96,7 +96,7 @@ def test_without_the_bundle_charts_fall_back_to_st_plotly_chart(
 ) -> None:
     monkeypatch.setattr(live_chart, "PLOTLY_BUNDLE", None)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    at.switch_page("pages/explorer.py").run()
     assert not at.exception
     assert not charts(at)
     assert len(at.get("plotly_chart")) == 3

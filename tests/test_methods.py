@@ -85,10 +85,14 @@ def test_simulate_validates_its_inputs() -> None:
 # ------------------------------------------------------------------ hand-computed steps
 
 HP = Hyper(
-    lr_gen=0.13, lr_disc=0.29, n_gen=2, n_disc=3, beta=-0.35, beta1=0.8, beta2=0.95, eps=1e-3
-)
+    lr_gen=0.13, lr_disc=0.29, n_gen=2, n_disc=3, beta=-0.35, beta1=0.8, beta2=0.95, eps=1e-3,
+    sga_lambda=0.7, lookahead_k=3, lookahead_alpha=0.4, ema_beta=0.3,
+)  # fmt: skip
 #: For WGAN (c = 1) the discriminator's first step from here leaves [−1, 1]: clipping is hit.
 Z0 = (0.7, 0.9)
+#: A start far out in θ: the methods that contract on WGAN's rotation (SGA, CGD) hit the clip
+#: from here in their first step.
+Z_FAR = (3.0, 0.9)
 
 
 def _v(game: Game, th: float, ps: float) -> np.ndarray:
@@ -150,6 +154,44 @@ def _expected_steps(
                 new = _clip(game, np.array([th, new]))[1]
                 d_ps, ps = new - ps, new  # the velocity is the clipped increment
             z.append(np.array([th, ps]))
+    elif method == "hamiltonian":
+        for _ in range(n):
+            J = game.jacobian_at(z[-1][0], z[-1][1])  # tested against the field in test_jacobians
+            z.append(_clip(game, z[-1] - H * (J.T @ v(z[-1]))))
+    elif method == "sga":
+        for _ in range(n):
+            xi = -v(z[-1])  # the papers' ξ: the gradient of the losses
+            Jxi = -game.jacobian_at(z[-1][0], z[-1][1])
+            A = (Jxi - Jxi.T) / 2
+            grad_h = Jxi.T @ xi
+            sign = np.sign(xi @ grad_h * ((A.T @ xi) @ grad_h) / 2 + 0.1)
+            z.append(_clip(game, z[-1] - H * (xi + sign * hp.sga_lambda * A.T @ xi)))
+    elif method == "cgd":
+        for _ in range(n):
+            # The local game's Nash equilibrium: x = h_g(v_θ + J_θψ y), y = h_d(v_ψ + J_ψθ x).
+            J = game.jacobian_at(z[-1][0], z[-1][1])
+            g = v(z[-1])
+            system = np.array([[1.0, -hp.lr_gen * J[0, 1]], [-hp.lr_disc * J[1, 0], 1.0]])
+            z.append(_clip(game, z[-1] + np.linalg.solve(system, H * g)))
+    elif method == "lookahead":
+        for _ in range(n):
+            fast = z[-1]
+            for _ in range(hp.lookahead_k):
+                fast = _clip(game, fast + H * v(fast))
+            z.append(z[-1] + hp.lookahead_alpha * (fast - z[-1]))
+    elif method in ("ema", "average"):
+        w = [np.array(z0, dtype=float)]  # AltGD's iterates; the path is their average
+        for _ in range(n):
+            th, ps = w[-1]
+            for _ in range(hp.n_gen):
+                th = th + hp.lr_gen * _v(game, th, ps)[0]
+            for _ in range(hp.n_disc):
+                ps = _clip(game, np.array([th, ps + hp.lr_disc * _v(game, th, ps)[1]]))[1]
+            w.append(np.array([th, ps]))
+            if method == "ema":
+                z.append((1 - hp.ema_beta) * z[-1] + hp.ema_beta * w[-1])
+            else:
+                z.append(np.mean(w, axis=0))
     elif method == "adam":
         b1, b2 = hp.beta1, hp.beta2
         m = s = np.zeros(2)
@@ -171,23 +213,39 @@ def test_every_discrete_method_has_a_hand_computed_reference() -> None:
         _expected_steps(game, m, HP, Z0)
 
 
+@pytest.mark.parametrize("start", [Z0, Z_FAR])
 @pytest.mark.parametrize("method", DISCRETE)
 @pytest.mark.parametrize("variant", ALL_VARIANTS)
-def test_first_steps_by_hand(variant: str, method: str) -> None:
+def test_first_steps_by_hand(variant: str, method: str, start: tuple[float, float]) -> None:
     # Ten steps: for WGAN the path hits the clip and, rotating, leaves it again, so what a
     # rule remembers across a clipped step matters.
     game = make_game(variant)
-    got = simulate(game, method, HP, [Z0], 10).points[:, 0]
-    want = _expected_steps(game, method, HP, Z0, 10)
+    got = simulate(game, method, HP, [start], 10).points[:, 0]
+    want = _expected_steps(game, method, HP, start, 10)
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
 
 
 def test_hand_computed_steps_do_hit_the_wgan_clip() -> None:
     game = make_game("wgan")
     for m in DISCRETE:
-        z = _expected_steps(game, m, HP, Z0, 10)
-        assert np.isclose(np.abs(z[1:, 1]), 1.0).any(), m
-        assert (np.abs(z[1:, 1]) < 0.99).any(), m
+        if m == "hamiltonian":
+            # On WGAN's rotation Jᵀv = z: the step is z ← (I − H)z, |ψ| only ever shrinks, so
+            # the clip cannot be hit from inside the box (checked here instead).
+            z = _expected_steps(game, m, HP, Z0, 10)
+            np.testing.assert_allclose(z[1:, 1], Z0[1] * (1 - HP.lr_disc) ** np.arange(1, 11))
+            continue
+        if m in ("lookahead", "ema", "average"):
+            # The clip acts on the inner steps, the path shows only an interpolation of them:
+            # check that the clip changes it (with c = 3 it is never active from Z0).
+            wide = _expected_steps(make_game("wgan", clip=3.0), m, HP, Z0, 10)
+            assert np.abs(wide[:, 1]).max() < 3.0
+            assert np.abs(_expected_steps(game, m, HP, Z0, 10) - wide).max() > 0.1
+            continue
+        paths = [_expected_steps(game, m, HP, start, 10) for start in (Z0, Z_FAR)]
+        assert any(
+            np.isclose(np.abs(z[1:, 1]), 1.0).any() and (np.abs(z[1:, 1]) < 0.99).any()
+            for z in paths
+        ), m
 
 
 @pytest.mark.parametrize("method", ALL_METHODS)

@@ -29,15 +29,6 @@ MATHS_OR_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`", re.S)
 CASES: list[Any] = [(p.path, {}) for p in app_pages()]
 CASES += [("pages/explorer.py", {"methods": ",".join(METHODS), "steps": "50"})]
 CASES += [("pages/lessons.py", {"lesson": les.id}) for les in LESSONS]
-#: Known and not yet fixed (ui/gmm_figures.py belongs to the mode-collapse work): "G_μ",
-#: "g_μ", "∇_μ" in its charts. Strict: this case fails as soon as they are fixed, so the
-#: mark cannot outlive the bug.
-KNOWN = {"pages/mode_collapse.py": "G_μ, g_μ and ∇_μ in the mode-collapse charts"}
-CASES = [
-    pytest.param(p, q, marks=pytest.mark.xfail(strict=True, reason=KNOWN[p])) if p in KNOWN
-    else (p, q)
-    for p, q in CASES
-]  # fmt: skip
 
 
 def strings(node: Any) -> Iterator[str]:

@@ -130,7 +130,15 @@ def check_link(page: Page, context: Mapping[str, str], values: Mapping[Spec, flo
         )
 
 
-URL_PAGES = [n for n in PAGES if PAGES[n]().has_url_state]
+def _has_numeric_controls(name: str) -> bool:
+    page = PAGES[name]()
+    context = _context(name)
+    return page.has_url_state and bool(_numbers(_specs(page, context), context))
+
+
+#: Pages with a numeric control in their URL (the lessons page has only ``?lesson=``); a page
+#: that gains one is tested automatically.
+URL_PAGES = [n for n in PAGES if _has_numeric_controls(n)]
 
 
 @pytest.mark.parametrize("bound", BOUNDS)
@@ -205,3 +213,8 @@ def test_the_reported_links_open_with_the_nearest_beta(query: dict[str, str]) ->
     top = HYPER_PARAMS["beta"].ui_range[1]
     assert at.session_state["beta"] == top == at.slider(key="beta").max
     assert named([w.value for w in at.warning], "beta")
+
+
+def test_the_pages_with_numeric_controls_are_all_tested() -> None:
+    # A guard on the derived list: an empty or shrunken list would make the edge tests vacuous.
+    assert {"explorer", "compare", "stability", "mode_collapse"} <= set(URL_PAGES)

@@ -107,6 +107,12 @@ class BoundedCache(Generic[P, R]):
                 del self._pending[key]
             pending.done.set()
 
+    def peek(self, *args: P.args, **kwargs: P.kwargs) -> R | None:
+        """The cached value for these arguments, or ``None`` (never computes)."""
+        key = self._key(args, kwargs)
+        with self._lock:
+            return self._entries.get(key)
+
     def __len__(self) -> int:
         return len(self._entries)
 

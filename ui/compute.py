@@ -8,7 +8,8 @@ their arrays are read-only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -110,8 +111,13 @@ def compare_grid(
     start: tuple[float, float],
     view: float,
     density: float,
+    _before_each: Callable[[], None] | None = None,
 ) -> tuple[list[list[CompareCell]], list[Streamlines]]:
-    """Every (variant, scheme) panel of the compare page in one cached computation."""
+    """Every (variant, scheme) panel of the compare page in one cached computation.
+
+    ``_before_each`` (not part of the cache key) runs before every panel: the page passes a
+    check that ends the run when its browser has gone (it raises, so nothing is cached).
+    """
     from dynamics.presets import SCHEMES
 
     grid: list[list[CompareCell]] = []
@@ -121,6 +127,8 @@ def compare_grid(
         lines.append(trace_streamlines(game.field, (-view, view), (-view, view), density))
         row = []
         for name in schemes:
+            if _before_each is not None:
+                _before_each()
             sc = SCHEMES[name]
             hp = Hyper(lr_gen=lr, lr_disc=lr, n_gen=sc.n_gen, n_disc=sc.n_disc, beta=sc.beta)
             traj = simulate(game, sc.method, hp, [start], steps)
@@ -148,8 +156,13 @@ class MapResult:
     boundary: tuple[np.ndarray, np.ndarray, str] | None
 
 
-def _hyper(lr: float, n_gen: int, n_disc: int, beta: float) -> Hyper:
-    return Hyper(lr_gen=lr, lr_disc=lr, n_gen=n_gen, n_disc=n_disc, beta=beta)
+#: The other hyper-parameters of a map or locus as plain (name, value) pairs (a cache key).
+HyperExtra = tuple[tuple[str, float], ...]
+
+
+def _hyper(lr: float, n_gen: int, n_disc: int, beta: float, extra: HyperExtra = ()) -> Hyper:
+    hp = Hyper(lr_gen=lr, lr_disc=lr, n_gen=n_gen, n_disc=n_disc, beta=beta)
+    return replace(hp, **dict(extra))
 
 
 # A 301 x 301 map with four eigenvalues per cell is ~6 MB: keep few.
@@ -165,11 +178,12 @@ def stability(
     n_gen: int,
     n_disc: int,
     beta: float,
+    extra: HyperExtra = (),
 ) -> MapResult:
     from dynamics.stability import analytic_boundary, available_axes, stability_map
 
     axes = available_axes(variant, method)
-    hp = _hyper(lr, n_gen, n_disc, beta)
+    hp = _hyper(lr, n_gen, n_disc, beta, extra)
     m = stability_map(variant, method, axes[x], axes[y], params=dict(params), hyper=hp, n=res)
     b = analytic_boundary(variant, method, m, params=dict(params), hyper=hp)
     return MapResult(m.x, m.y, m.rho, m.eigs, b)
@@ -207,10 +221,11 @@ def locus(
     n_disc: int,
     beta: float,
     n: int = 301,
+    extra: HyperExtra = (),
 ) -> LocusResult:
     from dynamics.stability import continuous_locus, critical_values, update_locus
 
-    hp = _hyper(lr, n_gen, n_disc, beta)
+    hp = _hyper(lr, n_gen, n_disc, beta, extra)
     p = dict(params)
     values = np.geomspace(lo, hi, n) if sweep == "h" else np.linspace(lo, hi, n)
     now = lr if sweep == "h" else p[sweep]

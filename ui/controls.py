@@ -167,6 +167,18 @@ def base_specs() -> list[Spec]:
     ]
 
 
+#: URL key of a curated link's hidden controls (a teacher's link: students see the others).
+HIDE_KEY = "hide"
+
+
+def with_hide(specs: list[Spec]) -> list[Spec]:
+    """``specs`` and the ``hide`` spec, whose choices are the controls of ``specs`` and every
+    variant's parameters: any control of the page can be hidden, nothing else."""
+    own = tuple(s.key for s in specs)
+    keys = own + tuple(k for k in ALL_PARAM_KEYS if k not in own)
+    return [*specs, Spec(HIDE_KEY, "multi", [], choices=keys, label="hidden controls")]
+
+
 def param_specs(variant: str) -> list[Spec]:
     """The variant's own parameters (their defaults are the variant's)."""
     return [
@@ -198,6 +210,12 @@ def preset_state(p: Preset) -> dict[str, object]:
     }
     for prm in variant.params:
         state[prm.name] = float(p.params.get(prm.name, prm.default))
+    # The preset's methods' other hyper-parameters at their defaults (lookahead k = 5, α = 0.5
+    # in "Lookahead-minmax (k = 5, α = 0.5) ...", even after the controls were moved).
+    used = set().union(*(METHODS[m].uses for m in p.methods))
+    for name in OTHER_HYPER:
+        if name in used and name not in state:
+            state[name] = hyper_spec(name).default
     return state
 
 
@@ -221,7 +239,11 @@ def whole_number_input(
 
 
 def snap(x: float, step: float, lo: float, hi: float) -> float:
-    """Round a clicked coordinate to the click grid, inside [lo, hi], without float noise."""
-    v = round(x / step) * step
+    """Round a clicked coordinate to the click grid, inside [lo, hi], without float noise.
+
+    ``x`` is clamped first: a hand-made click far outside the chart (1e307) would overflow
+    ``x / step`` to inf, which ``round`` cannot take.
+    """
+    v = round(min(hi, max(lo, x)) / step) * step
     digits = max(0, 3 - math.floor(math.log10(step)))
     return float(min(hi, max(lo, round(v, digits))))

@@ -39,11 +39,12 @@ DYN_STYLE: dict[str, Style] = {
     "optimal": Style("#0072B2", "solid", "circle"),
     "first-order": Style("#D55E00", "dash", "square"),
 }
-#: Outcome colours (converged, collapsed, other) and bar patterns: blue / vermillion / grey
-#: differ in hue for every colour-vision type and in lightness, and the bars add hatching.
-OUTCOME_COLOR = ("#0072B2", "#D55E00", "#C8C8C8")
-OUTCOME_PATTERN = ("", "/", ".")
-OUTCOME_NAME = ("converged", "collapsed", "other")
+#: Outcome colours (converged, collapsed, stuck, other) and bar patterns: Okabe–Ito blue /
+#: vermillion / reddish purple / grey differ in hue for every colour-vision type and in
+#: lightness, and the bars add hatching. Names are the core's ``OUTCOMES``.
+OUTCOME_COLOR = ("#0072B2", "#D55E00", "#CC79A7", "#C8C8C8")
+OUTCOME_PATTERN = ("", "/", "x", ".")
+OUTCOME_NAME = ("converged", "collapsed", "stuck", "other")
 #: TV heat map: a pale sequential scale, so that paths and streamlines stay legible on it.
 TV_SCALE = [[0.0, "#ffffff"], [0.35, "#efedf5"], [1.0, "#9e9ac8"]]
 DATA_COLOR = NEUTRAL  # the data density's outline: must show on both chart themes
@@ -163,7 +164,7 @@ def plane_figure(
                     xanchor="left",
                     tickfont=dict(size=FONT_SIZE - 3),
                 ),
-                name="TV(G_μ, G*)",
+                name="TV(G<sub>μ</sub>, G*)",
                 hovertemplate="μ₁ = %{x:.2f}, μ₂ = %{y:.2f}<br>TV = %{z:.3f}<extra></extra>",
                 **plane,
             )
@@ -370,8 +371,8 @@ def _frame_traces(paths: Sequence[PlanePath], space: SpaceFrames, i: int, focus:
         scatter_trace(
             x=_f32(space.x), **data[n + 3], mode="lines",
             line=dict(color=st_.color, width=3, dash=st_.dash),
-            name="generator density g_μ",
-            hovertemplate="x = %{x:.2f}<br>g_μ = %{y:.3f}<extra></extra>",
+            name="generator density g<sub>μ</sub>",
+            hovertemplate="x = %{x:.2f}<br>g<sub>μ</sub> = %{y:.3f}<extra></extra>",
             xaxis="x2", yaxis="y2",
         )
     )  # fmt: skip
@@ -414,7 +415,10 @@ def _add_space(
         )
     )  # fmt: skip
     first = len(data)
-    data += _frame_traces(paths, space, 0, focus)
+    # the panel opens at the last step, the state the outcome table reports (▶ from there
+    # replays from step 0: Plotly ignores ``fromcurrent`` on the last frame)
+    last = len(space.steps) - 1
+    data += _frame_traces(paths, space, last, focus)
     animated = list(range(first, len(data)))
     # Every other scatter trace joins each frame with no change: Plotly.animate recomputes
     # the calcdata of all traces but re-attaches the drawn nodes of the listed ones only, and
@@ -455,7 +459,7 @@ def _add_space(
         ],
         sliders=[
             dict(
-                active=0, x=SPACE_X[0] + 0.07, y=SPACE_Y[0] - 0.11, len=0.93 - SPACE_X[0],
+                active=last, x=SPACE_X[0] + 0.07, y=SPACE_Y[0] - 0.11, len=0.93 - SPACE_X[0],
                 xanchor="left", yanchor="top",
                 pad=dict(t=0, b=0),
                 currentvalue=dict(prefix="generator step ", font=dict(size=FONT_SIZE - 1)),
@@ -494,10 +498,10 @@ GRAD_FLOOR = 1e-12
 
 
 _SERIES_TITLES = (
-    "TV(G_μ, G*): distance to the data",
+    "TV(G<sub>μ</sub>, G*): distance to the data",
     "(1 + TV) − L: how far the discriminator is from optimal",
     "|μ₁ − μ₂|: 0 means both modes at one place",
-    "‖∇_μ L‖: the generator's training signal (log)",
+    "‖∇<sub>μ</sub> L‖: the generator's training signal (log)",
 )
 #: (field of Series, subplot number: 1 2 on the top row, 3 4 below)
 _SERIES_PANELS = (("tv", 1), ("suboptimality", 2), ("gap", 3), ("grad_norm", 4))
@@ -563,11 +567,12 @@ class Fractions:
     label: str
     converged: float
     collapsed: float
+    stuck: float
     other: float
 
 
 def fractions_figure(rows: Sequence[Fractions], *, height: int = 420) -> go.Figure:
-    """Grouped bars: the fraction of runs that converged, collapsed or did neither."""
+    """Grouped bars: the fraction of runs per outcome (converged, collapsed, stuck, other)."""
     fig = go.Figure()
     labels = [r.label.replace(", ", ",<br>") for r in rows]
     for i, name in enumerate(OUTCOME_NAME):
@@ -606,7 +611,8 @@ def outcome_maps_figure(
     *,
     height: int = 480,
 ) -> go.Figure:
-    """Outcome (converged / collapsed / other) of each starting mean, one panel per dynamics.
+    """Outcome (converged / collapsed / stuck / other) of each starting mean, one panel per
+    dynamics.
 
     ``maps``: (title, codes[i, j] for the start (axis[j], axis[i])).
     """
@@ -615,21 +621,25 @@ def outcome_maps_figure(
         rows=1, cols=n, subplot_titles=[t for t, _ in maps] or None, horizontal_spacing=0.1
     )
     c = OUTCOME_COLOR
-    scale = [[0, c[0]], [1 / 3, c[0]], [1 / 3, c[1]], [2 / 3, c[1]], [2 / 3, c[2]], [1, c[2]]]
+    n_o = len(c)
+    scale: list[list[object]] = []
+    for o in range(n_o):
+        scale += [[o / n_o, c[o]], [(o + 1) / n_o, c[o]]]
     lo, hi = float(axis[0]), float(axis[-1])
     t1, t2 = float(target[0]), float(target[1])
     for j, (title, codes) in enumerate(maps, start=1):
         fig.add_trace(
             go.Heatmap(
                 x=_f32(axis), y=_f32(axis), z=np.asarray(codes, dtype=np.int8),
-                zmin=-0.5, zmax=2.5, colorscale=scale, showscale=j == n,
+                zmin=-0.5, zmax=n_o - 0.5, colorscale=scale, showscale=j == n,
                 colorbar=dict(
-                    tickvals=[0, 1, 2], ticktext=list(OUTCOME_NAME), thickness=14,
+                    tickvals=list(range(n_o)), ticktext=list(OUTCOME_NAME), thickness=14,
                     tickfont=dict(size=FONT_SIZE - 2),
                 ),
                 name=title,
                 hovertemplate="start μ = (%{x:.2f}, %{y:.2f})<br>outcome %{z}: "
-                "0 converged, 1 collapsed, 2 other<extra></extra>",
+                + ", ".join(f"{i} {name}" for i, name in enumerate(OUTCOME_NAME))
+                + "<extra></extra>",
             ),
             row=1, col=j,
         )  # fmt: skip
@@ -662,5 +672,56 @@ def outcome_maps_figure(
     fig.update_annotations(font_size=FONT_SIZE)
     fig.update_layout(
         height=height, margin=dict(l=60, r=20, t=50, b=50), font=dict(size=FONT_SIZE - 1)
+    )
+    return fig
+
+
+def separation_figure(
+    separations: FloatArray,
+    ks: Sequence[int],
+    fractions: FloatArray,
+    *,
+    current: float | None = None,
+    height: int = 620,
+) -> go.Figure:
+    """One heat map per outcome over separation (x) × k (y): where each outcome dominates.
+
+    ``fractions[i, j, o]`` for ``ks[i]``, ``separations[j]`` and ``OUTCOME_NAME[o]``; each cell
+    shows its percentage. ``current`` (the sidebar's separation) is marked by a dashed box.
+    """
+    # 2 × 2 panels: wide enough for a percentage in each cell at every separation
+    fig = make_subplots(
+        rows=2, cols=2, subplot_titles=list(OUTCOME_NAME), horizontal_spacing=0.08,
+        vertical_spacing=0.2,
+    )  # fmt: skip
+    xs = [f"{float(v):g}" for v in separations]
+    ys = [f"k = {int(k)}" for k in ks]
+    for o, name in enumerate(OUTCOME_NAME):
+        row, col = o // 2 + 1, o % 2 + 1
+        z = np.asarray(fractions[:, :, o], dtype=float)
+        fig.add_trace(
+            go.Heatmap(
+                x=xs, y=ys, z=_f32(z), zmin=0.0, zmax=1.0,
+                colorscale=[[0.0, "#ffffff"], [1.0, OUTCOME_COLOR[o]]], showscale=False,
+                text=[[f"{v:.0%}" for v in row] for row in z], texttemplate="%{text}",
+                textfont=dict(size=FONT_SIZE - 3), xgap=1, ygap=1, name=name,
+                hovertemplate=f"separation %{{x}}, %{{y}}<br>{name}: %{{text}}<extra></extra>",
+            ),
+            row=row, col=col,
+        )  # fmt: skip
+        fig.update_xaxes(_axis_style("separation μ*₂ − μ*₁", type="category"), row=row, col=col)
+        fig.update_yaxes(_axis_style("", type="category"), row=row, col=col)
+        if current is not None:
+            sep = [float(v) for v in separations]
+            pos = float(np.interp(current, sep, np.arange(len(sep)))) if len(sep) > 1 else 0.0
+            if sep[0] <= current <= sep[-1]:
+                # a box around the column, not a line through its percentages
+                fig.add_vrect(
+                    x0=pos - 0.5, x1=pos + 0.5, line=dict(color="#222222", dash="dash", width=1.5),
+                    fillcolor="rgba(0,0,0,0)", row=row, col=col,
+                )  # fmt: skip
+    fig.update_annotations(font_size=FONT_SIZE)
+    fig.update_layout(
+        height=height, margin=dict(l=70, r=20, t=40, b=50), font=dict(size=FONT_SIZE - 1)
     )
     return fig

@@ -126,7 +126,16 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
       .then((Plotly) => {
         if (seq !== gd.__labSeq) return null; // a newer figure arrived meanwhile
         return Plotly.react(gd, { data: fig.data, layout, frames: fig.frames || [], config: data.config })
-          .then(() => (replay ? bar.__load(replay) : null));
+          .then((drawn) => {
+            if (replay) bar.__load(replay); // the transport bar reads the paths as drawn
+            return drawn;
+          });
+      })
+      .then((drawn) => {
+        // autoplay (the start page, a lesson after its prediction): the replay runs once
+        if (drawn && data.autoplay && (fig.frames || []).length) {
+          window.Plotly.animate(gd, null, { frame: { duration: 60, redraw: false }, transition: { duration: 0 } });
+        }
       })
       .catch((err) => {
         gd.textContent = "The chart could not be drawn: " + err;

@@ -80,17 +80,20 @@ def live_chart(
     alt: str,
     config: dict[str, Any] | None = None,
     clickable: bool = False,
+    autoplay: bool = False,
     fit: dict[str, float] | None = None,
 ) -> None:
     """Draw ``fig`` in a chart that stays mounted between reruns.
 
     With ``clickable``, a click on the main subplot (``xaxis``/``yaxis``) reruns the page
     with ``st.session_state[key]["click"] == {"x": .., "y": ..}`` in data coordinates
-    (read it with ``ui.state.new_click(key)``). With ``fit`` (``{"aspect": a, "min": m}``)
+    (read it with ``ui.state.new_click(key)``). With ``autoplay``, a figure with replay
+    frames plays them once each time it is drawn. With ``fit`` (``{"aspect": a, "min": m}``)
     the browser sizes the chart to the window: as tall as the space below the chart's top
     edge, at most ``a`` × its width and at least ``m`` px. A figure whose layout carries
     ``meta["replay"]`` (``ui.figures.explorer_figure(browser_replay=True)``) gets a transport
-    bar below it that replays every training step in the browser. Falls back to ``st.plotly_chart``, without
+    bar below it that replays every training step in the browser. Falls back to
+    ``st.plotly_chart``, without
     clicks, when Streamlit's Plotly bundle cannot be found (a Streamlit build other than the
     pinned one; ``tests/test_live_chart.py`` fails then).
     """
@@ -106,6 +109,7 @@ def live_chart(
             "alt": alt,
             "plotly": PLOTLY_BUNDLE,
             "clickable": clickable,
+            "autoplay": autoplay,
             "fit": fit,
         }
     )

@@ -1,13 +1,24 @@
 """Presenter mode (``?present=1``): controls hidden, larger text and lines for a projector,
-and a link for students that opens the same view with the controls visible."""
+and a link for students that opens the same view with the controls visible. Also the other
+links a teacher hands out: a curated link (only some controls visible) and, on a view opened
+from a lesson (``?from_lesson=N``), the way back to that lesson."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 import streamlit as st
 
+from dynamics.lessons import LESSONS as ALL
+from ui.routes import LESSONS
+from ui.state import md_literal
+
 FLAG = "present"
+#: URL key of the lesson a view was opened from (its number, 1-based).
+FROM_LESSON = "from_lesson"
+#: URL key of a curated link's hidden controls (comma-separated URL keys).
+HIDE = "hide"
 #: Fonts, lines and markers grow by this factor on a projector.
 SCALE = 1.45
 #: Page text for a projector: a constant style sheet (never built from user input).
@@ -37,8 +48,56 @@ def links() -> tuple[str, str]:
     return student, presenter
 
 
-def share_panel() -> None:
-    """'Copy link' controls: in presenter mode at the top of the page, else in the sidebar."""
+def lesson_of(raw: str | None) -> tuple[int, str] | None:
+    """(number, lesson id) for a ``from_lesson`` value, or None if it names no lesson."""
+    text = (raw or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 3):
+        return None
+    n = int(text)
+    return (n, ALL[n - 1].id) if 1 <= n <= len(ALL) else None
+
+
+def back_link() -> None:
+    """ "← Back to lesson N" on a view opened from a lesson; a bad ``from_lesson`` is named
+    and dropped from the URL."""
+    if FROM_LESSON not in st.query_params:
+        return
+    raw = st.query_params[FROM_LESSON]
+    found = lesson_of(raw)
+    if found is None:
+        st.warning(
+            f"URL parameter **{FROM_LESSON}** = “{md_literal(raw)}” is not valid (expected a "
+            "lesson number); no link back to a lesson.",
+            icon="⚠️",
+        )
+        del st.query_params[FROM_LESSON]
+        return
+    n, lesson_id = found
+    query = {"lesson": lesson_id} | ({FLAG: "1"} if active() else {})
+    st.page_link(
+        LESSONS, label=f"← Back to lesson {n}", query_params=query,
+        help="Return to the lesson this view was opened from.",
+    )  # fmt: skip
+
+
+def curated_link(hidden: Sequence[str]) -> str:
+    """The students' link to this view with the controls ``hidden`` (URL keys) hidden."""
+    params = {k: v for k, v in st.query_params.to_dict().items() if k not in (FLAG, HIDE)}
+    if hidden:
+        params[HIDE] = ",".join(hidden)
+    query = urlencode(params, safe=",")
+    return (st.context.url or "") + ("?" + query if query else "")
+
+
+def share_panel(hideable: Sequence[tuple[str, str]] = (), *, back: bool = True) -> None:
+    """'Copy link' controls: in presenter mode at the top of the page, else in the sidebar.
+
+    ``hideable``: (URL key, words) of the controls a teacher may hide in a curated link;
+    the panel then builds that link from the controls ticked to keep. ``back``: show the
+    link back to the lesson the view was opened from.
+    """
+    if back:
+        back_link()
     student, presenter = links()
     if active():
         with st.popover(
@@ -54,3 +113,17 @@ def share_panel() -> None:
         st.code(student, language=None, wrap_lines=True)
         st.markdown("**Presenter link** (controls hidden, large text for a projector)")
         st.code(presenter, language=None, wrap_lines=True)
+        if hideable:
+            labels = dict(hideable)
+            keep = st.multiselect(
+                "Controls students can move",
+                list(labels),
+                default=list(labels),
+                key="share_keep",
+                format_func=lambda k: labels.get(k, k),
+                help="Untick a control to hide it in the link below: students then see only "
+                "the ticked ones, and the hidden ones keep this view's values.",
+            )
+            hidden = [k for k in labels if k not in set(keep)]
+            st.markdown("**Curated link** (only the ticked controls)")
+            st.code(curated_link(hidden), language=None, wrap_lines=True)

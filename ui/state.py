@@ -29,8 +29,9 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 #: Longest URL value we look at; anything longer is rejected outright.
 MAX_RAW = 200
-#: Query parameters that belong to the whole app, not to a page (presenter mode).
-GLOBAL_KEYS = ("present",)
+#: Query parameters that belong to the whole app, not to a page: presenter mode and the
+#: lesson a view was opened from (``ui.presenter`` validates both).
+GLOBAL_KEYS = ("present", "from_lesson")
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ class UrlState:
             v = values.get(spec.key)
             if v is not None and not spec.is_default(v):
                 out[spec.key] = spec.encode(v)
-        for key in GLOBAL_KEYS:  # presenter mode survives every rerun
+        for key in GLOBAL_KEYS:  # presenter mode and the way back survive every rerun
             if key in st.query_params:
                 out[key] = st.query_params[key]
         if out != st.query_params.to_dict():
@@ -259,15 +260,17 @@ def new_click(chart_key: str) -> tuple[float, float] | None:
     st.session_state[memo] = seen
     try:
         x, y = float(xy[0]), float(xy[1])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a 400-digit integer
         return None
     return (x, y) if math.isfinite(x) and math.isfinite(y) else None
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$~:])")
 # GitHub-flavoured Markdown links bare "scheme://", "www." and e-mail addresses even when
-# their punctuation is escaped; a word joiner (U+2060, invisible) breaks the pattern.
-_AUTOLINK = re.compile(r"(?i)(?<=:)(?=/)|(?<=www)(?=\.)|(?<=@)")
+# their punctuation is escaped, and Streamlit's Markdown turns ":material/NAME:",
+# ":streamlit:" and emoji short codes (":smile:") into icons after resolving escapes; a word
+# joiner (U+2060, invisible) after the colon or before the dot breaks each pattern.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=[/\w+-])|(?<=www)(?=\.)|(?<=@)")
 WORD_JOINER = "\u2060"
 
 

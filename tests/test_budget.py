@@ -1,0 +1,147 @@
+"""The work budget per rerun (ui/budget.py) and stopping the work of a closed tab.
+
+No timing: the budget is a model in units, checked for coverage (every method and variant),
+for what must stay uncut (every preset, the compare page's defaults) and for what the pages
+do with it; the calibration against CPU time is ``python bench/hostile.py --cost``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dynamics.methods import METHODS, Hyper
+from dynamics.presets import DEFAULT_SCHEMES, PRESETS, SCHEMES
+from dynamics.variants import VARIANTS
+from ui import budget, compat, compute
+from ui.controls import N_SUBSTEPS_MAX, STEPS_MAX
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_every_method_on_every_variant_has_a_positive_cost(variant: str, method: str) -> None:
+    one = budget.path_units(variant, method, 1, 1)
+    most = budget.path_units(variant, method, N_SUBSTEPS_MAX, N_SUBSTEPS_MAX)
+    assert 0 < one <= most
+    if {"n_gen", "n_disc"} <= METHODS[method].uses:
+        assert most > one, "sub-steps must cost"
+
+
+def test_the_budget_tables_name_only_real_methods_and_variants() -> None:
+    assert set(budget.VARIANT_FACTOR) | set(budget._FLOW_FACTOR) <= set(VARIANTS)
+    assert set(budget._METHOD_UNITS) | set(budget._SUBSTEP_UNITS) <= set(METHODS)
+    assert set(budget._SUBSTEP_UNITS) == {m for m, x in METHODS.items() if "n_disc" in x.uses}
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_method_is_priced_explicitly(method: str) -> None:
+    """A new method gets no default price: it must be measured (bench/rerun_cost.py) and
+    entered in ui/budget.py, or the budget would under-count it."""
+    priced = set(budget._METHOD_UNITS) | set(budget._SUBSTEP_UNITS)
+    assert method in priced or "lookahead_k" in METHODS[method].uses
+
+
+def test_lookahead_costs_its_k_steps() -> None:
+    assert (
+        budget.path_units("standard", "lookahead", lookahead_k=20)
+        > 4 * budget.path_units("standard", "lookahead", lookahead_k=5) / 1.2
+    )
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_runs_uncut(name: str) -> None:
+    p = PRESETS[name]
+    units = sum(budget.path_units(p.variant, m, p.n_gen, p.n_disc) for m in p.methods)
+    assert budget.steps_within(p.steps, units) == p.steps
+
+
+def test_the_compare_defaults_run_uncut() -> None:
+    units = sum(
+        budget.path_units(v, SCHEMES[s].method, SCHEMES[s].n_gen, SCHEMES[s].n_disc)
+        for v in VARIANTS
+        for s in DEFAULT_SCHEMES
+    )
+    assert budget.steps_within(500, units) == 500
+
+
+@pytest.mark.parametrize(("steps", "units"), [(5000, 770.0), (5000, 30.0), (1, 1e9), (10, 0.0)])
+def test_steps_within_fits_the_budget(steps: int, units: float) -> None:
+    n = budget.steps_within(steps, units)
+    assert 1 <= n <= steps
+    assert n == 1 or n * units <= budget.WORK_BUDGET
+    if n < steps:
+        assert (n + 1) * units > budget.WORK_BUDGET  # the most that fits
+
+
+def test_explorer_at_its_largest_settings_is_cut_with_a_note() -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(
+        variant="instance-noise", methods=",".join(METHODS), steps=str(STEPS_MAX),
+        n_gen=str(N_SUBSTEPS_MAX), n_disc=str(N_SUBSTEPS_MAX),
+    )  # fmt: skip
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception
+    hp = Hyper(n_gen=N_SUBSTEPS_MAX, n_disc=N_SUBSTEPS_MAX)
+    units = sum(budget.hyper_units("instance-noise", m, hp) for m in METHODS)
+    n = budget.steps_within(STEPS_MAX, units)
+    assert n < STEPS_MAX
+    notes = [w.value for w in at.warning if "more work than one view may use" in w.value]
+    assert len(notes) == 1 and f"stop at step {n:,}" in notes[0], notes
+
+
+def test_compare_with_every_scheme_at_the_most_steps_is_cut_with_a_note() -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(steps=str(STEPS_MAX), schemes=",".join(SCHEMES))
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    notes = [w.value for w in at.warning if "more work than one view may use" in w.value]
+    assert len(notes) == 1, [w.value for w in at.warning]
+
+
+# ------------------------------------------------------------------- a tab that has gone
+
+
+def test_explorer_computes_nothing_for_a_closed_tab(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = compute.trajectory
+
+    def counting(*args: object, **kw: object) -> object:
+        calls.append(str(args[2]))
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compute, "trajectory", counting)
+    monkeypatch.setattr(compat, "session_connected", lambda: False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception
+    assert calls == [], "paths were computed for a session that had gone"
+    monkeypatch.setattr(compat, "session_connected", lambda: True)
+    at.run()
+    assert calls, "a connected session computes its paths"
+
+
+def test_compare_grid_stops_between_panels_and_caches_nothing() -> None:
+    class Gone(Exception):
+        pass
+
+    seen = 0
+
+    def gone_after_two() -> None:
+        nonlocal seen
+        seen += 1
+        if seen > 2:
+            raise Gone
+
+    args = (("standard", "wgan"), ("simgd", "altgd1"), 0.2, 37, (1.0, 1.0), 2.0, 0.6)
+    with pytest.raises(Gone):
+        compute.compare_grid(*args, _before_each=gone_after_two)
+    assert seen == 3, "it went on after the session had gone"
+    before = compute.compare_grid.misses
+    grid, _ = compute.compare_grid(*args)  # nothing of the stopped run was cached
+    assert compute.compare_grid.misses == before + 1
+    assert len(grid) == 2 and all(len(row) == 2 for row in grid)

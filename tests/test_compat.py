@@ -1,0 +1,360 @@
+"""ui/compat.py: the guard in front of the server and the session-liveness check.
+
+The first group of tests names the Streamlit internal each part relies on; after a Streamlit
+upgrade, the one that fails says what changed (the guard then silently stops guarding, so
+these must fail loudly). The second group drives ``ClientGuard`` as an ASGI app with a fake
+inner app and a fake clock (no sleeping, no timing). The last group runs the real entry
+point, ``streamlit run serve.py``, and attacks it (loopback, bounded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import websockets
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from bench.appserver import serve
+from bench.hostile import rerun_bytes, upload_refused
+from bench.loadtest import StreamlitSession
+from ui import compat
+from ui.compat import (
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    MESSAGE_BURST,
+    MESSAGE_RATE,
+    ROUTE_STREAM,
+    ROUTE_UPLOAD,
+    ClientGuard,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# ------------------------------------------------ what the guard needs from Streamlit
+
+
+def test_streamlit_app_takes_asgi_middleware() -> None:
+    """serve.py wraps app.py in ``st.App(..., middleware=[...])`` (public since 1.5x)."""
+    import streamlit as st
+
+    assert hasattr(st, "App"), "st.App is gone: serve.py cannot add the guard"
+    assert "middleware" in inspect.signature(st.App).parameters, (
+        "st.App no longer takes middleware: ClientGuard cannot be installed"
+    )
+
+
+def test_streamlit_run_serves_serve_py_as_an_asgi_app() -> None:
+    """``streamlit run serve.py`` must detect the App; otherwise it would run serve.py as a
+    page script and the lab would be served without the guard (and without its pages)."""
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(ROOT / "serve.py")
+    assert found.is_asgi_app, "streamlit run no longer recognises serve.py's st.App"
+    assert found.app_name == "app"
+
+
+def test_streamlit_routes_are_where_the_guard_looks() -> None:
+    """The WebSocket and upload routes the guard matches are Streamlit's own."""
+    from streamlit.web.server.server import UPLOAD_FILE_ENDPOINT
+    from streamlit.web.server.starlette.starlette_websocket import create_websocket_routes
+
+    paths = [r.path for r in create_websocket_routes(None, "")]  # type: ignore[arg-type]
+    assert paths == ["/" + ROUTE_STREAM], f"WebSocket route moved: {paths}"
+    assert UPLOAD_FILE_ENDPOINT == "/" + ROUTE_UPLOAD, f"upload route moved: {UPLOAD_FILE_ENDPOINT}"
+
+
+def test_session_liveness_uses_existing_runtime_api() -> None:
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner_utils.script_run_context import (
+        ScriptRunContext,
+        get_script_run_ctx,
+    )
+
+    assert callable(Runtime.exists) and callable(Runtime.instance)
+    assert callable(Runtime.is_active_session), "Runtime.is_active_session is gone"
+    assert "suppress_warning" in inspect.signature(get_script_run_ctx).parameters
+    assert "session_id" in {f.name for f in __import__("dataclasses").fields(ScriptRunContext)}
+
+
+def test_session_connected_outside_a_server_is_true() -> None:
+    assert compat.session_connected()  # no runtime, no script: nothing to lose
+
+
+def test_session_connected_follows_the_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a runtime, the answer is ``is_active_session`` of the script's own session."""
+    import streamlit.runtime as rt
+    import streamlit.runtime.scriptrunner_utils.script_run_context as src
+
+    class Ctx:
+        session_id = "s-1"
+
+    active: set[str] = {"s-1"}
+
+    class FakeRuntime:
+        @staticmethod
+        def exists() -> bool:
+            return True
+
+        @staticmethod
+        def instance() -> Any:
+            return FakeRuntime
+
+        @staticmethod
+        def is_active_session(sid: str) -> bool:
+            return sid in active
+
+    monkeypatch.setattr(src, "get_script_run_ctx", lambda suppress_warning=False: Ctx())
+    monkeypatch.setattr(rt, "Runtime", FakeRuntime)
+    assert compat.session_connected()
+    active.clear()
+    assert not compat.session_connected()
+
+
+# ----------------------------------------------------------- the guard as an ASGI app
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def http_call(guard: ClientGuard, path: str, method: str = "GET") -> tuple[int, dict]:
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(msg: dict) -> None:
+        sent.append(msg)
+
+    await guard({"type": "http", "path": path, "method": method}, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}
+
+
+class InnerApp:
+    """Stands in for Streamlit: answers HTTP with 200, reads a WebSocket until it ends."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.received: list[bytes] = []
+        self.ended_with: dict | None = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        self.calls += 1
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+            return
+        while True:
+            msg = await receive()
+            if msg["type"] != "websocket.receive":
+                self.ended_with = msg
+                return
+            self.received.append(msg["bytes"])
+            await send({"type": "websocket.send", "bytes": b"reply"})
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_stcore/upload_file/sess/file",
+        "/_stcore/upload_file",
+        "//_stcore//upload_file/sess/file",
+        "/lab/_stcore/upload_file/sess/file",
+    ],
+)
+@pytest.mark.parametrize("method", ["PUT", "POST", "GET", "DELETE"])
+def test_upload_route_is_refused(path: str, method: str) -> None:
+    inner = InnerApp()
+    base = "lab" if path.startswith("/lab") else ""
+    status, headers = run(http_call(ClientGuard(inner, base_url=base), path, method))
+    assert status == 403
+    assert inner.calls == 0, "the request reached Streamlit"
+    assert headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", ["/", "/compare", "/_stcore/health", "/static/js/x.js"])
+def test_every_response_forbids_framing(path: str) -> None:
+    inner = InnerApp()
+    status, headers = run(http_call(ClientGuard(inner, base_url=""), path))
+    assert status == 200 and inner.calls == 1
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["content-security-policy"] == "frame-ancestors 'none'"
+
+
+async def ws_session(guard: ClientGuard, frames: list[bytes], clock: FakeClock, dt: float):
+    """Feed ``frames`` (one per ``dt`` seconds of the fake clock); return what was sent."""
+    queue = frames  # consumed in place: a test can see how much was read
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if not queue:
+            return {"type": "websocket.disconnect", "code": 1000}
+        clock.t += dt
+        return {"type": "websocket.receive", "bytes": queue.pop(0)}
+
+    async def send(msg: dict) -> None:
+        sent.append(msg)
+
+    await guard({"type": "websocket", "path": "/" + ROUTE_STREAM, "client": ("1.2.3.4", 1)},
+                receive, send)  # fmt: skip
+    return sent
+
+
+def test_a_flood_from_one_socket_is_cut_off_after_the_burst() -> None:
+    inner, clock = InnerApp(), FakeClock()
+    naps: list[float] = []
+    reads_at_nap: list[int] = []
+    frames = [b"rerun"] * (MESSAGE_BURST + 50)
+
+    async def nap(seconds: float) -> None:  # records the penalty instead of waiting
+        naps.append(seconds)
+        reads_at_nap.append(MESSAGE_BURST + 50 - len(queue))
+
+    queue = frames
+    guard = ClientGuard(inner, base_url="", clock=clock, sleep=nap)
+    sent = run(ws_session(guard, queue, clock, dt=0.0))
+    assert len(inner.received) == MESSAGE_BURST, "the app saw more than the burst"
+    assert naps == [compat.PENALTY_SECONDS], "no penalty before the close"
+    assert reads_at_nap == [MESSAGE_BURST + 1], "it went on reading the flood"
+    assert len(queue) == 49, "it read the flood after the penalty"
+    assert inner.ended_with == {"type": "websocket.disconnect", "code": CLOSE_POLICY}
+    closes = [m for m in sent if m["type"] == "websocket.close"]
+    assert [m["code"] for m in closes] == [CLOSE_POLICY]
+    assert sent[-1]["type"] == "websocket.close", "the app sent on a closed socket"
+
+
+def test_a_person_clicking_fast_is_never_cut_off() -> None:
+    """A message every 1/RATE seconds, forever: within the sustained rate."""
+    inner, clock = InnerApp(), FakeClock()
+    guard = ClientGuard(inner, base_url="", clock=clock)
+    n = 20 * MESSAGE_BURST
+    sent = run(ws_session(guard, [b"rerun"] * n, clock, dt=1.0 / MESSAGE_RATE))
+    assert len(inner.received) == n
+    assert not [m for m in sent if m["type"] == "websocket.close"]
+    assert guard.closed_connections == 0
+
+
+def test_an_oversized_message_closes_the_socket() -> None:
+    inner, clock = InnerApp(), FakeClock()
+    guard = ClientGuard(inner, base_url="", clock=clock, max_message_bytes=1000)
+    sent = run(ws_session(guard, [b"x" * 1000, b"x" * 1001, b"x"], clock, dt=1.0))
+    assert inner.received == [b"x" * 1000]
+    assert [m["code"] for m in sent if m["type"] == "websocket.close"] == [CLOSE_TOO_BIG]
+
+
+def test_other_websockets_and_lifespan_pass_through() -> None:
+    inner = InnerApp()
+    guard = ClientGuard(inner, base_url="")
+
+    async def go() -> None:
+        async def receive() -> dict:
+            return {"type": "lifespan.startup"}
+
+        async def send(msg: dict) -> None:
+            pass
+
+        await guard({"type": "lifespan"}, receive, send)
+
+    inner_calls: list[str] = []
+
+    async def lifespan_app(scope: dict, receive: Any, send: Any) -> None:
+        inner_calls.append(scope["type"])
+
+    guard.app = lifespan_app
+    run(go())
+    assert inner_calls == ["lifespan"]
+
+
+# --------------------------------------------------------- the real entry point, attacked
+
+
+@pytest.fixture(scope="module")
+def guarded() -> Iterator[str]:
+    with serve(ROOT / "serve.py") as base:
+        yield base
+
+
+@pytest.mark.slow
+def test_served_pages_forbid_framing(guarded: str) -> None:
+    with urllib.request.urlopen(guarded + "/", timeout=30) as r:
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+
+
+@pytest.mark.slow
+def test_served_upload_route_refuses_a_real_sessions_put(guarded: str) -> None:
+    # A small file: with 1 MB the guard may close the connection while the body is still
+    # being sent (also a refusal, see bench/hostile.py), and there is no status to check.
+    result = run(upload_refused(guarded, size=1000))
+    assert result["status"] == 403 and result["refused"], result
+
+
+@pytest.mark.slow
+def test_served_flood_closes_only_the_flooding_socket(guarded: str) -> None:
+    """A socket that floods rerun requests is closed with 1008; another session works on."""
+
+    async def scenario() -> None:
+        victim = StreamlitSession(guarded, "explorer")
+        attacker = StreamlitSession(guarded, "explorer")
+        await victim.connect()
+        await attacker.connect()
+        payload = rerun_bytes(attacker)
+        code = None
+        try:
+            for _ in range(20 * MESSAGE_BURST):  # bounded: 800 messages at most
+                await attacker._ws.send(payload)
+            async for _ in attacker._ws:  # the server's replies, then its close
+                pass
+        except websockets.ConnectionClosed as e:
+            code = e.rcvd.code if e.rcvd else None
+        code = code or (attacker._ws.close_code if attacker._ws else None)
+        assert code == CLOSE_POLICY
+        r = await victim.rerun({"steps": ("double_array_value", [120.0])})
+        assert not r.exceptions and r.status == ForwardMsg.FINISHED_SUCCESSFULLY
+        await victim.close()
+        await attacker.close()
+
+    run(scenario())
+    try:
+        with urllib.request.urlopen(guarded + "/_stcore/health", timeout=30) as r:
+            assert r.read() == b"ok"
+    except urllib.error.URLError as e:  # pragma: no cover - the failure message
+        pytest.fail(f"health after the flood: {e}")
+
+
+@pytest.mark.slow
+def test_served_host_config_trusts_no_framing_origin(guarded: str) -> None:
+    """client.allowedOrigins: no origin (Streamlit's default lists its hosted platform's)
+    may drive the app by postMessage."""
+    import json
+
+    with urllib.request.urlopen(guarded + "/_stcore/host-config", timeout=30) as r:
+        assert json.loads(r.read())["allowedOrigins"] == []
+
+
+def test_production_config_limits() -> None:
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["client"]["allowedOrigins"] == []
+    assert cfg["server"]["maxUploadSize"] == 0
+    # Both directions (bench/hostile.py --sizes: the largest server message is 0.9 MB).
+    assert 1 <= cfg["server"]["maxMessageSize"] <= 16
+    assert cfg["server"]["maxWidgetStateSize"] == 1
+    assert "serve.py" in (ROOT / "Dockerfile").read_text().split("ENTRYPOINT", 1)[1]

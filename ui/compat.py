@@ -1,0 +1,264 @@
+"""Where the lab relies on how Streamlit 1.67's server and runtime serve a session.
+
+Two things the lab needs are not part of Streamlit's page API:
+
+1. **A guard in front of the server** (``ClientGuard``, an ASGI middleware). Streamlit 1.67
+   serves through Starlette and uvicorn, and its public ``st.App(script, middleware=[...])``
+   takes ASGI middleware that wraps every route, the WebSocket included; ``serve.py`` (the
+   production entry point, ``streamlit run serve.py``) builds that App around ``app.py``.
+   The guard
+
+   * caps what one WebSocket connection may send: each message at most
+     ``MAX_CLIENT_MESSAGE_BYTES`` (a browser's largest message is 1.7 kB), and at most
+     ``MESSAGE_BURST`` messages at once, refilled at ``MESSAGE_RATE`` per second (a token
+     bucket). Streamlit handles every incoming message on the one event loop that serves all
+     sessions, so a flood from one socket once stalled every user of the process. Now, as
+     soon as the bucket runs dry (after at most ``MESSAGE_BURST`` messages), the guard stops
+     reading that socket for ``PENALTY_SECONDS`` and then closes it (code 1008, policy
+     violation; 1009, at once, for a message too big). While nobody reads, uvicorn stops
+     reading the TCP connection, so the flood fills the attacker's own buffers instead of
+     the server's event loop, and a client that reconnects after each close gets one new
+     session per ``PENALTY_SECONDS`` per socket instead of one per few milliseconds;
+   * refuses Streamlit's file-upload route (403): the lab has no uploader, and uploads stay
+     in memory for as long as the session lives;
+   * sends anti-framing headers on every HTTP response (``X-Frame-Options: DENY``,
+     ``Content-Security-Policy: frame-ancestors 'none'``): nobody can embed the lab and
+     drive it by postMessage.
+
+   It relies on Streamlit's route paths (``ROUTE_STREAM``, ``ROUTE_UPLOAD``), on ``st.App``
+   accepting ``middleware`` and on ``streamlit run`` detecting ``app = st.App(...)`` in
+   ``serve.py``; ``tests/test_compat.py`` checks each against the installed Streamlit and
+   says which one broke after an upgrade.
+
+2. **Whether the session that runs the script is still connected** (``session_connected``,
+   ``stop_if_disconnected``). A script keeps running after its browser has gone: Streamlit
+   asks it to stop, but the request is only seen at the next ``st.*`` call, and a long
+   computation makes none. The pages' longer loops call ``stop_if_disconnected`` between
+   pieces of work. It uses ``Runtime.instance().is_active_session`` and the script run
+   context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_LOG = logging.getLogger("gan_lab.guard")
+
+#: Streamlit 1.67's routes (streamlit/web/server/starlette/: starlette_websocket.py,
+#: starlette_routes.py), relative to server.baseUrlPath.
+ROUTE_STREAM = "_stcore/stream"
+ROUTE_UPLOAD = "_stcore/upload_file"
+
+#: A browser's largest message is a rerun request with every widget's state: ~1-2 kB on the
+#: explorer (bench/hostile.py measures it). 64 kB leaves a wide margin.
+MAX_CLIENT_MESSAGE_BYTES = 64 * 1024
+#: Messages a connection may send at once, and the sustained rate (per second). A person
+#: clicking, typing and dragging as fast as they can sends a few per second.
+MESSAGE_BURST = 40
+MESSAGE_RATE = 10.0
+
+#: How long a flooding connection is left unread before it is closed (seconds). A graceful
+#: shutdown waits out the rest of it (measured: SIGTERM during a penalty, exit 9 s later),
+#: well within k8s terminationGracePeriodSeconds (30 s).
+PENALTY_SECONDS = 10.0
+
+#: WebSocket close codes (RFC 6455).
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+
+FRAME_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+)
+
+_SLASHES = re.compile(r"/{2,}")
+
+
+class TokenBucket:
+    """``burst`` tokens, refilled at ``rate`` per second; ``take`` spends one if it can.
+
+    ``clock`` is injectable so that tests need no sleeping.
+    """
+
+    def __init__(
+        self, burst: float, rate: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.burst = burst
+        self.rate = rate
+        self._clock = clock
+        self._tokens = float(burst)
+        self._last = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+
+def _route(scope: Scope, base: str) -> str:
+    """The request path relative to the base URL path, with repeated slashes merged."""
+    path = _SLASHES.sub("/", "/" + str(scope.get("path", "")))
+    prefix = "/" + base.strip("/") if base.strip("/") else ""
+    if prefix and path.startswith(prefix + "/"):
+        path = path[len(prefix) :]
+    return path.lstrip("/")
+
+
+class ClientGuard:
+    """ASGI middleware: per-connection message limits, no uploads, no framing (see module)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_message_bytes: int = MAX_CLIENT_MESSAGE_BYTES,
+        burst: float = MESSAGE_BURST,
+        rate: float = MESSAGE_RATE,
+        penalty: float = PENALTY_SECONDS,
+        base_url: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.app = app
+        self.max_message_bytes = max_message_bytes
+        self.burst = burst
+        self.rate = rate
+        self.penalty = penalty
+        self._base_url = base_url
+        self._clock = clock
+        self._sleep = sleep
+        self.closed_connections = 0  # for tests and the attack script's report
+
+    @property
+    def base_url(self) -> str:
+        if self._base_url is None:
+            from streamlit import config
+
+            self._base_url = str(config.get_option("server.baseUrlPath") or "")
+        return self._base_url
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope.get("type")
+        if kind == "http":
+            route = _route(scope, self.base_url)
+            if route == ROUTE_UPLOAD or route.startswith(ROUTE_UPLOAD + "/"):
+                await self._refuse(send)
+                return
+            await self.app(scope, receive, _with_headers(send))
+        elif kind == "websocket" and _route(scope, self.base_url) == ROUTE_STREAM:
+            await self._guarded_socket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = b"File uploads are disabled on this server.\n"
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            *FRAME_HEADERS,
+        ]
+        await send({"type": "http.response.start", "status": 403, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _guarded_socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        bucket = TokenBucket(self.burst, self.rate, self._clock)
+        closed = False
+        client = scope.get("client") or ("?", 0)
+
+        async def close(code: int, why: str) -> Message:
+            nonlocal closed
+            closed = True
+            self.closed_connections += 1
+            _LOG.warning("closing the WebSocket of %s: %s", client[0], why)
+            await send({"type": "websocket.close", "code": code, "reason": why[:100]})
+            # What the app sees: the client went away (Streamlit then ends the session's
+            # connection as it would for a closed tab).
+            return {"type": "websocket.disconnect", "code": code}
+
+        async def guarded_receive() -> Message:
+            if closed:
+                return {"type": "websocket.disconnect", "code": CLOSE_POLICY}
+            msg = await receive()
+            if msg.get("type") != "websocket.receive":
+                return msg
+            data = msg.get("bytes")
+            size = len(data) if data is not None else len((msg.get("text") or "").encode())
+            if size > self.max_message_bytes:
+                return await close(
+                    CLOSE_TOO_BIG, f"message of {size} bytes > {self.max_message_bytes}"
+                )
+            if not bucket.take():
+                # Leave the socket unread for a while: uvicorn then stops reading it, and
+                # the flood waits in the client's buffers, not in our event loop.
+                await self._sleep(self.penalty)
+                return await close(
+                    CLOSE_POLICY, f"more than {self.burst:g} messages at {self.rate:g}/s"
+                )
+            return msg
+
+        async def guarded_send(msg: Message) -> None:
+            if closed:
+                return  # the socket is closed: what the app still sends goes nowhere
+            await send(msg)
+
+        await self.app(scope, guarded_receive, guarded_send)
+
+
+def _with_headers(send: Send) -> Send:
+    async def send_with_headers(msg: Message) -> None:
+        if msg.get("type") == "http.response.start":
+            present = {k.lower() for k, _ in msg.get("headers", [])}
+            extra = [(k, v) for k, v in FRAME_HEADERS if k not in present]
+            msg = {**msg, "headers": [*msg.get("headers", []), *extra]}
+        await send(msg)
+
+    return send_with_headers
+
+
+def guarded_app(script: str) -> Any:
+    """``st.App`` around ``script`` with ``ClientGuard`` in front (used by ``serve.py``)."""
+    import streamlit as st
+    from starlette.middleware import Middleware
+
+    return st.App(script, middleware=[Middleware(ClientGuard)])
+
+
+# ----------------------------------------------------------------- session liveness
+
+
+def session_connected() -> bool:
+    """False once the browser of the session running this script has disconnected.
+
+    True outside a server (``AppTest``, the CLI), where there is no session to lose.
+    """
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or not Runtime.exists():
+        return True
+    return bool(Runtime.instance().is_active_session(ctx.session_id))
+
+
+def stop_if_disconnected() -> None:
+    """End this script run (``st.stop``) if its browser has gone: nobody waits for it."""
+    if not session_connected():
+        import streamlit as st
+
+        _LOG.info("stopping a script run whose session has disconnected")
+        st.stop()
