@@ -10,6 +10,7 @@ point, ``streamlit run serve.py``, and attacks it (loopback, bounded).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import urllib.error
 import urllib.request
@@ -129,7 +130,11 @@ class FakeClock:
 
 
 def run(coro: Any) -> Any:
-    return asyncio.run(coro)
+    """``asyncio.run`` on a thread of its own: in a full run the browser tests' Playwright
+    (sync API, session-wide) keeps an event loop running on the main thread, where
+    ``asyncio.run`` refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 async def http_call(guard: ClientGuard, path: str, method: str = "GET") -> tuple[int, dict]:
