@@ -82,3 +82,17 @@ class Downloads:
         el = next(e for e in at.get("download_button") if e.proto.label == label)
         data = mgr._deferred_callables[el.proto.deferred_file_id]["callable"]()
         return data.encode() if isinstance(data, str) else bytes(data)
+
+
+def open_app(
+    query: dict[str, str] | None = None, page: str | None = None, timeout: float = 180
+) -> AppTest:
+    """The app run once under AppTest from a link (``query``) to ``page``; no exception."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    if query:
+        at.query_params.update(query)
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.test_teaching import open_app
+from tests.app_pages import open_app
 from ui.glossary import SLUGS
 
 #: Pages whose introduction (their first caption) goes through ui.glossary.Linker.

@@ -9,20 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from dynamics.equilibria import find_equilibria
 from dynamics.variants import make_game
+from tests.app_pages import open_app
 from tests.charts import charts
 from ui.figures import equilibrium_traces
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-def run(query: dict[str, str], page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(query)
-    if page:
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def texts(at: AppTest) -> str:
@@ -38,7 +29,7 @@ def field_traces(at: AppTest) -> list[dict]:
 
 def test_explorer_draws_the_consensus_saddles_and_linearises_at_one() -> None:
     q = {"variant": "consensus", "methods": "altgd", "n_disc": "5", "view": "5", "steps": "2000"}
-    at = run(q)
+    at = open_app(q)
     names = [str(t.get("name", "")) for t in field_traces(at)]
     assert "equilibrium: saddle (2)" in names and "equilibrium: stable spiral" in names
     body = texts(at)
@@ -55,7 +46,7 @@ def test_explorer_draws_the_consensus_saddles_and_linearises_at_one() -> None:
 
 
 def test_explorer_explains_ns_gan_paths_that_disagree_with_their_verdicts() -> None:
-    at = run({"variant": "non-saturating", "methods": "simgd,altgd", "steps": "2000"})
+    at = open_app({"variant": "non-saturating", "methods": "simgd,altgd", "steps": "2000"})
     body = texts(at)
     assert "near (0, 0): diverges" in body and "near (0, 0): neutral" in body
     assert "SimGD: The path stays within distance" in body  # bounded although ρ > 1
@@ -63,14 +54,14 @@ def test_explorer_explains_ns_gan_paths_that_disagree_with_their_verdicts() -> N
 
 
 def test_explorer_draws_the_wgan_gp_segment_and_runs_the_flow() -> None:
-    at = run({"variant": "wgan-gp", "methods": "flow", "h": "2", "steps": "5000"})
+    at = open_app({"variant": "wgan-gp", "methods": "flow", "h": "2", "steps": "5000"})
     names = [str(t.get("name", "")) for t in field_traces(at)]
     assert any(n.startswith("equilibria: segment ψ = 0") for n in names)
     assert not [w for w in at.warning if "solver" in w.value]
 
 
 def test_compare_explains_the_bounded_ns_gan_simgd_orbit() -> None:
-    at = run(
+    at = open_app(
         {"variants": "non-saturating", "schemes": "simgd", "steps": "2000"},
         "pages/compare.py",
     )

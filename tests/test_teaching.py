@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dynamics.lessons import GLOSSARY, LESSONS
 from dynamics.variants import VARIANTS
-from tests.app_pages import app_pages
+from tests.app_pages import app_pages, open_app
 from tests.charts import charts
 from ui.controls import ALL_PARAM_KEYS, HIDE_KEY, base_specs, param_specs, with_hide
 from ui.glossary import SLUGS, Linker, href, slug
@@ -22,17 +22,6 @@ from ui.state import md_literal
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 EXPLORER_TITLE = "Dirac-GAN explorer"
-
-
-def open_app(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if query:
-        at.query_params.update(query)
-    if page:
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def title(at: AppTest) -> str:
