@@ -36,6 +36,7 @@ from ui.controls import (
     with_hide,
 )
 from ui.figures import PathView, distance_figure, explorer_figure, for_projector
+from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.panels import spectrum_panel, spectrum_summary
 from ui.state import UrlState, new_click
@@ -408,20 +409,25 @@ with col_side:
     spectrum_summary(c.methods, spectra, at_text)
 
 # Below the one screen: how to read it, the formulas in full, the distance chart, exports.
+link = Linker()  # the first use of each glossary term on the page links to its entry
 st.caption(
-    "Grey lines follow the vector field (arrows show its direction)"
-    + ("; the blue shading is the speed ‖v‖ on a log scale, darker = faster" if c.speed else "")
-    + ". Each coloured path is "
-    "one training method from the same start (open marker) to its end (filled marker). "
-    "Press ▶ Play (or step with −1 / +1) to replay training in the browser: the large marker "
-    "is each method's position at that step, and the data-space panel shows the data point "
-    "mass at 0, the generator's point mass at θ and the discriminator's line D(x) = ψx."
+    link(
+        "Grey lines follow the vector field (arrows show its direction)"
+        + ("; the blue shading is the speed ‖v‖ on a log scale, darker = faster" if c.speed else "")
+        + ". Each coloured path is "
+        "one training method from the same start (open marker) to its end (filled marker). "
+        "Press ▶ Play (or step with −1 / +1) to replay training in the browser: the large marker "
+        "is each method's position at that step, and the data-space panel shows the data point "
+        "mass at 0, the generator's point mass at θ and the discriminator's line D(x) = ψx."
+    )
 )
 st.caption(
-    "The Dirac-GAN of Mescheder, Geiger & Nowozin (ICML 2018): the data is a point mass at 0, "
-    "the generator a point mass at θ, the discriminator D(x) = ψx. Each training method "
-    "moves (θ, ψ) along the vector field. (0, 0) is an equilibrium of every variant; some "
-    "have more, all of those in view are drawn with their type."
+    link(
+        "The Dirac-GAN of Mescheder, Geiger & Nowozin (ICML 2018): the data is a point mass at "
+        "0, the generator a point mass at θ, the discriminator D(x) = ψx. Each training method "
+        "moves (θ, ψ) along the vector field. (0, 0) is an equilibrium of every variant; some "
+        "have more, all of those in view are drawn with their type."
+    )
 )
 if len(eqs) > 1 or any(e.segment is not None for e in eqs):
     st.caption(
