@@ -21,6 +21,10 @@ and every health probe answered within 5 s.
     python bench/hostile.py --sizes      # largest message each way, every page at its
                                          # largest legal settings (for server.maxMessageSize)
     python bench/hostile.py --upload     # PUT to the upload route: refused?
+    python bench/hostile.py --costly     # instead of a flood, the attacker reruns the
+                                         # explorer back to back at its costliest legal
+                                         # settings (every method, 5,000 steps, 20 + 20
+                                         # sub-steps, instance noise): the work budget
 
 The last line printed is one JSON object.
 """
@@ -182,7 +186,34 @@ async def attacker(base: str, seconds: float, reconnect: bool) -> dict[str, Any]
     }
 
 
-async def attacker_process(base: str, seconds: float, reconnect: bool) -> dict[str, Any]:
+#: The explorer's costliest legal settings (every control at its most expensive value).
+COSTLY_QUERY = "variant=instance-noise&methods={}&steps=5000&n_gen=20&n_disc=20&lookahead_k=20"
+
+
+async def costly_attacker(base: str, seconds: float) -> dict[str, Any]:
+    """Rerun the explorer at its costliest legal settings, back to back, for ``seconds``."""
+    from dynamics.methods import METHODS
+
+    s = StreamlitSession(base, "explorer", COSTLY_QUERY.format(",".join(METHODS)))
+    await s.connect()
+    reruns, lat = 0, []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and reruns < MAX_FLOOD_MESSAGES:
+        # A new start every time: the same settings again would be a cache hit, not work.
+        theta0 = round(0.5 + 0.001 * (reruns % 1000), 3)
+        r = await s.rerun({"theta0": ("double_value", theta0)}, timeout=RERUN_TIMEOUT)
+        lat.append(r.latency)
+        reruns += 1
+    await s.close()
+    return {
+        "costly_reruns": reruns,
+        "costly_rerun_median_ms": round(statistics.median(lat) * 1000) if lat else None,
+    }
+
+
+async def attacker_process(
+    base: str, seconds: float, reconnect: bool, costly: bool = False
+) -> dict[str, Any]:
     """``attacker`` in a child process at the lowest CPU priority (nice 19).
 
     On this loopback machine the attacker's own CPU would otherwise compete with the
@@ -190,7 +221,8 @@ async def attacker_process(base: str, seconds: float, reconnect: bool) -> dict[s
     What is measured is what the server does with the flood.
     """
     cmd = [sys.executable, str(Path(__file__)), "--attack", base, "--flood-seconds",
-           str(seconds), *(["--reconnect"] if reconnect else [])]  # fmt: skip
+           str(seconds), *(["--reconnect"] if reconnect else []),
+           *(["--costly"] if costly else [])]  # fmt: skip
     proc = await asyncio.create_subprocess_exec(
         *cmd, stdout=asyncio.subprocess.PIPE, preexec_fn=lambda: os.nice(19)
     )
@@ -198,7 +230,9 @@ async def attacker_process(base: str, seconds: float, reconnect: bool) -> dict[s
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
-async def scenario(base: str, pid: int, flood_s: float, reruns: int, reconnect: bool) -> dict:
+async def scenario(
+    base: str, pid: int, flood_s: float, reruns: int, reconnect: bool, costly: bool = False
+) -> dict:
     probes: list[float | None] = []
     done = asyncio.Event()
     probe_task = asyncio.create_task(prober(base, probes, done))
@@ -209,7 +243,7 @@ async def scenario(base: str, pid: int, flood_s: float, reruns: int, reconnect: 
     n_base_probes = len(probes)
     cpu0 = cpu_seconds(pid)
     t0 = time.monotonic()
-    atk = asyncio.create_task(attacker_process(base, flood_s, reconnect))
+    atk = asyncio.create_task(attacker_process(base, flood_s, reconnect, costly))
     await asyncio.sleep(1.0)  # the flood is under way
     attack_lat: list[float] = []
     # The victim keeps moving its slider for as long as the flood lasts (at least twice).
@@ -404,11 +438,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--reconnect", action="store_true")
     p.add_argument("--sizes", action="store_true")
     p.add_argument("--upload", action="store_true")
+    p.add_argument("--costly", action="store_true")
     p.add_argument("--attack", metavar="BASE", help=argparse.SUPPRESS)  # the child process
     args = p.parse_args(argv)
     if args.attack:
         if not args.attack.startswith("http://127.0.0.1:"):
             p.error("--attack only targets 127.0.0.1")
+        if args.costly:
+            print(json.dumps(asyncio.run(costly_attacker(args.attack, args.flood_seconds))))
+            return 0
         print(json.dumps(asyncio.run(attacker(args.attack, args.flood_seconds, args.reconnect))))
         return 0
     if not 1 <= args.flood_seconds <= MAX_FLOOD_SECONDS or not 2 <= args.reruns <= 30:
@@ -427,7 +465,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results[entry] = asyncio.run(upload_refused(base))
             else:
                 r = asyncio.run(
-                    scenario(base, pid, args.flood_seconds, args.reruns, args.reconnect)
+                    scenario(
+                        base, pid, args.flood_seconds, args.reruns, args.reconnect, args.costly
+                    )
                 )
                 results[entry] = r
                 print(

@@ -174,10 +174,14 @@ n_steps = budget.steps_within(
 if n_steps < c.steps:
     st.warning(budget.cut_note(c.steps, n_steps, [f"{len(c.variants) * len(c.schemes)} panels"]))
 with st.spinner("Computing every panel…"):
+    waited, cpu_mark = budget.hold_back(st.session_state)  # a fair share of the server's core
     grid, lines = compute.compare_grid(
         c.variants, c.schemes, c.lr, n_steps, c.start, c.view, 0.6,
         _before_each=compat.stop_if_disconnected,
     )  # fmt: skip
+    budget.account(st.session_state, cpu_mark)
+if waited:
+    st.info(budget.waited_note(waited), icon="⏳")
 panels = [
     [
         Panel(

@@ -329,6 +329,8 @@ n_steps = budget.steps_within(
 )
 if n_steps < c.steps:
     st.warning(budget.cut_note(c.steps, n_steps, [METHODS[m].label for m in c.methods]))
+waited, cpu_mark = budget.hold_back(st.session_state)  # a fair share of the server's core
+compat.stop_if_disconnected()
 runs = {}
 for m in c.methods:
     compat.stop_if_disconnected()
@@ -366,6 +368,9 @@ disagree = {
 }
 lines = compute.streamlines(c.variant, c.params, c.view, c.density)
 speed = compute.speed(c.variant, c.params, c.view) if c.speed else None
+budget.account(st.session_state, cpu_mark)
+if waited:
+    st.info(budget.waited_note(waited), icon="⏳")
 paths = [PathView(m, METHODS[m].label, r.points, r.status, r.diverged_at) for m, r in runs.items()]
 psi_limit = variant.psi_bound(dict(c.params)) if variant.psi_bound else None
 

@@ -7,6 +7,7 @@ do with it; the calibration against CPU time is ``python bench/hostile.py --cost
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,55 @@ def test_compare_grid_stops_between_panels_and_caches_nothing() -> None:
     grid, _ = compute.compare_grid(*args)  # nothing of the stopped run was cached
     assert compute.compare_grid.misses == before + 1
     assert len(grid) == 2 and all(len(row) == 2 for row in grid)
+
+
+# ------------------------------------------------------------------ a fair share of a core
+
+
+def test_no_wait_within_the_fair_share() -> None:
+    now = 100.0
+    within = [(now - 1.0, budget.FAIR_SHARE * budget.FAIR_WINDOW)]
+    assert budget.wait_for(within, now) == 0.0
+    assert budget.wait_for([], now) == 0.0
+
+
+def test_the_wait_is_the_excess_over_the_share_and_bounded() -> None:
+    now = 100.0
+    allowed = budget.FAIR_SHARE * budget.FAIR_WINDOW
+    hist = [(now - 2.0, allowed), (now - 1.0, 0.6)]
+    assert budget.wait_for(hist, now) == pytest.approx(0.6 / budget.FAIR_SHARE)
+    assert budget.wait_for([(now - 1.0, 100.0)], now) == budget.MAX_WAIT
+    # what is older than the window no longer counts
+    old = [(now - budget.FAIR_WINDOW - 0.1, 100.0)]
+    assert budget.wait_for(old, now) == 0.0
+
+
+def test_hold_back_sleeps_and_account_records_the_cpu() -> None:
+    state: dict[str, object] = {}
+    slept: list[float] = []
+    clock = [1000.0]
+    waited, mark = budget.hold_back(state, clock=lambda: clock[0], sleep=slept.append)
+    assert waited == 0.0 and not slept
+    sum(i * i for i in range(200_000))  # some CPU in this thread
+    budget.account(state, mark, clock=lambda: clock[0])
+    (entry,) = state["_fair_share_history"]
+    assert entry[0] == 1000.0 and entry[1] > 0
+    # a session that used far more than its share waits, at most MAX_WAIT
+    state["_fair_share_history"] = [(999.0, 50.0)]
+    waited, _ = budget.hold_back(state, clock=lambda: clock[0], sleep=slept.append)
+    assert waited == budget.MAX_WAIT and slept == [budget.MAX_WAIT]
+
+
+@pytest.mark.parametrize("page", ["pages/explorer.py", "pages/compare.py"])
+def test_a_session_over_its_share_waits_and_is_told(page: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(page).run()
+    assert not at.exception
+    # This session "used" just over its share a moment ago: its next computation waits.
+    excess = 0.03  # CPU seconds over the share: a wait of 0.1 s
+    used = budget.FAIR_SHARE * budget.FAIR_WINDOW + excess
+    at.session_state["_fair_share_history"] = [(time.monotonic(), used)]
+    at.run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "more than its share of the server" in i.value]
+    assert len(notes) == 1, [i.value for i in at.info]

@@ -19,7 +19,9 @@ preset and the compare page's defaults fit uncut.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from typing import Any
 
 from dynamics.methods import METHODS, Hyper
 
@@ -110,4 +112,65 @@ def cut_note(steps: int, allowed: int, what: Iterable[str]) -> str:
         f"These settings ask for more work than one view may use ({steps:,} steps of "
         f"{', '.join(what)}), so the paths stop at step {allowed:,}. Fewer methods, fewer "
         "sub-steps (n_gen, n_disc) or another variant let them run further."
+    )
+
+
+# ------------------------------------------------------------------ a fair share of a core
+# The budget bounds one rerun; a session can still rerun back to back. One process serves
+# every session from one core (the GIL), so a session that keeps computing at the largest
+# settings (~0.7 s a rerun) slowed another user's rerun ×3.8 (bench/hostile.py --costly).
+# A session that has used more than FAIR_SHARE of a core over the last FAIR_WINDOW seconds
+# waits before its next computation: time.sleep releases the GIL, so the others run.
+
+#: Share of one core a session may use, averaged over ``FAIR_WINDOW`` seconds.
+FAIR_SHARE = 0.3
+FAIR_WINDOW = 10.0
+#: Longest wait before one computation (a session is never locked out for long).
+MAX_WAIT = 5.0
+_FAIR_KEY = "_fair_share_history"
+
+
+def wait_for(history: Iterable[tuple[float, float]], now: float) -> float:
+    """Seconds a session should wait before computing again.
+
+    ``history`` holds (end time, CPU seconds) of its recent computations. Beyond
+    ``FAIR_SHARE × FAIR_WINDOW`` CPU seconds in the window, it waits the excess divided by
+    the share (the time in which that much CPU is its fair share), at most ``MAX_WAIT``.
+    """
+    used = sum(cpu for t, cpu in history if now - t < FAIR_WINDOW)
+    excess = used - FAIR_SHARE * FAIR_WINDOW
+    return 0.0 if excess <= 0 else min(MAX_WAIT, excess / FAIR_SHARE)
+
+
+def hold_back(
+    state: MutableMapping[str, Any],
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[float, float]:
+    """Wait this session's turn (see ``wait_for``); returns (seconds waited, a CPU mark for
+    ``account``)."""
+    history = state.get(_FAIR_KEY, [])
+    wait = wait_for(history, clock())
+    if wait > 0:
+        sleep(wait)
+    return wait, time.thread_time()
+
+
+def account(
+    state: MutableMapping[str, Any], mark: float, *, clock: Callable[[], float] = time.monotonic
+) -> None:
+    """Record the CPU this session's script thread used since ``mark`` (from ``hold_back``)."""
+    now = clock()
+    history = [(t, c) for t, c in state.get(_FAIR_KEY, []) if now - t < FAIR_WINDOW]
+    history.append((now, max(0.0, time.thread_time() - mark)))
+    state[_FAIR_KEY] = history[-64:]
+
+
+def waited_note(seconds: float) -> str:
+    """What a page says after holding a session back."""
+    return (
+        f"This view has used more than its share of the server in the last "
+        f"{FAIR_WINDOW:g} s, so it waited {seconds:.1f} s before computing (other users "
+        "share the same server). Cheaper settings compute at once."
     )
