@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import quad
 from scipy.optimize import brentq, isotonic_regression
@@ -37,10 +37,12 @@ ends = st.lists(st.floats(-5.0, 5.0, allow_nan=False), min_size=4, max_size=4).m
 
 def reference_roots(mu: np.ndarray, target: np.ndarray) -> list[float]:
     """Sign changes of h on a fine grid, refined by brentq (independent of gmm's root finder)."""
-    lo = min(mu.min(), target.min()) - 10.0
-    hi = max(mu.max(), target.max()) + 10.0
+    # as far out as the core looks (SENTINEL_MARGIN): a sign change of the far tails, e.g. at
+    # 10.27 for mu = (0, -1), target = (-0.125, -0.03125), is a real end of the positive set
+    lo = min(mu.min(), target.min()) - gmm.SENTINEL_MARGIN
+    hi = max(mu.max(), target.max()) + gmm.SENTINEL_MARGIN
     # an irrational offset keeps exact roots (e.g. at 0.5) off the grid points
-    x = np.linspace(lo, hi, 20_001) + 1e-5 * np.sqrt(2.0)
+    x = np.linspace(lo, hi, 80_001) + 1e-5 * np.sqrt(2.0)
     h = gmm.density_difference(x, mu, target)
     idx = np.flatnonzero(np.sign(h[:-1]) * np.sign(h[1:]) < 0)
 
@@ -54,7 +56,7 @@ def reference_tv(mu: np.ndarray, target: np.ndarray) -> float:
     """TV = ½∫|g* - g_mu| by adaptive quadrature, split at the kinks of |h|."""
     lo = min(mu.min(), target.min()) - 15.0
     hi = max(mu.max(), target.max()) + 15.0
-    cuts = [lo, *reference_roots(mu, target), hi]
+    cuts = [lo, *(r for r in reference_roots(mu, target) if lo < r < hi), hi]
 
     def f(t: float) -> float:
         return abs(float(gmm.density_difference(t, mu, target)))
@@ -103,6 +105,8 @@ def test_tv_matches_quadrature(mu: np.ndarray, target: np.ndarray) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(mu=pairs, target=pairs)
+@example(mu=np.array([0.0, -1.0]), target=np.array([-0.125, -0.03125]))  # a root at 10.27
+@example(mu=np.array([0.0, 2.0]), target=np.array([1.0, 1e-10]))  # one at -19.6, density 1e-83
 def test_optimal_intervals_are_the_positive_set(mu: np.ndarray, target: np.ndarray) -> None:
     ell = gmm.optimal_intervals(mu, target)
     assert np.all(np.isfinite(ell)) and np.all(np.diff(ell) >= 0)
@@ -114,8 +118,14 @@ def test_optimal_intervals_are_the_positive_set(mu: np.ndarray, target: np.ndarr
     grid = np.linspace(-15, 15, 3001)
     resolvable = np.abs(gmm.density_difference(grid, mu, target)).max() > 1e-7
     if not degenerate and resolvable:  # else the grid reference drowns in rounding noise
-        assert len(inner) == len(roots)
-        np.testing.assert_allclose(inner, roots, atol=1e-8)
+        # Roots where both densities are below 1e-30 (≥ 11.6 from every mean) decide nothing
+        # (TV, gradients); there h's terms cancel to rounding and either side may miss one.
+        def seen(r: float) -> bool:
+            return bool(np.exp(-0.5 * (r - np.concatenate([mu, target])) ** 2).max() > 1e-30)
+
+        assert [r for r in inner if seen(r)] == pytest.approx(
+            [r for r in roots if seen(r)], abs=1e-8
+        )
     # D_ell(x) = [h(x) > 0] away from the roots
     x = np.linspace(-12, 12, 2001)
     h = gmm.density_difference(x, mu, target)
