@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# CI runs the property tests on fixed examples (derandomised: the same draws every run), so
+# a submission lands or fails on its code, not on a lucky draw; local runs keep exploring new
+# random examples, and what they find is pinned with @example.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture
