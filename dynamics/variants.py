@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from string import Template
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -322,6 +323,15 @@ def _wgan_gp_segment(p: Params) -> tuple[tuple[float, float], tuple[float, float
 
 # --------------------------------------------------------------------------- registry
 
+#: Both consensus fields (exact, and the authors' with the cubic term halved) have the same
+#: linearisation at (0, 0): stated once.
+_CONSENSUS_AT_EQUILIBRIUM: dict[str, Any] = dict(
+    jacobian=_consensus_jacobian,
+    eigenvalues=_consensus_eigs,
+    eig_latex=r"\lambda_{1,2} = -\gamma f'(0)^2 \pm i\, f'(0)",
+    eig_latex_values=r"\lambda_{1,2} = -$gamma\cdot\tfrac{1}{4} \pm \tfrac{i}{2}",
+)
+
 _GAMMA_PENALTY = Param(
     "gamma",
     r"\gamma",
@@ -555,10 +565,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     'code)".'
                 ),
                 reference="Mescheder, Nowozin, Geiger, NeurIPS 2017; " + _REF,
-                jacobian=_consensus_jacobian,
-                eigenvalues=_consensus_eigs,
-                eig_latex=r"\lambda_{1,2} = -\gamma f'(0)^2 \pm i\, f'(0)",
-                eig_latex_values=r"\lambda_{1,2} = -$gamma\cdot\tfrac{1}{4} \pm \tfrac{i}{2}",
+                **_CONSENSUS_AT_EQUILIBRIUM,
             ),
             Variant(
                 name="consensus-authors",
@@ -583,10 +590,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "different field away from it; use it to reproduce the paper's figure."
                 ),
                 reference="Mescheder, Nowozin, Geiger, NeurIPS 2017; " + _REF,
-                jacobian=_consensus_jacobian,
-                eigenvalues=_consensus_eigs,
-                eig_latex=r"\lambda_{1,2} = -\gamma f'(0)^2 \pm i\, f'(0)",
-                eig_latex_values=r"\lambda_{1,2} = -$gamma\cdot\tfrac{1}{4} \pm \tfrac{i}{2}",
+                **_CONSENSUS_AT_EQUILIBRIUM,
             ),
             Variant(
                 name="ns-gradient-penalty",
