@@ -58,7 +58,7 @@ def test_the_readme_links_every_docs_page() -> None:
 
 def test_the_teaching_page_lists_every_lesson_in_order() -> None:
     """docs/teaching.md's lesson table is the lessons' registry, in order (no drift)."""
-    from dynamics.lessons import LESSONS
+    from ui.content import LESSONS
 
     text = (ROOT / "docs" / "teaching.md").read_text()
     rows = re.findall(r"^\| (\d+) \| `([\w-]+)`", text, re.M)

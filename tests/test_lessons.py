@@ -23,20 +23,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dynamics import gmm
-from dynamics.lessons import (
-    COMPARE,
-    EXPLORER,
-    GLOSSARY,
-    LESSON_INDEX,
-    LESSONS,
-    MODE_COLLAPSE,
-    STABILITY,
-    TRY_IT,
-    Claim,
-    Lesson,
-    Link,
-    get_lesson,
-)
 from dynamics.methods import METHODS, Hyper, simulate
 from dynamics.presets import DEFAULT_PRESET, SCHEMES
 from dynamics.spectrum import spectrum
@@ -44,8 +30,18 @@ from dynamics.stability import analytic_boundary, available_axes, critical_value
 from dynamics.variants import VARIANTS, make_game
 from tests.charts import charts
 from ui import embedded
+from ui.content import (
+    GLOSSARY,
+    LESSON_INDEX,
+    LESSONS,
+    TRY_IT,
+    Claim,
+    Lesson,
+    Link,
+    get_lesson,
+)
 from ui.glossary import Linker
-from ui.routes import PAGE_URL, page_url
+from ui.routes import COMPARE, EXPLORER, MODE_COLLAPSE, PAGE_URL, STABILITY, page_url
 from ui.state import md_literal
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

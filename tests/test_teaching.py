@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dynamics.lessons import GLOSSARY, LESSONS
 from dynamics.variants import VARIANTS
 from tests.app_pages import app_pages, open_app
 from tests.charts import charts
+from ui.content import GLOSSARY, LESSONS
 from ui.controls import ALL_PARAM_KEYS, HIDE_KEY, base_specs, param_specs, with_hide
 from ui.glossary import SLUGS, Linker, href, slug
 from ui.routes import COMPARE, EXPLORER, PAGE_URL, ROUTES, START
