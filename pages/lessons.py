@@ -9,14 +9,12 @@ from ui import embedded, presenter
 from ui.boot import require_entrypoint
 from ui.content import (
     GLOSSARY,
-    GLOSSARY_PROBLEMS,
     LESSON_INDEX,
-    LESSON_PROBLEMS,
     LESSONS,
     TRY_IT,
     Lesson,
     Link,
-    settings_problems,
+    content_problems,
 )
 from ui.glossary import SLUGS, TERM_BY_SLUG, Linker
 from ui.routes import EXPLORER, MODE_COLLAPSE, PAGE_TITLE, ROUTE, page_url
@@ -207,13 +205,6 @@ def lesson_figure(lesson: Lesson, n: int) -> None:
                 alt="Distance to the equilibrium against the step, log scale, with the "
                 "predicted ρ^k lines.",
             )  # fmt: skip
-
-
-@st.cache_data(show_spinner=False)
-def content_problems() -> tuple[str, ...]:
-    """Lesson and glossary files that do not follow their format (left out), and lesson
-    settings the explorer would not accept, each naming its file or lesson."""
-    return LESSON_PROBLEMS + GLOSSARY_PROBLEMS + settings_problems(LESSONS)
 
 
 url = UrlState("lessons", prefix="les_")

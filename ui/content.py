@@ -67,6 +67,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
@@ -459,3 +460,11 @@ def definitions(*terms: str) -> str:
     for pages that restate a few entries next to their figures."""
     text = dict(GLOSSARY)
     return "  \n".join(f"**{t}**: {text[t]}" for t in terms)
+
+
+@cache
+def content_problems() -> tuple[str, ...]:
+    """Every problem of the content files, each naming its file or lesson: lesson files left
+    out, the glossary's, and lesson settings the explorer would not accept. (Once per process:
+    the files are read once, at import.)"""
+    return LESSON_PROBLEMS + GLOSSARY_PROBLEMS + settings_problems(LESSONS)
