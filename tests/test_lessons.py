@@ -857,41 +857,16 @@ def test_a_lesson_control_moves_its_figure_to_the_cores_numbers() -> None:
 
 # --------------------------------------------------- a teacher adds a lesson: one new file
 
-#: A new lesson, as a teacher would write it: SimGD at h = 0.5, where its update eigenvalues
-#: 1 ± i·h·f′(0) have modulus √(1 + 0.25²) = 1.030776.
-NEW_LESSON = """+++
-title = "A larger step spirals out faster"
-references = ["mescheder2018"]
-reference_note = ", Section 2"
-controls = ["h"]
+# A new lesson, as a teacher would write it: the example of docs/teaching.md ("Adding a
+# lesson"), SimGD at h = 0.5, where the update eigenvalues 1 ± i·h·f′(0) have modulus
+# √(1 + 0.25²) = 1.030776.
+TEACHING = Path(__file__).resolve().parents[1] / "docs" / "teaching.md"
 
-[[links]]
-page = "explorer"
-label = "Open the explorer: SimGD with h = 0.5"
-query = { variant = "standard", methods = "simgd", h = "0.5" }
-claims = [
-  ["rho", "simgd", 1.030776],
-  ["verdict", "simgd", "diverges"],
-]
-+++
 
-## Explanation
-
-SimGD's update eigenvalues are 1 ± i h f′(0).
-
-## Question
-
-Predict, then run: with h = 0.5 instead of 0.2, does SimGD spiral out faster?
-
-## Choices
-
-- [x] Yes.
-- [ ] No.
-
-## What to look for
-
-ρ = 1.030776 instead of 1.004988.
-"""
+def new_lesson() -> str:
+    m = re.search(r"## Adding a lesson.*?^```\n(.*?)^```", TEACHING.read_text(), re.S | re.M)
+    assert m, "docs/teaching.md lost its example lesson file"
+    return m[1]
 
 
 def throwaway_lessons(tmp: Path) -> tuple[Lesson, ...]:
@@ -901,7 +876,7 @@ def throwaway_lessons(tmp: Path) -> tuple[Lesson, ...]:
     for path in sorted(LESSON_DIR.iterdir())[:3]:
         (tmp / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp / "03-saturation.md").rename(tmp / "04-saturation.md")
-    (tmp / "03-larger-step.md").write_text(NEW_LESSON, encoding="utf-8")
+    (tmp / "03-larger-step.md").write_text(new_lesson(), encoding="utf-8")
     lessons, problems = load_lessons(tmp)
     assert problems == ()
     return lessons
@@ -945,7 +920,7 @@ def test_a_new_lesson_file_is_shown_on_the_lessons_page(
     assert got == {"variant": "standard", "methods": "simgd", "h": "0.5", "from_lesson": "3"}
     at.radio(key="les_predict_larger-step").set_value(0).run()
     assert not at.exception
-    assert any("ρ = 1.030776" in m.value for m in at.markdown)  # the figure's own numbers
+    assert any("ρ = `1.030776`" in m.value for m in at.markdown)  # the figure's own numbers
 
 
 def test_the_lessons_page_names_a_bad_content_file(monkeypatch: pytest.MonkeyPatch) -> None:
