@@ -227,7 +227,7 @@ def test_a_repeated_number_or_id_is_named(tmp_path: Path) -> None:
 def test_a_bad_explorer_setting_is_named(tmp_path: Path, old: str, new: str, problem: str) -> None:
     les = parse_lesson(write(tmp_path, "01-x.md", GOOD.replace(old, new)))
     problems = settings_problems((les,))
-    assert len(problems) == 1 and problems[0].startswith("x: ") and problem in problems[0]
+    assert len(problems) == 1 and problems[0].startswith("01-x.md: ") and problem in problems[0]
     assert settings_problems((parse_lesson(write(tmp_path, "02-y.md", GOOD)),)) == ()
 
 
@@ -260,3 +260,16 @@ def test_the_glossary_file_reads_terms_aliases_and_definitions(tmp_path: Path) -
 def test_a_malformed_glossary_is_named(tmp_path: Path, text: str, problem: str) -> None:
     with pytest.raises(ContentError, match=rf"^glossary\.md: {re.escape(problem)}"):
         load_glossary(write(tmp_path, "glossary.md", text))
+
+
+def test_the_cli_prints_the_citations_from_the_table() -> None:
+    import argparse
+
+    from dynamics.cli import cmd_methods, cmd_variants
+
+    for rows, registry in ((cmd_variants(argparse.Namespace()), VARIANTS),
+                           (cmd_methods(argparse.Namespace()), METHODS)):  # fmt: skip
+        for row in rows:
+            keys = registry[row["name"]].references
+            assert row["reference"] == cite(keys, markdown=False)
+            assert all(REFERENCES[k].authors in row["reference"] for k in keys)

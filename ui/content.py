@@ -166,6 +166,7 @@ class Lesson:
     references: tuple[str, ...]  # keys of content/references.toml
     reference_note: str  # appended to the last citation ("", ", Section 2", " (…)")
     try_it: TryIt  # the prediction the student commits to, and the lesson's own figure
+    source: str = ""  # the file it was read from, "NN-<id>.md", to name it in a problem
 
     @property
     def reference(self) -> str:
@@ -337,6 +338,7 @@ def parse_lesson(path: Path) -> Lesson:
         references=tuple(refs),
         reference_note=note,
         try_it=TryIt(choices, correct, tuple(controls)),
+        source=path.name,
     )
 
 
@@ -363,7 +365,7 @@ def load_lessons(directory: Path = LESSON_DIR) -> tuple[tuple[Lesson, ...], tupl
 
 def settings_problems(lessons: tuple[Lesson, ...]) -> tuple[str, ...]:
     """Explorer links whose settings the explorer would not accept, and figure controls it
-    does not have, as "<lesson id>: <problem>" lines. (Reads the explorer's URL specs, which
+    does not have, as "<file>: <problem>" lines. (Reads the explorer's URL specs, which
     import Streamlit: kept out of the loader so that it stays free of it.)"""
     from ui.controls import base_specs, param_specs
 
@@ -376,20 +378,22 @@ def settings_problems(lessons: tuple[Lesson, ...]) -> tuple[str, ...]:
             try:
                 specs = {s.key: s for s in base_specs() + param_specs(variant)}
             except (KeyError, ValueError):
-                out.append(f"{les.id}: unknown variant {variant!r} in {link.label!r}")
+                out.append(f"{les.source}: unknown variant {variant!r} in {link.label!r}")
                 continue
             for key, raw in link.query.items():
                 if key not in specs:
-                    out.append(f"{les.id}: the explorer has no setting {key!r} ({link.label!r})")
+                    out.append(
+                        f"{les.source}: the explorer has no setting {key!r} ({link.label!r})"
+                    )
                     continue
                 try:
                     specs[key].parse(raw)
                 except ValueError as e:
-                    out.append(f"{les.id}: bad setting {key}={raw!r} ({link.label!r}): {e}")
+                    out.append(f"{les.source}: bad setting {key}={raw!r} ({link.label!r}): {e}")
             if link is next(x for x in les.links if x.page == EXPLORER):
                 for key in les.try_it.controls:
                     if key not in specs:
-                        out.append(f"{les.id}: the explorer has no control {key!r} to offer")
+                        out.append(f"{les.source}: the explorer has no control {key!r} to offer")
     return tuple(out)
 
 
