@@ -210,8 +210,8 @@ def test_a_repeated_number_or_id_is_named(tmp_path: Path) -> None:
     lessons, problems = load_lessons(tmp_path)
     assert [les.id for les in lessons] == ["first"]
     assert problems == (
-        "01-second.md: its number 01 or id 'second' is taken",
-        "02-first.md: its number 02 or id 'first' is taken",
+        "01-second.md: its number or id is taken by 01-first.md",
+        "02-first.md: its number or id is taken by 01-first.md",
     )
 
 

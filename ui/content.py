@@ -356,8 +356,9 @@ def load_lessons(directory: Path = LESSON_DIR) -> tuple[tuple[Lesson, ...], tupl
             problems.append(str(e))
             continue
         nn = int(path.name[:2])
-        if any(nn == k or lesson.id == other.id for k, other in lessons):
-            problems.append(f"{path.name}: its number {nn:02d} or id {lesson.id!r} is taken")
+        taken = [other.source for k, other in lessons if nn == k or lesson.id == other.id]
+        if taken:
+            problems.append(f"{path.name}: its number or id is taken by {taken[0]}")
             continue
         lessons.append((nn, lesson))
     return tuple(les for _, les in sorted(lessons, key=lambda t: t[0])), tuple(problems)
