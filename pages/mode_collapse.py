@@ -672,13 +672,13 @@ with st.expander("What do “mode collapse” and “discriminator collapse” m
     st.markdown(  # the glossary's definitions (content/glossary.md), then this page's view
         "  \n".join(
             [
-                definitions("Mode collapse") + " Here: the dotted diagonal, one bump; with "
-                "the data's means closer than 2, the data itself is a single bump. The "
+                definitions("Mode collapse") + " On this page that is the dotted diagonal; "
+                "with the data's means closer than 2, the data itself is a single bump. The "
                 "diagonal is invariant for the optimal dynamics, so they only end there if "
                 "they start there.",
-                definitions("Discriminator collapse") + " Here: ends meet, a band "
-                "disappears or two bands fuse; training stalls, oscillates or collapses "
-                "although a perfect discriminator would lead it home.",
+                definitions("Discriminator collapse") + " On this page: two interval ends "
+                "meet, so a band disappears or two bands fuse; training then stalls, "
+                "oscillates or collapses although a perfect discriminator would lead it home.",
                 definitions("Total variation (TV)") + " So (1 + TV) − L measures how far a "
                 "discriminator is from optimal.",
                 "**First-order dynamics**: k projected gradient-ascent steps on the interval "
