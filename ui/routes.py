@@ -23,6 +23,7 @@ from ui.specs import (
     compare_specs,
     explorer_specs,
     lessons_specs,
+    mode_collapse_specs,
     no_specs,
     stability_specs,
 )
@@ -57,11 +58,6 @@ MODE_COLLAPSE = "pages/mode_collapse.py"
 LESSONS = "pages/lessons.py"
 
 
-def _mode_collapse_specs(settings: Settings) -> tuple[Spec, ...]:
-    # The mode-collapse page's specs stay in the page for now (being reworked in parallel).
-    return ()
-
-
 ROUTES: tuple[Route, ...] = (
     Route(START, "Start here", ":material/home:", "", "start", "start_", no_specs),
     Route(LESSONS, "Guided lessons", ":material/school:", "lessons", "lessons", "les_",
@@ -73,7 +69,7 @@ ROUTES: tuple[Route, ...] = (
     Route(STABILITY, "Stability map", ":material/map:", "stability", "stability", "stab_",
           stability_specs, ("variant", "method")),
     Route(MODE_COLLAPSE, "Mode collapse (GMM-GAN)", ":material/scatter_plot:", "mode_collapse",
-          "gmm", "gmm_", _mode_collapse_specs),
+          "gmm", "gmm_", mode_collapse_specs),
 )  # fmt: skip
 ROUTE: Mapping[str, Route] = MappingProxyType({r.script: r for r in ROUTES})
 #: URL path and navigation title of each page, by script.

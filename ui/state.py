@@ -24,12 +24,13 @@ from typing import Any
 import streamlit as st
 
 from ui.routes import ROUTE
+from ui.specs import GLOBAL_SPECS
 from ui.urlspec import MAX_RAW as MAX_RAW  # re-exported: the spec lives in ui.urlspec
 from ui.urlspec import Spec as Spec
 
 #: Query parameters that belong to the whole app, not to a page: presenter mode and the
 #: lesson a view was opened from (``ui.presenter`` validates both).
-GLOBAL_KEYS = ("present", "from_lesson")
+GLOBAL_KEYS = tuple(s.key for s in GLOBAL_SPECS)
 
 
 @dataclass
@@ -93,7 +94,7 @@ class UrlState:
                         f"URL parameter **{name}** = “{md_literal(shown)}” is not valid "
                         f"(expected {spec.describe()}); using the default {_show(spec.default)}."
                     )
-                    st.session_state[self.sk(spec.key)] = spec.default
+                    st.session_state[self.sk(spec.key)] = _fresh(spec.default)
                     continue
                 fitted = spec.clamp(value)
                 if fitted != value:
@@ -106,7 +107,7 @@ class UrlState:
                 st.session_state[self.sk(spec.key)] = fitted
                 continue
             if overwrite or self.sk(spec.key) not in st.session_state:
-                st.session_state[self.sk(spec.key)] = spec.default
+                st.session_state[self.sk(spec.key)] = _fresh(spec.default)
 
     def unknown_keys(self, known: Iterable[str]) -> None:
         """Note URL parameters this page does not know (they are dropped from the URL)."""
@@ -188,6 +189,12 @@ def md_literal(text: str, limit: int = 40) -> str:
     printable = "".join(ch if ch.isprintable() else "\ufffd" for ch in one_line)
     unlinked = _AUTOLINK.sub(WORD_JOINER, printable)
     return _MD_SPECIAL.sub(r"\\\1", unlinked)
+
+
+def _fresh(default: Any) -> Any:
+    """A control's default for one session: a list is copied (the specs are shared by every
+    session, and a session must not change another's default)."""
+    return list(default) if isinstance(default, list) else default
 
 
 def _show(value: Any) -> str:
