@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ui.specs import (
     GLOBAL_SPECS,
@@ -151,6 +151,8 @@ def check(script: str, settings: Settings) -> tuple[dict[str, str], list[str]]:
         spec = specs.get(key) or _GLOBAL.get(key)
         if spec is None:
             problems.append(f"the {route.title} page has no setting {key!r}")
+        elif spec.kind == "multi" and spec.default == [] and value in ([], ()):
+            continue  # an empty default (no hidden controls) is the absence of the key
         else:
             add(spec, key, value)
     return {k: out[k] for k in settings if k in out}, problems
@@ -170,3 +172,23 @@ def link(script: str, /, **settings: Any) -> str:
     """Relative link to ``script`` with ``settings`` (see ``link_query``), e.g.
     ``link(EXPLORER, variant="wgan", methods=["simgd"])`` → ``explorer?variant=wgan&methods=simgd``."""
     return page_url(script, link_query(script, **settings))
+
+
+def read_link(url: str) -> tuple[str, dict[str, Any]]:
+    """The page and settings of a link (``link``'s inverse): the script its path names and
+    each setting parsed by that page's spec. A path "/" with explorer settings is the
+    explorer (the start page forwards such links). Raises ``ValueError`` naming an unknown
+    page, an unknown key or an invalid value."""
+    parts = urlsplit(url)
+    path = parts.path.strip("/").rsplit("/", 1)[-1] if parts.path.strip("/") else ""
+    raw = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    script = next((r.script for r in ROUTES if r.path == path), None)
+    if script is None:
+        raise ValueError(f"no page at the path {path!r}")
+    if script == START and raw:
+        script = EXPLORER
+    query = link_query(script, **raw)
+    route = ROUTE[script]
+    chosen = {k: v for k, v in query.items() if k in route.selectors}
+    specs = {s.key: s for s in (*route.specs(chosen), *GLOBAL_SPECS)}
+    return script, {k: specs[k].parse(v) for k, v in query.items()}
