@@ -666,7 +666,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 jacobian=_least_squares_jacobian,
                 eigenvalues=_least_squares_eigs,
                 eig_latex=r"\lambda_{1,2} = \pm\, i\sqrt{c}",
-                eig_latex_values=r"\lambda_{1,2} = \pm\, i\sqrt{$c}",
+                eig_latex_values=r"\lambda_{1,2} = \pm\, i \cdot \sqrt{$c}",
             ),
             Variant(
                 name="lecam",

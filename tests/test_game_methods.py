@@ -1,7 +1,8 @@
-"""Hamiltonian GD, SGA, CGD, lookahead-minmax and iterate averaging (docs/theory.md §2.9–2.13):
-operators against
-finite differences of the real one-step map, closed forms, the behaviour each is known for,
-their presets, and their hyper-parameters on the CLI, the stability map and the pages."""
+"""Hamiltonian GD, SGA, CGD, lookahead-minmax, iterate averaging, the implicit step and the
+unrolled GAN (docs/theory.md §2.9–2.15), and the LSGAN and LeCam variants (§1.9–1.10):
+operators against finite differences of the real one-step map, closed forms, the behaviour
+each is known for, their presets, and their hyper-parameters on the CLI, the stability map
+and the pages."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from tests.test_methods import HP, _expected_steps
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 FAST = settings(max_examples=30, deadline=None)
 
-NEW_LINEAR = ["hamiltonian", "sga", "cgd", "lookahead", "ema"]
+NEW_LINEAR = ["hamiltonian", "sga", "cgd", "lookahead", "ema", "implicit", "unrolled"]
 NEW = [*NEW_LINEAR, "average"]
 SMOOTH = [n for n, v in VARIANTS.items() if v.jacobian is not None]
 ROTATIONS = {"standard": FP0, "non-saturating": FP0, "wgan": 1.0}
@@ -59,7 +60,7 @@ def test_operator_is_the_derivative_of_the_real_one_step_map(
     variant: str, method: str, data: st.DataObject
 ) -> None:
     """Every variant parameter, SGA λ, lookahead α and the EMA weight over their whole ranges;
-    rates in [1e-3, 1], k ≤ 5 and n_gen, n_disc ≤ 3, and operators with entries ≤ 100, so that
+    rates in [1e-3, 1], k ≤ 5 (lookahead and unrolled) and n_gen, n_disc ≤ 3, and operators with entries ≤ 100, so that
     the perturbed states stay in the linear regime of the central differences (step 1e-5, error
     O(e²) relative to the operator; a 5-step lookahead with γ = 5, h = 1 amplifies the stencil
     1000-fold, docs/theory.md §2)."""
@@ -73,6 +74,7 @@ def test_operator_is_the_derivative_of_the_real_one_step_map(
         ema_beta=data.draw(log_uniform(*HYPER_RANGES["ema_beta"])),
         n_gen=data.draw(st.integers(1, 3)),
         n_disc=data.draw(st.integers(1, 3)),
+        unroll_k=data.draw(st.integers(0, 5)),
     )
     m = METHODS[method]
     assert m.operator is not None
@@ -357,6 +359,7 @@ def test_cli_flags_reach_the_core(capsys: pytest.CaptureFixture[str]) -> None:
         ("lookahead", "lookahead_k"),
         ("sga", "sga_lambda"),
         ("ema", "ema_beta"),
+        ("unrolled", "unroll_k"),
     ],
 )
 def test_stability_map_over_a_new_hyper_parameter(method: str, axis: str) -> None:

@@ -176,7 +176,10 @@ def _expected_steps(
             # rounds differently, which LSGAN's cubic far field amplifies past 1e-13 in ten steps.
             hg, hd = hp.lr_gen, hp.lr_disc
             den = 1.0 - hg * hd * J[0, 1] * J[1, 0]
-            step = [hg * (g[0] + hd * J[0, 1] * g[1]) / den, hd * (g[1] + hg * J[1, 0] * g[0]) / den]
+            step = [
+                hg * (g[0] + hd * J[0, 1] * g[1]) / den,
+                hd * (g[1] + hg * J[1, 0] * g[0]) / den,
+            ]
             z.append(_clip(game, z[-1] + np.array(step)))
     elif method == "lookahead":
         for _ in range(n):
