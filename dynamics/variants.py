@@ -211,7 +211,7 @@ def _least_squares(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[Float
 
 def _lecam(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
     # λ R_LC with the anchors' fixed values: D(real) = 0, so α_R = 0 and only the fake term
-    # λ(ψθ − α_R)² has a ψ-gradient (docs/theory.md §1.10).
+    # λ(ψθ − α_R)² has a ψ-gradient (docs/theory.md §1.13).
     vt, vp = _standard(theta, psi, p)
     return vt, vp - 2.0 * p["lam"] * theta * theta * psi
 

@@ -1,5 +1,5 @@
 """Hamiltonian GD, SGA, CGD, lookahead-minmax, iterate averaging, the implicit step and the
-unrolled GAN (docs/theory.md §2.9–2.15), and the LSGAN and LeCam variants (§1.9–1.10):
+unrolled GAN (docs/theory.md §2.9–2.15), and the LSGAN and LeCam variants (§1.12–1.13):
 operators against finite differences of the real one-step map, closed forms, the behaviour
 each is known for, their presets, and their hyper-parameters on the CLI, the stability map
 and the pages."""

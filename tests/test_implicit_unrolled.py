@@ -1,5 +1,5 @@
 """The implicit (proximal point) step and the unrolled GAN (docs/theory.md §2.14–2.15), and the
-least-squares and LeCam variants (§1.9–1.10): closed forms against the eigenvalues and the
+least-squares and LeCam variants (§1.12–1.13): closed forms against the eigenvalues and the
 losses they come from, the behaviour each is known for (the lesson claims), their presets, a
 failed implicit solve per path, and their controls on the CLI and the pages."""
 

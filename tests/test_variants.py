@@ -179,7 +179,7 @@ AUTHORS_DEFAULTS = {
     "consensus": {"gamma": 1.0},
     "consensus-authors": {"gamma": 1.0},
     "ns-gradient-penalty": {"gamma": 0.3},
-    # not in the authors' figures: c = b = 1 (docs/theory.md §1.9), λ = 1 (§1.10)
+    # not in the authors' figures: c = b = 1 (docs/theory.md §1.12), λ = 1 (§1.13)
     "least-squares": {"c": 1.0},
     "lecam": {"lam": 1.0},
 }
