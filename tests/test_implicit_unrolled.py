@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from dynamics.cli import main
 from dynamics.losses import FP0, f
 from dynamics.methods import METHODS, NEUTRAL_TOL, Hyper, implicit_step, simulate
-from dynamics.presets import PRESETS
+from dynamics.presets import PRESETS, SCHEMES
 from dynamics.spectrum import spectrum
 from dynamics.stability import available_axes, stability_map
 from dynamics.variants import VARIANTS, make_game
+from tests.test_compare_stability_pages import annotation_texts, page
 from tests.test_game_methods import (
     FAST,
     LR_HI,
@@ -31,6 +32,7 @@ from tests.test_game_methods import (
     params_strategy,
     sorted_eigs,
 )
+from ui import budget
 
 ROTATIONS_ALL = {**ROTATIONS, "least-squares": 1.0, "lecam": FP0}
 
@@ -310,3 +312,59 @@ def test_least_squares_preset_simgd_bounded_altgd_creeps_in_unrolled_converges()
 @pytest.mark.parametrize("name", ["least-squares", "lecam"])
 def test_new_variants_have_a_preset(name: str) -> None:
     assert any(p.variant == name for p in PRESETS.values())
+
+
+# ------------------------------------------------------ compare page: methods as columns
+
+#: The compare page's scheme names before the per-method columns, as old links spell them.
+OLD_SCHEMES = {
+    "simgd": ("simgd", 1, 1, 0.0),
+    "altgd1": ("altgd", 1, 1, 0.0),
+    "altgd5": ("altgd", 1, 5, 0.0),
+    "flow": ("flow", 1, 1, 0.0),
+    "extragradient": ("extragradient", 1, 1, 0.0),
+    "optimistic": ("optimistic", 1, 1, 0.0),
+    "negmom": ("momentum-alt", 1, 1, -0.5),
+    "adam": ("adam", 1, 1, 0.0),
+}
+
+
+def test_old_compare_scheme_names_keep_their_columns() -> None:
+    for name, want in OLD_SCHEMES.items():
+        sc = SCHEMES[name]
+        assert (sc.method, sc.n_gen, sc.n_disc, sc.beta) == want
+
+
+def test_every_registry_method_is_a_compare_column() -> None:
+    assert {s.method for s in SCHEMES.values()} == set(METHODS)
+    # a per-method column names the defaults that shape it
+    assert SCHEMES["lookahead"].label == "Lookahead-minmax, k = 5, α = 0.5"
+    assert SCHEMES["unrolled"].hyper(0.3) == Hyper(0.3, 0.3)
+    cost = budget.hyper_units("standard", "lookahead", SCHEMES["lookahead"].hyper(0.2))
+    assert cost == budget.path_units("standard", "lookahead", lookahead_k=5)
+
+
+def test_compare_page_with_new_methods_and_variants_as_columns_and_rows() -> None:
+    schemes = ["implicit", "unrolled", "lookahead", "altgd1"]
+    variants = ["standard", "least-squares", "lecam"]
+    q = {"schemes": ",".join(schemes), "variants": ",".join(variants), "h": "0.5"}
+    at = page("pages/compare.py", q)
+    assert at.multiselect(key="cmp_schemes").value == schemes
+    fig = annotation_texts(at)
+    for v in variants:
+        for s in schemes:
+            sc = SCHEMES[s]
+            u = spectrum(make_game(v), sc.method, sc.hyper(0.5)).update
+            assert f"{VARIANTS[v].label} · {sc.label}" in fig
+            assert f"near (0, 0): {u.verdict} (ρ = {u.spectral_radius:.4f})" in fig
+    assert "methods=unrolled" in fig  # the panel's link opens the explorer on that method
+
+
+def test_compare_page_names_the_panels_whose_solve_failed() -> None:
+    q = {"schemes": "implicit,simgd", "variants": "standard", "h": "2", "theta0": "0.2",
+         "psi0": "1.7"}  # fmt: skip
+    at = page("pages/compare.py", q)
+    label = f"{VARIANTS['standard'].label} · {SCHEMES['implicit'].label}"
+    warnings = [w.value for w in at.warning]
+    assert any("could not continue" in w and label in w for w in warnings), warnings
+    assert not any(SCHEMES["simgd"].label + "**" in w for w in warnings)
