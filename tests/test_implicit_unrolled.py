@@ -368,3 +368,29 @@ def test_compare_page_names_the_panels_whose_solve_failed() -> None:
     warnings = [w.value for w in at.warning]
     assert any("could not continue" in w and label in w for w in warnings), warnings
     assert not any(SCHEMES["simgd"].label + "**" in w for w in warnings)
+
+
+# ------------------------------------------------------------- explorer and stability page
+
+
+@pytest.mark.parametrize("variant", ["least-squares", "lecam", "wgan-gp"])
+def test_explorer_runs_the_new_methods_on_the_new_variants(variant: str) -> None:
+    at = _app({"variant": variant, "methods": "implicit,unrolled,simgd", "unroll_k": "3",
+               "steps": "200"})  # fmt: skip
+    assert at.number_input(key="unroll_k").value == 3
+    game = make_game(variant)
+    for method in ("implicit", "unrolled"):
+        u = spectrum(game, method, Hyper(unroll_k=3)).update
+        line = next(
+            m.value for m in at.markdown if m.value.startswith(f"**{METHODS[method].label}**")
+        )
+        if u.spectral_radius is not None:
+            assert f"ρ = `{u.spectral_radius:.6f}`" in line
+    assert not at.error
+
+
+def test_stability_page_maps_h_by_unroll_k_on_lsgan() -> None:
+    q = {"variant": "least-squares", "method": "unrolled", "axes": "h,unroll_k"}
+    at = _app(q, page="pages/stability.py")
+    assert at.selectbox(key="stab_axes").value == "h,unroll_k"
+    assert not at.error
