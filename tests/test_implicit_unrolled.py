@@ -33,6 +33,7 @@ from tests.test_game_methods import (
     sorted_eigs,
 )
 from ui import budget
+from ui.figures.common import METHOD_STYLE
 
 ROTATIONS_ALL = {**ROTATIONS, "least-squares": 1.0, "lecam": FP0}
 
@@ -394,3 +395,12 @@ def test_stability_page_maps_h_by_unroll_k_on_lsgan() -> None:
     at = _app(q, page="pages/stability.py")
     assert at.selectbox(key="stab_axes").value == "h,unroll_k"
     assert not at.error
+
+
+def test_every_method_has_its_own_line_style() -> None:
+    """Paths of several methods in one chart (or in one compare grid) tell apart by colour,
+    dash and marker: no method falls back to the shared grey."""
+    assert set(METHOD_STYLE) == set(METHODS)
+    styles = list(METHOD_STYLE.values())
+    assert len(set(styles)) == len(styles)
+    assert len({s.color for s in styles}) == len(styles)
