@@ -24,17 +24,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.chart_config import chart_config
+from ui.compat import plotly_bundle
 from ui.figures.spec import figure_height, figure_json
 
 HERE = Path(__file__).resolve().parent
 NAME = "lab_live_chart"
-STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
-
-
-def _plotly_bundle() -> str | None:
-    """File name of Streamlit's Plotly chunk in its ``static/js`` (None if not found)."""
-    found = sorted(STREAMLIT_JS.glob("PlotlyChart.*.js"))
-    return found[0].name if len(found) == 1 else None
 
 
 def _js() -> str:
@@ -60,7 +54,7 @@ CSS = """
   min-width: 8.5em; }
 .lab-transport .lab-speed { white-space: nowrap; }
 """
-PLOTLY_BUNDLE = _plotly_bundle()
+PLOTLY_BUNDLE = plotly_bundle()
 _COMPONENT = st.components.v2.component(
     NAME,
     js=_js(),
