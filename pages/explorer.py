@@ -40,7 +40,7 @@ from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.panels import spectrum_panel, spectrum_summary
-from ui.state import UrlState, new_click
+from ui.state import Spec, UrlState, new_click
 
 require_entrypoint()
 
@@ -298,15 +298,16 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
 
 url = UrlState(PAGE)
 specs = with_hide(base_specs())
-from_url = url.should_load()
-if from_url:
-    url.clear_notes()
-url.load(specs, from_url=from_url)
-if st.session_state.get("variant") not in VARIANTS:  # only a hand-made client gets here
-    st.session_state["variant"] = specs[0].default
-url.load(param_specs(st.session_state["variant"]), from_url=from_url)
-if from_url:
-    url.unknown_keys([s.key for s in specs] + list(ALL_PARAM_KEYS))
+
+
+def _variant_param_specs() -> list[Spec]:
+    """The parameters of the variant just seeded (URL or session)."""
+    if st.session_state.get("variant") not in VARIANTS:  # only a hand-made client gets here
+        st.session_state["variant"] = specs[0].default
+    return param_specs(st.session_state["variant"])
+
+
+url.begin(specs, then=_variant_param_specs, also_known=ALL_PARAM_KEYS)
 _consume_click()
 _forget_departed_preset()
 
@@ -441,7 +442,7 @@ if len(eqs) > 1 or any(e.segment is not None for e in eqs):
         f"panel linearises at {at_text}: its verdicts hold for paths that start close "
         "enough to that point."
     )
-spectrum_panel(variant, dict(c.params), c.methods, c.hyper, spectra, at_text, disagree, chart=False)
+spectrum_panel(variant, c.methods, spectra, at_text, disagree, chart=False)
 
 st.subheader("Distance to the equilibrium")
 series = [
