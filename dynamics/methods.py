@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -1045,7 +1045,7 @@ def simulate(
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
         failed_at = None
         if m.continuous:
-            out, solved = _integrate(game, hp, z0, steps)
+            out, solved = integrate_flow(game, hp, z0, steps)
             first_bad = _first_bad(out[:solved], bound, np.full(z0.shape[0], steps + 1), 0)
             if solved < steps + 1:
                 failed_at = solved
@@ -1099,7 +1099,7 @@ FLOW_RTOL = 1e-10
 FLOW_ATOL = 1e-12
 
 
-def _integrate(
+def integrate_flow(
     game: Game,
     hp: Hyper,
     z0: FloatArray,
@@ -1273,13 +1273,6 @@ def _finalise(
     )
 
 
-def with_rates(hp: Hyper, lr: float | None = None, **kw: float) -> Hyper:
-    """Convenience: ``Hyper`` with both learning rates set to ``lr`` (and other fields)."""
-    if lr is not None:
-        kw = {"lr_gen": lr, "lr_disc": lr, **kw}
-    return replace(hp, **kw)
-
-
 __all__ = [
     "CONVERGENCE_TOL",
     "DIVERGENCE_BOUND",
@@ -1292,6 +1285,6 @@ __all__ = [
     "Trajectory",
     "eig2",
     "get_method",
+    "integrate_flow",
     "simulate",
-    "with_rates",
 ]

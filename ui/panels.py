@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import streamlit as st
 
-from dynamics.methods import METHODS, Hyper
+from dynamics.methods import METHODS
 from dynamics.spectrum import Spectrum
 from dynamics.variants import Variant
 from ui import presenter
@@ -82,9 +82,7 @@ def _agreement(a: np.ndarray, b: np.ndarray, rho: float = 1.0) -> str:
 
 def spectrum_panel(
     variant: Variant,
-    params: Mapping[str, float],
     methods: Sequence[str],
-    hyper: Hyper,
     spectra: Mapping[str, Spectrum],
     at: str = "(0, 0)",
     notes: Mapping[str, str] | None = None,
