@@ -26,9 +26,8 @@ import pytest
 import websockets
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.appserver import serve
-from bench.hostile import rerun_bytes, upload_refused
-from bench.loadtest import StreamlitSession
+from tests.appserver import serve
+from tests.streamlit_session import StreamlitSession, rerun_bytes, upload_refused
 from ui import compat, live_chart
 from ui.compat import (
     CLOSE_POLICY,
