@@ -74,7 +74,7 @@ class ExplorerControls:
 
 
 def _apply_preset() -> None:
-    name = st.session_state.get("preset")
+    name: Any = st.session_state.get("preset")  # whatever the state holds
     if name in PRESETS:
         for key, value in preset_state(PRESETS[name]).items():
             st.session_state[key] = value
@@ -86,7 +86,7 @@ def _forget_departed_preset() -> None:
     Runs before the widgets exist (a widget's state cannot change after it is drawn); every
     control change reruns the page, so the box is right on the run that shows the change.
     """
-    name = st.session_state.get("preset")
+    name: Any = st.session_state.get("preset")  # whatever the state holds
     if name not in PRESETS:
         return
     for key, value in preset_state(PRESETS[name]).items():
@@ -217,7 +217,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             "flow, the time between two samples.",
         )
     uses = set().union(*(METHODS[m].uses for m in methods)) if methods else set()
-    hyper: dict[str, float | int] = {"lr_gen": h_gen, "lr_disc": h_disc}
+    hyper: dict[str, Any] = {"lr_gen": h_gen, "lr_disc": h_disc}  # floats and ints
     # one control per hyper-parameter the chosen methods use, from dynamics.methods.HYPER_PARAMS
     used = [n for n in OTHER_HYPER if n in uses]
     hyper |= hyper_widgets(sb, [n for n in used if n not in hidden], persist_state="session")
@@ -360,10 +360,10 @@ spectra = {
     for m in c.methods
 }
 disagree = {
-    m: note
+    m: why
     for m, r in runs.items()
     if (
-        note := path_disagreement(
+        why := path_disagreement(
             r.points, r.status, spectra[m].update.verdict, spectra[m].update.spectral_radius, eq_at
         )
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -108,6 +108,6 @@ def live_chart(
         }
     )
     data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
-    callbacks = {"on_click_change": _ignore} if clickable else {}
-    height = "content" if fit else (figure_height(fig) or "content")
+    callbacks: dict[str, Any] = {"on_click_change": _ignore} if clickable else {}
+    height: int | Literal["content"] = "content" if fit else (figure_height(fig) or "content")
     _COMPONENT(key=key, data=data, height=height, **callbacks)

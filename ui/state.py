@@ -262,7 +262,7 @@ def new_click(chart_key: str) -> tuple[float, float] | None:
     click = event.get("click") if isinstance(event, Mapping) else None
     if not isinstance(click, Mapping) or click.get("x") is None:
         return None
-    xy = (click["x"], click.get("y"))
+    xy: tuple[Any, Any] = (click["x"], click.get("y"))  # anything a client sent
     # The trigger value can outlive its rerun; the chart numbers its clicks ("n"), so one
     # seen before is ignored and a new click on the very same point is not.
     memo = f"_{chart_key}_last_click"

@@ -101,7 +101,10 @@ def _typed_array(a: np.ndarray) -> object:
                     break
         name = _TYPED.get(str(a.dtype))
         if name is not None:
-            spec = {"dtype": name, "bdata": base64.b64encode(np.ascontiguousarray(a)).decode()}
+            spec = {
+                "dtype": name,
+                "bdata": base64.b64encode(np.ascontiguousarray(a).data).decode(),
+            }
             if a.ndim > 1:
                 spec["shape"] = str(a.shape)[1:-1]
             return spec
