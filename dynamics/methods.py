@@ -16,9 +16,10 @@ of HJ (κ = hλ for equal learning rates), where one exists.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -1028,7 +1029,7 @@ def simulate(
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
         failed_at = None
         if m.continuous:
-            out, solved = _integrate(game, hp, z0, steps)
+            out, solved = integrate_flow(game, hp, z0, steps)
             first_bad = _first_bad(out[:solved], bound, np.full(z0.shape[0], steps + 1), 0)
             if solved < steps + 1:
                 failed_at = solved
@@ -1082,7 +1083,7 @@ FLOW_RTOL = 1e-10
 FLOW_ATOL = 1e-12
 
 
-def _integrate(
+def integrate_flow(
     game: Game,
     hp: Hyper,
     z0: FloatArray,
@@ -1134,6 +1135,11 @@ def _integrate(
     return out, n
 
 
+def _on_axis_rate(a: float, d1: float, th: float) -> float:
+    """ψ̇ = a·θ + d₁ on the line ψ = 0, for one affine piece of a switching field."""
+    return a * th + d1
+
+
 def _expm2(M: tuple[float, float, float, float], t: float) -> tuple[float, float, float, float]:
     """exp(tM) of a real 2×2 matrix (a, b, c, d) in closed form, in plain floats: the
     switching flow calls it at every crossing, where scipy's Padé expm cost ~50 µs."""
@@ -1177,7 +1183,7 @@ def _switching_flow(game: Game, rates: FloatArray, z0: FloatArray, steps: int) -
         d0, d1 = hg * cst[0], hd * cst[1]
         M[s_] = m
         zs[s_] = ((-m[3] * d0 + m[1] * d1) / det, (m[2] * d0 - m[0] * d1) / det)
-        up[s_] = lambda th, m=m, d1=d1: m[2] * th + d1  # ψ̇ on the line ψ = 0
+        up[s_] = functools.partial(_on_axis_rate, m[2], d1)  # ψ̇ on the line ψ = 0
 
     def side(th: float, ps: float) -> int:
         if ps != 0.0:
@@ -1206,7 +1212,9 @@ def _switching_flow(game: Game, rates: FloatArray, z0: FloatArray, steps: int) -
             if nps * s_ >= 0.0 or not math.isfinite(nps):
                 th, ps = nth, nps
                 continue
-            tc = brentq(lambda t, a=(s_, th, ps): advance(*a, t)[1], 0.0, delta, xtol=1e-16)
+            tc = brentq(
+                lambda t, s_=s_, th=th, ps=ps: advance(s_, th, ps, t)[1], 0.0, delta, xtol=1e-16
+            )
             th, _ = advance(s_, th, ps, tc)
             ps = 0.0
             s_ = side(th, ps)
@@ -1256,13 +1264,6 @@ def _finalise(
     )
 
 
-def with_rates(hp: Hyper, lr: float | None = None, **kw: float) -> Hyper:
-    """Convenience: ``Hyper`` with both learning rates set to ``lr`` (and other fields)."""
-    if lr is not None:
-        kw = {"lr_gen": lr, "lr_disc": lr, **kw}
-    return replace(hp, **kw)
-
-
 __all__ = [
     "CONVERGENCE_TOL",
     "DIVERGENCE_BOUND",
@@ -1275,6 +1276,6 @@ __all__ = [
     "Trajectory",
     "eig2",
     "get_method",
+    "integrate_flow",
     "simulate",
-    "with_rates",
 ]

@@ -11,9 +11,10 @@ Converge?", ICML 2018, Section 2–3 (the Dirac-GAN and its regularisations).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from string import Template
 from types import MappingProxyType
 from typing import Any
@@ -100,7 +101,8 @@ class Variant:
     ) = None
     #: the analytic Jacobian of the field at any point, (θ, ψ) -> (..., 2, 2) (dynamics/jacobians.py)
     jacobian_at: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
-    param_index: Mapping[str, Param] = field(init=False, repr=False, compare=False)
+    # dataclasses.field: the attribute ``field`` (the vector field) shadows the name here
+    param_index: Mapping[str, Param] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "param_index", MappingProxyType({p.name: p for p in self.params}))

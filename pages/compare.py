@@ -206,10 +206,10 @@ live_chart(
     alt="Grid of small phase portraits: rows are GAN variants, columns training schemes.",
 )
 disagree = [
-    f"**{p.title}**: {note}"
+    f"**{p.title}**: {why}"
     for row in panels
     for p in row
-    if (note := path_disagreement(p.points, p.status, p.verdict, p.rho))
+    if (why := path_disagreement(p.points, p.status, p.verdict, p.rho))
 ]
 if disagree:
     st.info(

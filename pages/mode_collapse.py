@@ -4,6 +4,7 @@ the optimal discriminator against first-order discriminator steps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -121,7 +122,7 @@ class GMMControls:
     mu_range: Pair
     ell_range: Pair
 
-    def run_args(self, dynamics: str) -> tuple:
+    def run_args(self, dynamics: str) -> tuple[Any, ...]:
         """Arguments of ``compute.single_run`` (and, with the x-range, ``data_space``)."""
         return (
             dynamics, self.start, self.target, self.eta_gen, self.eta_disc, self.steps, self.k,
@@ -170,7 +171,7 @@ def gmm_controls(url: UrlState) -> GMMControls:
     """Sidebar widgets → a frozen ``GMMControls``."""
     sb = st.sidebar
     k_ = url.sk
-    ps = "session"
+    ps: Literal["session"] = "session"
     sb.subheader("Data (the target)")
     c1, c2 = sb.columns(2)
     t_lo, t_hi = R["target"]
@@ -291,7 +292,7 @@ def gmm_controls(url: UrlState) -> GMMControls:
 def batch_controls(url: UrlState) -> BatchControls:
     """The batch tab's own widgets."""
     k_ = url.sk
-    ps = "session"
+    ps: Literal["session"] = "session"
     c1, c2, c3 = st.columns([1, 1, 2])
     runs = whole_number_input(
         c1, "Random starts per configuration", int(R["runs"][0]), int(R["runs"][1]),
@@ -373,7 +374,7 @@ def _single_run_tab(c: GMMControls) -> None:
     surface = compute.tv_surface(c.target, view)
     lines = compute.tv_streamlines(c.target, view)
     x_range = compute.data_range(c.target, runs[c.focus].mu)
-    space = compute.data_space(*c.run_args(c.focus), x_range)
+    space = compute.data_space(*c.run_args(c.focus), x_range)  # type: ignore[call-arg]  # run_args: all but the x-range
     fo_label = (
         "first-order, simultaneous" if c.simultaneous else f"first-order, k = {c.k}"
     ) + " (μ of (μ, ℓ))"
@@ -396,7 +397,7 @@ def _single_run_tab(c: GMMControls) -> None:
     if c.ell_mode == "random":
         st.caption(
             f"First-order discriminator's intervals at step 0, drawn with seed {c.seed}: "
-            "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."
+            "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."  # type: ignore[union-attr]  # set for random ℓ
         )
     fractions = compute.setting_fractions(
         c.target, c.eta_gen, c.eta_disc, c.steps, c.k, c.simultaneous, c.seed, c.mu_range,
@@ -657,7 +658,8 @@ for note in url.notes():
 if from_url or "gmm_tabs" not in st.session_state:
     st.session_state["gmm_tabs"] = TAB_LABEL[st.session_state[url.sk("tab")]]
 tab_single, tab_batch = st.tabs(list(TAB_LABEL.values()), key="gmm_tabs", on_change="rerun")
-st.session_state[url.sk("tab")] = TAB_KEY.get(st.session_state.get("gmm_tabs"), "single")
+tab_shown: Any = st.session_state.get("gmm_tabs")  # whatever the state holds
+st.session_state[url.sk("tab")] = TAB_KEY.get(tab_shown, "single")
 url.publish(url.values(specs), specs)
 presenter.share_panel()
 

@@ -35,9 +35,9 @@ from hypothesis import strategies as st
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 
-from bench.appserver import serve
-from bench.loadtest import RunResult, StreamlitSession, expected_rho
 from tests.app_pages import app_pages
+from tests.appserver import serve
+from tests.streamlit_session import RunResult, StreamlitSession, expected_rho
 from ui.controls import ALL_PARAM_KEYS, base_specs, param_specs, with_hide
 from ui.state import MAX_RAW, Spec, md_literal
 
