@@ -217,10 +217,10 @@ if failed:
         icon="⚠️",
     )
 disagree = [
-    f"**{p.title}**: {note}"
+    f"**{p.title}**: {why}"
     for row in panels
     for p in row
-    if (note := path_disagreement(p.points, p.status, p.verdict, p.rho))
+    if (why := path_disagreement(p.points, p.status, p.verdict, p.rho))
 ]
 if disagree:
     st.info(

@@ -4,15 +4,18 @@ the optimal discriminator against first-order discriminator steps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import streamlit as st
 
 from dynamics import gmm
 from dynamics.gmm import GMMSettings
 from dynamics.gmm_cli import MAX_DISC_STEPS, MAX_RUN_STEPS
+from dynamics.references import cite
 from ui import gmm_compute as compute
 from ui import gmm_text, presenter
 from ui.boot import require_entrypoint
+from ui.content import definitions
 from ui.controls import snap, whole_number_input
 from ui.figures.gmm import (
     Fractions,
@@ -65,10 +68,7 @@ BADGE = {
     "stuck": ("violet", ":material/pause_circle:"),
     "moving": ("gray", ":material/trending_flat:"),
 }
-CITATION = (
-    "J. Li, A. Madry, J. Peebles, L. Schmidt, *On the Limitations of First-Order Approximation "
-    "in GAN Dynamics*, ICML 2018"
-)
+CITATION = cite(("li2018",))
 
 
 def gmm_specs() -> list[Spec]:
@@ -122,7 +122,7 @@ class GMMControls:
     mu_range: Pair
     ell_range: Pair
 
-    def run_args(self, dynamics: str) -> tuple:
+    def run_args(self, dynamics: str) -> tuple[Any, ...]:
         """Arguments of ``compute.single_run`` (and, with the x-range, ``data_space``)."""
         return (
             dynamics, self.start, self.target, self.eta_gen, self.eta_disc, self.steps, self.k,
@@ -171,7 +171,7 @@ def gmm_controls(url: UrlState) -> GMMControls:
     """Sidebar widgets → a frozen ``GMMControls``."""
     sb = st.sidebar
     k_ = url.sk
-    ps = "session"
+    ps: Literal["session"] = "session"
     sb.subheader("Data (the target)")
     c1, c2 = sb.columns(2)
     t_lo, t_hi = R["target"]
@@ -292,7 +292,7 @@ def gmm_controls(url: UrlState) -> GMMControls:
 def batch_controls(url: UrlState) -> BatchControls:
     """The batch tab's own widgets."""
     k_ = url.sk
-    ps = "session"
+    ps: Literal["session"] = "session"
     c1, c2, c3 = st.columns([1, 1, 2])
     runs = whole_number_input(
         c1, "Random starts per configuration", int(R["runs"][0]), int(R["runs"][1]),
@@ -374,7 +374,7 @@ def _single_run_tab(c: GMMControls) -> None:
     surface = compute.tv_surface(c.target, view)
     lines = compute.tv_streamlines(c.target, view)
     x_range = compute.data_range(c.target, runs[c.focus].mu)
-    space = compute.data_space(*c.run_args(c.focus), x_range)
+    space = compute.data_space(*c.run_args(c.focus), x_range)  # type: ignore[call-arg]  # run_args: all but the x-range
     fo_label = (
         "first-order, simultaneous" if c.simultaneous else f"first-order, k = {c.k}"
     ) + " (μ of (μ, ℓ))"
@@ -397,7 +397,7 @@ def _single_run_tab(c: GMMControls) -> None:
     if c.ell_mode == "random":
         st.caption(
             f"First-order discriminator's intervals at step 0, drawn with seed {c.seed}: "
-            "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."
+            "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."  # type: ignore[union-attr]  # set for random ℓ
         )
     fractions = compute.setting_fractions(
         c.target, c.eta_gen, c.eta_disc, c.steps, c.k, c.simultaneous, c.seed, c.mu_range,
@@ -658,7 +658,8 @@ for note in url.notes():
 if from_url or "gmm_tabs" not in st.session_state:
     st.session_state["gmm_tabs"] = TAB_LABEL[st.session_state[url.sk("tab")]]
 tab_single, tab_batch = st.tabs(list(TAB_LABEL.values()), key="gmm_tabs", on_change="rerun")
-st.session_state[url.sk("tab")] = TAB_KEY.get(st.session_state.get("gmm_tabs"), "single")
+tab_shown: Any = st.session_state.get("gmm_tabs")  # whatever the state holds
+st.session_state[url.sk("tab")] = TAB_KEY.get(tab_shown, "single")
 url.publish(url.values(specs), specs)
 presenter.share_panel()
 
@@ -670,23 +671,23 @@ if tab_batch.open:
         _batch_tab(c, url)
 
 with st.expander("What do “mode collapse” and “discriminator collapse” mean here?"):
-    st.markdown(
-        "**Mode collapse**: the generator puts its two means in one place, μ₁ ≈ μ₂ (the "
-        "dotted diagonal): one bump. When the data's means are more than 2 apart the data "
-        "has two modes and one bump is visibly wrong; closer, the data itself is a single "
-        "bump. The diagonal is invariant for the optimal dynamics, so they only end there if "
-        "they start there.  \n"
-        "**Discriminator collapse**: the first-order discriminator's intervals shrink to "
-        "nothing or merge (ends meet: a band disappears or two bands fuse). Its gradient "
-        "then tells the generator little or the wrong thing, and training stalls, "
-        "oscillates or collapses although a perfect discriminator would lead it home.  \n"
-        "**Total variation (TV)**: the largest difference in probability the two "
-        "distributions give to any set; 0 means identical. The optimal discriminator "
-        "achieves L = 1 + TV, so (1 + TV) − L measures how far a discriminator is from "
-        "optimal.  \n"
-        "**First-order dynamics**: k projected gradient-ascent steps on the interval ends "
-        "ℓ₁ ≤ ℓ₂ ≤ ℓ₃ ≤ ℓ₄ (ends that cross are pooled, so intervals can empty or merge), "
-        "then one gradient-descent step on μ."
+    st.markdown(  # the glossary's definitions (content/glossary.md), then this page's view
+        "  \n".join(
+            [
+                definitions("Mode collapse") + " On this page that is the dotted diagonal; "
+                "with the data's means closer than 2, the data itself is a single bump. The "
+                "diagonal is invariant for the optimal dynamics, so they only end there if "
+                "they start there.",
+                definitions("Discriminator collapse") + " On this page: two interval ends "
+                "meet, so a band disappears or two bands fuse; training then stalls, "
+                "oscillates or collapses although a perfect discriminator would lead it home.",
+                definitions("Total variation (TV)") + " So (1 + TV) − L measures how far a "
+                "discriminator is from optimal.",
+                "**First-order dynamics**: k projected gradient-ascent steps on the interval "
+                "ends ℓ₁ ≤ ℓ₂ ≤ ℓ₃ ≤ ℓ₄ (ends that cross are pooled, so intervals can empty or "
+                "merge), then one gradient-descent step on μ.",
+            ]
+        )
     )
     st.markdown(
         f"*Reference*: {CITATION}. From the paper we take only the qualitative dichotomy: "

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -168,7 +169,7 @@ def status_of(run: RunView, target: Pair, tol: float, collapse: float) -> str:
         gap=run.gap[:, None],
         grad_norm=run.grad_norm[:, None],
         target=target,
-        dynamics=run.dynamics,  # type: ignore[arg-type]
+        dynamics=run.dynamics,  # type: ignore[arg-type]  # a run's dynamics is one of gmm.Dynamics
         eta_gen=0.0,
         eta_disc=0.0,
         k=0,
@@ -264,7 +265,9 @@ def tv_field(target: Pair) -> Callable[[FloatArray, FloatArray], tuple[FloatArra
 
 
 @bounded_cache(max_entries=64)
-def tv_surface(target: Pair, view: Pair, n: int = N_TV) -> tuple[FloatArray, ...]:
+def tv_surface(
+    target: Pair, view: Pair, n: int = N_TV
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """``(axis, axis, TV)`` on an ``n × n`` grid over ``view²``; ``TV[i, j]`` at
     ``(mu1, mu2) = (axis[j], axis[i])``."""
     axis = np.linspace(view[0], view[1], n)
@@ -327,10 +330,10 @@ def separations_for(target: Pair) -> tuple[float, ...]:
 
 def batch_jobs(
     ks: tuple[int, ...], simultaneous: bool, map_k: int, map_simultaneous: bool
-) -> list[tuple[str, str, int, bool]]:
+) -> list[tuple[str, gmm.Dynamics, int, bool]]:
     """The configurations of a batch: ``(kind, dynamics, k, simultaneous)``; kind is
     ``'fractions'``, ``'map'`` or ``'separation'`` (one per k)."""
-    jobs = [("fractions", "optimal", 1, False)]
+    jobs: list[tuple[str, gmm.Dynamics, int, bool]] = [("fractions", "optimal", 1, False)]
     jobs += [("fractions", "first-order", int(k), False) for k in ks]
     if simultaneous:
         jobs.append(("fractions", "first-order", 1, True))
@@ -387,7 +390,7 @@ def batch_table(
     jobs = batch_jobs(ks, simultaneous, map_k, map_simultaneous)
     costs = np.array([_job_cost(kind, d, k, runs, grid, len(seps)) for kind, d, k, _ in jobs])
     done = np.concatenate([[0.0], np.cumsum(costs)]) / costs.sum()
-    common = dict(
+    common: dict[str, Any] = dict(
         steps=steps, target=target, mu_range=mu_range, ell_range=ell_range, tol=tol,
         collapse=collapse, eta_gen=eta_gen, eta_disc=eta_disc, seed=seed, cancel=_cancel,
     )  # fmt: skip
@@ -592,7 +595,7 @@ def _run(job: BatchJob) -> BatchTable:
         if job.should_stop():  # cancelled (or abandoned) while it waited for a worker
             raise gmm.Cancelled("batch cancelled")
         t0 = time.perf_counter()
-        table = batch_table(*job.args, _progress=job.progress, _cancel=job.should_stop)
+        table = batch_table(*job.args, _progress=job.progress, _cancel=job.should_stop)  # type: ignore[misc]  # args: batch_table's key fields only
         _learn_rate(job.args, time.perf_counter() - t0)
         return table
     finally:
@@ -629,12 +632,12 @@ def poll(job: BatchJob, bar: object, interval: float = 0.15) -> BatchTable:
             f, what = job.fraction, job.what
         left = job.remaining()
         eta = "" if left is None else f" · about {max(1, round(left))} s left"
-        bar.progress(min(max(f, 0.0), 1.0), text=f"{f:.0%} · {what}{eta}")  # type: ignore[attr-defined]
+        bar.progress(min(max(f, 0.0), 1.0), text=f"{f:.0%} · {what}{eta}")  # type: ignore[attr-defined]  # bar: an st.progress
         time.sleep(interval)
     return job.future.result()
 
 
-def batch_with_progress(bar: object, *args: object) -> BatchTable:
+def batch_with_progress(bar: object, *args: Any) -> BatchTable:
     """:func:`batch_table` with live progress in ``bar``: a cache hit at once, else through
     the bounded pool (:func:`submit_batch`, which may raise :class:`Busy`)."""
     hit = batch_table.peek(*args)
