@@ -620,7 +620,7 @@ def _ema_operator(J: FloatArray, hp: Hyper) -> FloatArray:
 def _implicit_operator(J: FloatArray, hp: Hyper) -> FloatArray:
     # z' = z + H v(z') ⇒ dz' = dz + HJ dz': the operator is (I − HJ)⁻¹.
     A = _HJ(J, hp)
-    return np.linalg.inv(_eye(2, A.shape[:-2]) - A)
+    return np.asarray(np.linalg.inv(_eye(2, A.shape[:-2]) - A), dtype=np.float64)
 
 
 def _unrolled_jacobian(J: FloatArray, hp: Hyper) -> FloatArray:
@@ -1082,11 +1082,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "(I − hJ)⁻¹ with eigenvalues 1/(1 − hλ): any λ with Re λ ≤ 0 and λ ≠ 0 gives "
                     "|μ| < 1, so on a rotation it converges for every step size h."
                 ),
-                reference=(
-                    'Rockafellar 1976; Mokhtari, Ozdaglar & Pattathil, "A Unified Analysis of '
-                    "Extra-gradient and Optimistic Gradient Methods for Saddle Point Problems: "
-                    'Proximal Point Approach", AISTATS 2020'
-                ),
+                references=("rockafellar1976", "mokhtari2020"),
                 uses=_RATES,
                 step=implicit_step,
                 operator=_implicit_operator,
@@ -1108,10 +1104,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "−2k h ω² θ to the generator's field at first order, damping the cycle; "
                     "k = 0 is SimGD."
                 ),
-                reference=(
-                    'Metz, Poole, Pfau & Sohl-Dickstein, "Unrolled Generative Adversarial '
-                    'Networks", ICLR 2017'
-                ),
+                references=("metz2017",),
                 uses=_RATES | {"unroll_k"},
                 step=unrolled_step,
                 operator=_unrolled_operator,

@@ -661,7 +661,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "matters. The Jacobian at (0, 0) is [[0, c], [−1, 0]]: a pure rotation with "
                     "eigenvalues ±i√c, so the least-squares loss alone does not damp the cycle."
                 ),
-                reference='Mao et al., "Least Squares Generative Adversarial Networks", ICCV 2017',
+                references=("mao2017",),
                 jacobian=_least_squares_jacobian,
                 eigenvalues=_least_squares_eigs,
                 eig_latex=r"\lambda_{1,2} = \pm\, i\sqrt{c}",
@@ -693,10 +693,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "to second order at (0, 0). The eigenvalues stay ±i f'(0): the regulariser "
                     "damps the discriminator only where the generator is away from the data."
                 ),
-                reference=(
-                    'Tseng et al., "Regularizing Generative Adversarial Networks under Limited '
-                    'Data", CVPR 2021'
-                ),
+                references=("tseng2021",),
                 jacobian=_rotation_jacobian(FP0),
                 eigenvalues=_rotation_eigs(FP0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
