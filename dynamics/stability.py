@@ -60,7 +60,7 @@ def _hyper_axis(name: str) -> Axis:
 _HYPER_AXES = {name: _hyper_axis(name) for name in _HYPER_USE}
 
 #: LaTeX symbols of the variant parameters as plain text (legends do not render LaTeX).
-_PLAIN = {"\\gamma": "γ", "\\sigma": "σ", "_0": "₀"}
+_PLAIN = {"\\gamma": "γ", "\\sigma": "σ", "\\lambda": "λ", "_0": "₀"}
 
 
 def plain_symbol(latex: str) -> str:

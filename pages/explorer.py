@@ -406,6 +406,11 @@ with col_fig:
         label = METHODS[m].label
         if r.status == "diverged":
             st.error(f"{label} diverged at step {r.diverged_at} (|θ| or |ψ| beyond 10⁶).")
+        elif r.status == "solver failed" and METHODS[m].failure_note:
+            st.warning(
+                f"{label}: {METHODS[m].failure_note} at step {r.failed_at}; the path is drawn "
+                "up to the step before. A smaller h or another start gets further."
+            )
         elif r.status == "solver failed":
             st.warning(
                 f"{label}: the ODE solver could not continue after step {r.failed_at} (the "
