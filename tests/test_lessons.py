@@ -77,7 +77,7 @@ def test_lessons_are_complete_and_in_the_required_order() -> None:
     for les in LESSONS:
         assert les.question.startswith("Predict, then run: ")
         assert les.explanation and les.answer and les.links
-        assert re.search(r"(ICML|NeurIPS|ICLR|AISTATS) 20\d\d", les.reference)
+        assert re.search(r"(ICML|NeurIPS|ICLR|AISTATS|ICCV|CVPR) 20\d\d", les.reference)
         for link in les.links:
             assert link.page in PAGE_URL and link.claims, (les.id, link.label)
             assert {c[0] for c in link.claims} <= KINDS[link.page], (les.id, link.label)
