@@ -274,10 +274,8 @@ def gmm_view(query: Mapping[str, Any], *, height: int = 460) -> tuple[go.Figure,
     runs = {}
     for dyn in GMM_LABEL:
         compat.stop_if_disconnected()
-        runs[dyn] = gmm_compute.single_run(
-            dyn, start, target, d.eta_gen, d.eta_disc, steps, k, False, "optimal", d.seed,
-            d.mu_range, d.ell_range,
-        )  # fmt: skip
+        settings = GMMSettings(dynamics=dyn, target=target, steps=steps, k=k)
+        runs[dyn] = gmm_compute.single_run(settings, start, "optimal")
     lines = []
     for dyn, r in runs.items():
         status = gmm_compute.status_of(r, target, d.tol, d.collapse)
