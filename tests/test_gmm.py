@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 from scipy.optimize import brentq, isotonic_regression
 
-from dynamics import gmm
+from dynamics import gmm, gmm_cli
 from dynamics.cliutil import CliError, OneLineParser
 from dynamics.gmm_cli import register
 
@@ -360,6 +360,44 @@ def test_settings_defaults_and_ranges() -> None:
     ):
         with pytest.raises(ValueError):
             gmm.GMMSettings(**bad)
+
+
+@pytest.mark.parametrize("name", list(gmm.GMM_PARAMS))
+def test_each_setting_is_declared_once(name: str) -> None:
+    """GMMSettings' default, range and validation and the CLI flag come from GMM_PARAMS."""
+    p = gmm.GMM_PARAMS[name]
+    assert getattr(gmm.GMMSettings(), name) == p.default
+    if p.choices:
+        assert gmm.GMMSettings.CHOICES[name] == p.choices
+        with pytest.raises(ValueError, match=name):
+            gmm.GMMSettings(**{name: "neither"})
+        return
+    assert gmm.GMMSettings.RANGES[name] == (p.lo, p.hi)
+    assert (name in gmm.GMMSettings.INTEGERS) == p.integer
+    assert (name in gmm.GMMSettings.OPEN_LOW) == p.lo_open
+    above = p.hi + 1
+    with pytest.raises(ValueError, match=name):
+        gmm.GMMSettings(**{name: (above, above) if p.pair else above})
+    if name in ("mu_range", "ell_range"):
+        return  # the CLI draws starts from the default ranges
+    parser = OneLineParser(prog="python -m dynamics")
+    register(parser.add_subparsers(dest="command"))
+    flag = gmm_cli.FLAGS.get(name, p.flag)
+    batch = parser._subparsers._group_actions[0].choices["gmm-batch"]  # type: ignore[union-attr]
+    action = batch._option_string_actions[flag]
+    lo, hi = (int(p.lo), int(p.hi)) if p.integer else (p.lo, p.hi)
+    rng = f"{lo}..{hi}" if p.integer else f"{p.lo:g}, {p.hi:g}]"
+    assert p.label in action.help and rng in action.help
+    bad = f"{above},{above}" if p.pair else str(above)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["gmm-batch", "--dynamics", "first-order", f"{flag}={bad}"])
+
+
+def test_settings_are_one_cache_key_whatever_the_number_types() -> None:
+    a = gmm.GMMSettings(k=np.int64(3), dynamics="first-order", target=[-1, 1], tol=np.float32(0.5))
+    b = gmm.GMMSettings(k=3, dynamics="first-order", target=(-1.0, 1.0), tol=0.5)
+    assert a == b and hash(a) == hash(b) and type(a.k) is int and a.target == (-1.0, 1.0)
+    assert {a: 1}[b] == 1
 
 
 def test_extreme_inputs_stay_finite() -> None:

@@ -820,3 +820,31 @@ def test_the_cancel_button_cancels_the_sessions_batch() -> None:
     at.session_state["_gmm_job"] = other
     rerun(at)
     assert other.cancelled.is_set()
+
+
+# ------------------------------------------------------------ settings as the one argument
+
+
+def test_the_model_controls_come_from_the_declarations() -> None:
+    from tests.test_fuzz_urls import page_defs
+
+    specs = {s.key: s for s in page_defs(PAGE)["gmm_specs"]()}
+    controls = {"lr_gen": "eta_gen", "lr_disc": "eta_disc", "k": "k", "seed": "seed",
+                "tol": "tol", "collapse": "collapse", "runs": "runs"}  # fmt: skip
+    for key, name in controls.items():
+        p = gmm.GMM_PARAMS[name]
+        assert (specs[key].default, specs[key].lo, specs[key].hi) == (p.default, *p.ui_range)
+        assert specs[key].label == p.label
+
+
+def test_a_single_run_is_keyed_on_what_changes_it() -> None:
+    import dataclasses
+
+    base = S(dynamics="first-order", steps=20)
+    run = compute.single_run(base, START)
+    same = dataclasses.replace(base, tol=0.3, runs=5, collapse=1.0)  # thresholds, batch size
+    assert compute.single_run(same, START) is run
+    assert compute.single_run(dataclasses.replace(base, k=2), START) is not run
+    opt = compute.single_run(S(dynamics="optimal", steps=20), START)
+    other_disc = S(dynamics="optimal", steps=20, k=7, eta_disc=0.2, seed=3)
+    assert compute.single_run(other_disc, START, "random") is opt
