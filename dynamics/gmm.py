@@ -970,77 +970,115 @@ def _first_order_final(
     ``target`` is ``(2,)`` or one target per run, ``(B, 2)``.
 
     The same floating-point operations as :func:`_first_order_loop`, in the same order, so
-    the results are identical bit for bit; only the layout differs: state is component-major
-    (``ell`` as ``(4, B)``, ``mu`` as ``(2, B)``), so every slice is contiguous and one
-    broadcast subtraction gives all 16 end-minus-mean differences. Every ``_TICK`` steps the
-    runs whose state did not change over the last round are set aside: such a state is a
-    fixed point of the (deterministic) round, so it is also the final state.
+    the results are identical bit for bit; only the layout and the memory differ, because the
+    per-step cost is memory traffic and numpy call overhead, not arithmetic (docs/theory.md
+    §5.4): state is component-major (``ell`` as ``(4, B)``, the means as ``(4, B)`` = target
+    and ``mu``, with ``mu`` a view of its last two rows), every difference array is laid out
+    so that the slices summed next are contiguous, and every step writes into buffers
+    allocated once per live set (``out=``), never into fresh temporaries. Every ``_TICK``
+    steps the runs whose state did not change over the last round are set aside: such a
+    state is a fixed point of the (deterministic) round, so it is also the final state.
     """
     n = mu.shape[0]
     out_mu = mu.copy()
     out_ell = ell.copy()
     live = np.arange(n)
-    m = np.ascontiguousarray(mu.T)
-    e = np.ascontiguousarray(ell.T)
     means = np.empty((4, n))
     means[:2] = np.broadcast_to(target, (n, 2)).T  # one target, or one per run
+    means[2:] = mu.T
+    e = np.ascontiguousarray(ell.T)
     # (0.5/√(2π)) h·sign = ((0.5/√(2π))·sign) h exactly: the sign only flips the sign bit
     c_sign = (0.5 * _INV_SQRT_2PI) * _ELL_SIGNS[:, None]
+    buf = _FirstOrderBuffers(n)
 
-    def ascent(e: FloatArray, means: FloatArray) -> FloatArray:
-        # in place: -0.5·(d·d) equals (-0.5·d)·d bit for bit (scaling by a power of two)
-        x = np.subtract(e[:, None, :], means[None, :, :])
-        np.multiply(x, x, out=x)
-        np.multiply(x, -0.5, out=x)
-        np.exp(x, out=x)
-        return c_sign * ((x[:, 0] + x[:, 1]) - (x[:, 2] + x[:, 3]))
+    def ascent_step(e: FloatArray, means: FloatArray) -> FloatArray:
+        """``eta_disc ∇_ell L`` into ``buf.de``: ``d[j, i] = ell_i - mean_j``."""
+        d = buf.d
+        np.subtract(e[None, :, :], means[:, None, :], out=d)
+        # -0.5·(d·d) equals (d·d)·(-0.5) bit for bit (scaling by a power of two)
+        np.multiply(d, d, out=d)
+        np.multiply(d, -0.5, out=d)
+        np.exp(d, out=d)
+        h, other = buf.de, buf.h2
+        np.add(d[0], d[1], out=h)
+        np.add(d[2], d[3], out=other)
+        np.subtract(h, other, out=h)
+        np.multiply(c_sign, h, out=h)
+        np.multiply(h, eta_disc, out=h)
+        return h
 
-    def project(e: FloatArray) -> FloatArray:
-        bad = (e[1] < e[0]) | (e[2] < e[1]) | (e[3] < e[2])
-        if bad.any():  # rows already ordered must stay bit for bit as they are
-            idx = np.flatnonzero(bad)
+    def project(e: FloatArray) -> None:
+        bad = buf.bad
+        np.less(e[1:], e[:-1], out=bad)
+        row = np.bitwise_or(bad[0], bad[1], out=buf.row)
+        np.bitwise_or(row, bad[2], out=row)
+        idx = np.flatnonzero(row)
+        if idx.size:  # rows already ordered must stay bit for bit as they are
             sub = e[:, idx]
-            for i, row in enumerate(_isotonic4(sub[0], sub[1], sub[2], sub[3])):
-                e[i, idx] = row
-        return e
+            for i, r in enumerate(_isotonic4(sub[0], sub[1], sub[2], sub[3])):
+                e[i, idx] = r
 
-    def grad(m: FloatArray, e: FloatArray) -> FloatArray:
-        p = np.subtract(e[None, :, :], m[:, None, :])
+    def descent_step(m: FloatArray, e: FloatArray) -> FloatArray:
+        """``eta_gen ∇_mu L`` into ``buf.dm``: ``p[i, j] = ell_i - mu_j``."""
+        p = buf.p
+        np.subtract(e[:, None, :], m[None, :, :], out=p)
         np.multiply(p, p, out=p)
         np.multiply(p, -0.5, out=p)
         np.exp(p, out=p)
         np.multiply(p, _INV_SQRT_2PI, out=p)
-        return 0.5 * (p[:, 1] - p[:, 0] + p[:, 3] - p[:, 2])
+        g = buf.dm
+        np.subtract(p[1], p[0], out=g)
+        np.add(g, p[3], out=g)
+        np.subtract(g, p[2], out=g)
+        np.multiply(g, 0.5, out=g)
+        np.multiply(g, eta_gen, out=g)
+        return g
 
     before: tuple[FloatArray, FloatArray] | None = None
     for t in range(steps + 1):
         if t % _TICK == 0 and t > 0 and before is not None and live.size:
-            moved = np.any(m != before[0], axis=0) | np.any(e != before[1], axis=0)
+            moved = np.any(means[2:] != before[0], axis=0) | np.any(e != before[1], axis=0)
             if not moved.all():
                 keep = np.flatnonzero(moved)
                 done = np.flatnonzero(~moved)
-                out_mu[live[done]] = m[:, done].T
+                out_mu[live[done]] = means[2:, done].T
                 out_ell[live[done]] = e[:, done].T
-                live, m, e, means = live[keep], m[:, keep], e[:, keep], means[:, keep]
+                live, e, means = live[keep], e[:, keep], means[:, keep]
+                buf = _FirstOrderBuffers(live.size)
         if tick is not None and t % _TICK == 0:
             tick(t)
         if t == steps or live.size == 0:
             break
         if (t + 1) % _TICK == 0:
-            before = (m, e)  # arrays are replaced, never changed in place, below
-        means[2:] = m
+            before = (means[2:].copy(), e.copy())
+        m = means[2:]  # updated in place: the means the next ascent uses
         if simultaneous:
-            g_e = ascent(e, means)
-            g_m = grad(m, e)
-            e = project(e + eta_disc * g_e)
-            m = m - eta_gen * g_m
+            de = ascent_step(e, means)
+            dm = descent_step(m, e)
+            np.add(e, de, out=e)
+            project(e)
+            np.subtract(m, dm, out=m)
         else:
             for _ in range(k):
-                e = project(e + eta_disc * ascent(e, means))
-            m = m - eta_gen * grad(m, e)
-    out_mu[live] = m.T
+                np.add(e, ascent_step(e, means), out=e)
+                project(e)
+            np.subtract(m, descent_step(m, e), out=m)
+    out_mu[live] = means[2:].T
     out_ell[live] = e.T
     return out_mu, out_ell
+
+
+class _FirstOrderBuffers:
+    """Work arrays of :func:`_first_order_final` for ``n`` live runs, allocated once."""
+
+    def __init__(self, n: int) -> None:
+        self.d = np.empty((4, 4, n))  # means × ends × runs
+        self.p = np.empty((4, 2, n))  # ends × generator means × runs
+        self.de = np.empty((4, n))
+        self.h2 = np.empty((4, n))
+        self.dm = np.empty((2, n))
+        self.bad = np.empty((3, n), dtype=bool)
+        self.row = np.empty(n, dtype=bool)
 
 
 def run_first_order(
