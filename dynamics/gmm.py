@@ -971,8 +971,8 @@ def _first_order_final(
 
     The same floating-point operations as :func:`_first_order_loop`, in the same order, so
     the results are identical bit for bit; only the layout and the memory differ, because the
-    per-step cost is memory traffic and numpy call overhead, not arithmetic (docs/theory.md
-    §5.4): state is component-major (``ell`` as ``(4, B)``, the means as ``(4, B)`` = target
+    per-step cost is memory traffic and numpy call overhead, not arithmetic
+    (docs/performance.md): state is component-major (``ell`` as ``(4, B)``, the means as ``(4, B)`` = target
     and ``mu``, with ``mu`` a view of its last two rows), every difference array is laid out
     so that the slices summed next are contiguous, and every step writes into buffers
     allocated once per live set (``out=``), never into fresh temporaries. Every ``_TICK``
