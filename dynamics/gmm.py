@@ -986,99 +986,124 @@ def _first_order_final(
     means = np.empty((4, n))
     means[:2] = np.broadcast_to(target, (n, 2)).T  # one target, or one per run
     means[2:] = mu.T
-    e = np.ascontiguousarray(ell.T)
-    # (0.5/√(2π)) h·sign = ((0.5/√(2π))·sign) h exactly: the sign only flips the sign bit
-    c_sign = (0.5 * _INV_SQRT_2PI) * _ELL_SIGNS[:, None]
-    buf = _FirstOrderBuffers(n)
-
-    def ascent_step(e: FloatArray, means: FloatArray) -> FloatArray:
-        """``eta_disc ∇_ell L`` into ``buf.de``: ``d[j, i] = ell_i - mean_j``."""
-        d = buf.d
-        np.subtract(e[None, :, :], means[:, None, :], out=d)
-        # -0.5·(d·d) equals (d·d)·(-0.5) bit for bit (scaling by a power of two)
-        np.multiply(d, d, out=d)
-        np.multiply(d, -0.5, out=d)
-        np.exp(d, out=d)
-        h, other = buf.de, buf.h2
-        np.add(d[0], d[1], out=h)
-        np.add(d[2], d[3], out=other)
-        np.subtract(h, other, out=h)
-        np.multiply(c_sign, h, out=h)
-        np.multiply(h, eta_disc, out=h)
-        return h
-
-    def project(e: FloatArray) -> None:
-        bad = buf.bad
-        np.less(e[1:], e[:-1], out=bad)
-        row = np.bitwise_or(bad[0], bad[1], out=buf.row)
-        np.bitwise_or(row, bad[2], out=row)
-        idx = np.flatnonzero(row)
-        if idx.size:  # rows already ordered must stay bit for bit as they are
-            sub = e[:, idx]
-            for i, r in enumerate(_isotonic4(sub[0], sub[1], sub[2], sub[3])):
-                e[i, idx] = r
-
-    def descent_step(m: FloatArray, e: FloatArray) -> FloatArray:
-        """``eta_gen ∇_mu L`` into ``buf.dm``: ``p[i, j] = ell_i - mu_j``."""
-        p = buf.p
-        np.subtract(e[:, None, :], m[None, :, :], out=p)
-        np.multiply(p, p, out=p)
-        np.multiply(p, -0.5, out=p)
-        np.exp(p, out=p)
-        np.multiply(p, _INV_SQRT_2PI, out=p)
-        g = buf.dm
-        np.subtract(p[1], p[0], out=g)
-        np.add(g, p[3], out=g)
-        np.subtract(g, p[2], out=g)
-        np.multiply(g, 0.5, out=g)
-        np.multiply(g, eta_gen, out=g)
-        return g
-
+    e = ell.T
+    w = _FirstOrderWork(e, means, eta_gen, eta_disc, k, simultaneous)
     before: tuple[FloatArray, FloatArray] | None = None
     for t in range(steps + 1):
         if t % _TICK == 0 and t > 0 and before is not None and live.size:
-            moved = np.any(means[2:] != before[0], axis=0) | np.any(e != before[1], axis=0)
+            moved = np.any(w.m != before[0], axis=0) | np.any(w.e != before[1], axis=0)
             if not moved.all():
                 keep = np.flatnonzero(moved)
                 done = np.flatnonzero(~moved)
-                out_mu[live[done]] = means[2:, done].T
-                out_ell[live[done]] = e[:, done].T
-                live, e, means = live[keep], e[:, keep], means[:, keep]
-                buf = _FirstOrderBuffers(live.size)
+                out_mu[live[done]] = w.m[:, done].T
+                out_ell[live[done]] = w.e[:, done].T
+                live = live[keep]
+                w = _FirstOrderWork(
+                    w.e[:, keep], w.means[:, keep], eta_gen, eta_disc, k, simultaneous
+                )
         if tick is not None and t % _TICK == 0:
             tick(t)
         if t == steps or live.size == 0:
             break
         if (t + 1) % _TICK == 0:
-            before = (means[2:].copy(), e.copy())
-        m = means[2:]  # updated in place: the means the next ascent uses
-        if simultaneous:
-            de = ascent_step(e, means)
-            dm = descent_step(m, e)
-            np.add(e, de, out=e)
-            project(e)
-            np.subtract(m, dm, out=m)
-        else:
-            for _ in range(k):
-                np.add(e, ascent_step(e, means), out=e)
-                project(e)
-            np.subtract(m, descent_step(m, e), out=m)
-    out_mu[live] = means[2:].T
-    out_ell[live] = e.T
+            before = (w.m.copy(), w.e.copy())
+        w.round()
+    out_mu[live] = w.m.T
+    out_ell[live] = w.e.T
     return out_mu, out_ell
 
 
-class _FirstOrderBuffers:
-    """Work arrays of :func:`_first_order_final` for ``n`` live runs, allocated once."""
+class _FirstOrderWork:
+    """State and work arrays of :func:`_first_order_final` over the live runs, and
+    :meth:`round`, one generator round in place.
 
-    def __init__(self, n: int) -> None:
-        self.d = np.empty((4, 4, n))  # means × ends × runs
-        self.p = np.empty((4, 2, n))  # ends × generator means × runs
-        self.de = np.empty((4, n))
-        self.h2 = np.empty((4, n))
-        self.dm = np.empty((2, n))
-        self.bad = np.empty((3, n), dtype=bool)
-        self.row = np.empty(n, dtype=bool)
+    Everything a round touches (arrays, their views, the ufuncs) is made once per live set
+    and bound as closure variables: at ~1,000 runs a numpy call's overhead is as large as its
+    arithmetic, so a step creates no array and no view and looks up no attribute.
+    """
+
+    def __init__(
+        self,
+        e: FloatArray,
+        means: FloatArray,
+        eta_gen: float,
+        eta_disc: float,
+        k: int,
+        simultaneous: bool,
+    ) -> None:
+        n = e.shape[1]
+        self.e = e = np.ascontiguousarray(e)  # (4 ends, n)
+        # target 1, target 2, mu 1, mu 2 (× n); mu is a view: updating it updates the means
+        self.means = means = np.ascontiguousarray(means)
+        self.m = m = means[2:]
+        e_row, means_col, e_col, m_row = e[None, :, :], means[:, None, :], e[:, None, :], m[None]
+        e_hi, e_lo = e[1:], e[:-1]
+        d = np.empty((4, 4, n))  # d[j, i] = ell_i - mean_j
+        d0, d1, d2, d3 = d
+        p = np.empty((4, 2, n))  # p[i, j] = ell_i - mu_j
+        p0, p1, p2, p3 = p
+        de, h2, dm = np.empty((4, n)), np.empty((4, n)), np.empty((2, n))
+        bad = np.empty((3, n), dtype=bool)
+        bad0, bad1, bad2 = bad
+        row = np.empty(n, dtype=bool)
+        # (0.5/√(2π)) h·sign = ((0.5/√(2π))·sign) h exactly: the sign only flips the sign bit
+        c_sign = (0.5 * _INV_SQRT_2PI) * _ELL_SIGNS[:, None]
+        inv = _INV_SQRT_2PI
+        sub, mul, add, exp = np.subtract, np.multiply, np.add, np.exp
+        less, bor = np.less, np.bitwise_or
+
+        def ascent() -> FloatArray:
+            """``eta_disc ∇_ell L`` into ``de``."""
+            sub(e_row, means_col, out=d)
+            # -0.5·(d·d) equals (d·d)·(-0.5) bit for bit (scaling by a power of two)
+            mul(d, d, out=d)
+            mul(d, -0.5, out=d)
+            exp(d, out=d)
+            add(d0, d1, out=de)
+            add(d2, d3, out=h2)
+            sub(de, h2, out=de)
+            mul(c_sign, de, out=de)
+            mul(de, eta_disc, out=de)
+            return de
+
+        def project() -> None:
+            less(e_hi, e_lo, out=bad)
+            bor(bad0, bad1, out=row)
+            bor(row, bad2, out=row)
+            idx = row.nonzero()[0]
+            if idx.size:  # rows already ordered must stay bit for bit as they are
+                sub_e = e[:, idx]
+                for i, r in enumerate(_isotonic4(sub_e[0], sub_e[1], sub_e[2], sub_e[3])):
+                    e[i, idx] = r
+
+        def descent() -> FloatArray:
+            """``eta_gen ∇_mu L`` into ``dm``."""
+            sub(e_col, m_row, out=p)
+            mul(p, p, out=p)
+            mul(p, -0.5, out=p)
+            exp(p, out=p)
+            mul(p, inv, out=p)
+            sub(p1, p0, out=dm)
+            add(dm, p3, out=dm)
+            sub(dm, p2, out=dm)
+            mul(dm, 0.5, out=dm)
+            mul(dm, eta_gen, out=dm)
+            return dm
+
+        def round_() -> None:
+            if simultaneous:  # both gradients at the old state
+                step_e = ascent()
+                step_m = descent()
+                add(e, step_e, out=e)
+                project()
+                sub(m, step_m, out=m)
+            else:
+                for _ in range(k):
+                    add(e, ascent(), out=e)
+                    project()
+                sub(m, descent(), out=m)
+
+        self.round = round_
 
 
 def run_first_order(
