@@ -14,7 +14,8 @@ seconds (CPU time is what a shared 2-core machine distorts least):
    ``np.exp`` alone on the 24 values per run-step that both versions evaluate (16 for the
    discriminator's gradient, 8 for the generator's), for the same runs × steps (identical
    results need the same exponentials), and the start-up of an interpreter that imports
-   ``numpy.random`` and nothing else (the command cannot start faster).
+   ``numpy.random`` and nothing else (the command cannot start faster), as the caller's
+   environment has it and with one OpenBLAS thread (what the GMM commands now ask for).
 
 The base is checked out into a scratch ``git worktree`` (detached, removed afterwards).
 
@@ -65,8 +66,10 @@ def run_dynamics(tree: Path, runs: int, steps: int, target: tuple[float, float],
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_command(tree: Path, target: str, argv: list[str] | None = None) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+def run_command(
+    tree: Path, target: str, argv: list[str] | None = None, **extra_env: str
+) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(tree), **extra_env}
     argv = argv or ["-m", "dynamics", "gmm-batch", "--dynamics", "first-order",
                     f"--target={target}"]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -115,12 +118,16 @@ def main() -> None:
             dyn: dict[str, list] = {k: [] for k in trees}
             cmd: dict[str, list] = {k: [] for k in trees}
             startup: list[dict[str, float]] = []
+            startup_1: list[dict[str, float]] = []
             for _ in range(args.repeats):
                 for name, tree in trees.items():
                     out = Path(tmp) / f"{name}.npy"
                     dyn[name].append(run_dynamics(tree, args.runs, args.steps, target, out))
                     cmd[name].append(run_command(tree, args.target))
                 startup.append(run_command(ROOT, "", ["-c", "import numpy.random"]))
+                startup_1.append(
+                    run_command(ROOT, "", ["-c", "import numpy.random"], OPENBLAS_NUM_THREADS="1")
+                )
             a, b = np.load(Path(tmp) / "base.npy"), np.load(Path(tmp) / "new.npy")
             same = float(np.max(np.abs(a - b)))
         finally:
@@ -146,6 +153,7 @@ def main() -> None:
         "command": {k: summary(v) for k, v in cmd.items()},
         "exp_floor_cpu_min": round(min(floors), 4),
         "numpy_startup_floor": summary(startup),
+        "numpy_startup_floor_one_blas_thread": summary(startup_1),
     }
     for part in ("dynamics", "command"):
         for key in ("wall_min", "cpu_min", "cpu_median"):
