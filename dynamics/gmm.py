@@ -1052,13 +1052,17 @@ class _FirstOrderWork:
         sub, mul, add, exp = np.subtract, np.multiply, np.add, np.exp
         less, bor = np.less, np.bitwise_or
 
+        def gaussians(x: FloatArray, c: FloatArray, out: FloatArray) -> None:
+            """``exp(-(x - c)²/2)`` into ``out``."""
+            sub(x, c, out=out)
+            # -0.5·(d·d) equals (d·d)·(-0.5) bit for bit (scaling by a power of two)
+            mul(out, out, out=out)
+            mul(out, -0.5, out=out)
+            exp(out, out=out)
+
         def ascent() -> FloatArray:
             """``eta_disc ∇_ell L`` into ``de``."""
-            sub(e_row, means_col, out=d)
-            # -0.5·(d·d) equals (d·d)·(-0.5) bit for bit (scaling by a power of two)
-            mul(d, d, out=d)
-            mul(d, -0.5, out=d)
-            exp(d, out=d)
+            gaussians(e_row, means_col, d)
             add(d0, d1, out=de)
             add(d2, d3, out=h2)
             sub(de, h2, out=de)
@@ -1078,10 +1082,7 @@ class _FirstOrderWork:
 
         def descent() -> FloatArray:
             """``eta_gen ∇_mu L`` into ``dm``."""
-            sub(e_col, m_row, out=p)
-            mul(p, p, out=p)
-            mul(p, -0.5, out=p)
-            exp(p, out=p)
+            gaussians(e_col, m_row, p)
             mul(p, inv, out=p)
             sub(p1, p0, out=dm)
             add(dm, p3, out=dm)
