@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 from tests.browser import wait_idle  # noqa: E402
 
 # In-page measurement: press → on the focused slider, then watch animation frames until the
@@ -126,7 +126,8 @@ def payload_bytes() -> int:
     from dynamics.presets import DEFAULT_PRESET as P
     from dynamics.streamlines import trace_streamlines
     from dynamics.variants import make_game
-    from ui.figures import PathView, explorer_figure, figure_json
+    from ui.figures.explorer import PathView, explorer_figure
+    from ui.figures.spec import figure_json
 
     game = make_game(P.variant)
     lines = trace_streamlines(game.field, (-P.view, P.view), (-P.view, P.view), 1.0)

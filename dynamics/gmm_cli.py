@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ def _flag(
     param = P[name]
     flag = flag or FLAGS.get(name, param.flag)
     lo, hi = param.lo, param.hi
+    kind: Callable[[str], Any]
     if param.pair:
         kind = pair_of_floats(flag, lo, hi)
     elif param.integer:
@@ -85,7 +86,7 @@ def _ell_quad(text: str) -> tuple[float, float, float, float]:
         raise argparse.ArgumentTypeError(f"all values must be finite and in {rng}, got {text!r}")
     if any(b < a for a, b in itertools.pairwise(values)):
         raise argparse.ArgumentTypeError(f"must satisfy L1 <= L2 <= L3 <= L4, got {text!r}")
-    return values  # type: ignore[return-value]
+    return values  # type: ignore[return-value]  # four values: checked above
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -228,7 +229,7 @@ def gmm_batch(args: argparse.Namespace) -> dict[str, Any]:
     return {"command": "gmm-batch", **out}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``gmm-run`` and ``gmm-batch`` to the main ``python -m dynamics`` parser."""
     mu_lo, mu_hi = R["mu_range"]
     dynamics = P["dynamics"]

@@ -16,9 +16,10 @@ of HJ (κ = hλ for equal learning rates), where one exists.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -691,7 +692,7 @@ class Method:
     name: str
     label: str
     explanation: str
-    reference: str
+    references: tuple[str, ...]  # keys of content/references.toml (dynamics.references)
     uses: frozenset[str]  # Hyper fields this method reads
     step: StepFn | None  # None for the continuous flow
     init: InitFn = _no_memory
@@ -707,9 +708,6 @@ class Method:
         return 2 * (1 + self.memory_size)
 
 
-_MESCHEDER = (
-    'Mescheder, Geiger, Nowozin, "Which Training Methods for GANs do actually Converge?", ICML 2018'
-)
 _RATES = frozenset({"lr_gen", "lr_disc"})
 
 METHODS: Mapping[str, Method] = MappingProxyType(
@@ -724,7 +722,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "own gradient from the same point. Its update operator is I + hJ with "
                     "eigenvalues 1 + hλ; a purely imaginary λ gives |1 + hλ| > 1, so it spirals out."
                 ),
-                reference=_MESCHEDER,
+                references=("mescheder2018",),
                 uses=_RATES,
                 step=simgd_step,
                 operator=_simgd_operator,
@@ -740,7 +738,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "keeps circling (eigenvalues on the unit circle) while α = √(n_gen n_disc) h "
                     "f'(0) ≤ 2."
                 ),
-                reference=_MESCHEDER,
+                references=("mescheder2018",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=altgd_step,
                 operator=_altgd_operator,
@@ -759,7 +757,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "Runge–Kutta method (DOP853) to tight tolerances and sampled once per step "
                     "(time h per step for equal learning rates). Its one-step map is exp(hJ)."
                 ),
-                reference=_MESCHEDER,
+                references=("mescheder2018",),
                 uses=_RATES,
                 step=None,
                 operator=_flow_operator,
@@ -775,9 +773,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "at the look-ahead point. The extra term h²λ² pulls the eigenvalues of a "
                     "rotation inside the unit circle for small h: it converges where SimGD spirals out."
                 ),
-                reference=(
-                    "Korpelevich, Ekonomika i Matematicheskie Metody 1976; Gidel et al., ICLR 2019"
-                ),
+                references=("korpelevich1976", "gidel2019-vi"),
                 uses=_RATES,
                 step=extragradient_step,
                 operator=_extragradient_operator,
@@ -792,7 +788,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "prediction of the next one. It converges on bilinear games for small h, "
                     "where SimGD diverges."
                 ),
-                reference="Daskalakis et al., ICLR 2018; Gidel et al., ICLR 2019",
+                references=("daskalakis2018", "gidel2019-vi"),
                 uses=_RATES,
                 step=optimistic_step,
                 init=_previous_gradient,
@@ -809,7 +805,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "Positive β makes the rotation worse; with simultaneous updates even negative "
                     "β cannot stop a pure rotation from spiralling out."
                 ),
-                reference="Polyak 1964; Gidel et al., AISTATS 2019",
+                references=("polyak1964", "gidel2019-momentum"),
                 uses=_RATES | {"beta"},
                 step=momentum_step,
                 init=_zero_velocity,
@@ -826,7 +822,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "velocity. Gidel et al. show that suitably negative momentum (β < 0) makes "
                     "alternating training of the bilinear game converge."
                 ),
-                reference='Gidel et al., "Negative Momentum for Improved Game Dynamics", AISTATS 2019',
+                references=("gidel2019-momentum",),
                 uses=_RATES | {"beta", "n_gen", "n_disc"},
                 step=momentum_alt_step,
                 init=_zero_velocity,
@@ -843,7 +839,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "simultaneously: bias-corrected running means of the gradient (β₁) and of its "
                     "square (β₂) set each coordinate's step."
                 ),
-                reference="Kingma & Ba, ICLR 2015",
+                references=("kingma2015",),
                 uses=_RATES | {"beta1", "beta2", "eps"},
                 step=adam_step,
                 init=_adam_init,
@@ -863,10 +859,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "instead of following it. Near the equilibrium the operator is I − hJᵀJ, "
                     "so on the standard GAN ‖v‖ shrinks every step where SimGD spirals out."
                 ),
-                reference=(
-                    "Balduzzi et al., ICML 2018; Abernethy, Lai & Wibisono, "
-                    '"Last-iterate convergence rates for min-max optimization", 2019'
-                ),
+                references=("balduzzi2018", "abernethy2019"),
                 uses=_RATES,
                 step=hamiltonian_step,
                 operator=_hamiltonian_operator,
@@ -883,10 +876,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "downhill on ½‖ξ‖². On the rotation it turns the circling into an inward "
                     "spiral while keeping the players' own gradients in the step."
                 ),
-                reference=(
-                    'Balduzzi et al., "The Mechanics of n-Player Differentiable Games", ICML 2018; '
-                    "Letcher et al., JMLR 2019"
-                ),
+                references=("balduzzi2018", "letcher2019"),
                 uses=_RATES | {"sga_lambda"},
                 step=sga_step,
                 operator=_sga_operator,
@@ -905,7 +895,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "the mixed second derivatives. On a bilinear game its operator is "
                     "(I − hJ)⁻¹, the implicit step, which converges for every h."
                 ),
-                reference=('Schäfer & Anandkumar, "Competitive Gradient Descent", NeurIPS 2019'),
+                references=("schafer2019",),
                 uses=_RATES,
                 step=cgd_step,
                 operator=_cgd_operator,
@@ -921,7 +911,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "inwards: μ = 1 − α + α(1 + hλ)ᵏ lies inside the unit circle when (1 + hλ)ᵏ "
                     "has turned far enough, even where SimGD itself spirals out."
                 ),
-                reference=('Chavdarova et al., "Taming GANs with Lookahead-Minmax", ICLR 2021'),
+                references=("chavdarova2021",),
                 uses=_RATES | {"lookahead_k", "lookahead_alpha"},
                 step=lookahead_step,
                 operator=_lookahead_operator,
@@ -938,10 +928,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "β/√(β² + φ²) of the orbit's radius, φ the turn per step) but, unlike the "
                     "uniform average, does not converge."
                 ),
-                reference=(
-                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
-                    "ICLR 2019"
-                ),
+                references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc", "ema_beta"},
                 step=ema_step,
                 init=_raw_iterate,
@@ -961,10 +948,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "its iterates so far. Where AltGD circles the equilibrium, the mean "
                     "converges to it, slowly (like 1/k), while the iterates themselves never do."
                 ),
-                reference=(
-                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
-                    "ICLR 2019"
-                ),
+                references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=average_step,
                 init=_raw_iterate_and_count,
@@ -1045,7 +1029,7 @@ def simulate(
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
         failed_at = None
         if m.continuous:
-            out, solved = _integrate(game, hp, z0, steps)
+            out, solved = integrate_flow(game, hp, z0, steps)
             first_bad = _first_bad(out[:solved], bound, np.full(z0.shape[0], steps + 1), 0)
             if solved < steps + 1:
                 failed_at = solved
@@ -1099,7 +1083,7 @@ FLOW_RTOL = 1e-10
 FLOW_ATOL = 1e-12
 
 
-def _integrate(
+def integrate_flow(
     game: Game,
     hp: Hyper,
     z0: FloatArray,
@@ -1151,6 +1135,11 @@ def _integrate(
     return out, n
 
 
+def _on_axis_rate(a: float, d1: float, th: float) -> float:
+    """ψ̇ = a·θ + d₁ on the line ψ = 0, for one affine piece of a switching field."""
+    return a * th + d1
+
+
 def _expm2(M: tuple[float, float, float, float], t: float) -> tuple[float, float, float, float]:
     """exp(tM) of a real 2×2 matrix (a, b, c, d) in closed form, in plain floats: the
     switching flow calls it at every crossing, where scipy's Padé expm cost ~50 µs."""
@@ -1194,7 +1183,7 @@ def _switching_flow(game: Game, rates: FloatArray, z0: FloatArray, steps: int) -
         d0, d1 = hg * cst[0], hd * cst[1]
         M[s_] = m
         zs[s_] = ((-m[3] * d0 + m[1] * d1) / det, (m[2] * d0 - m[0] * d1) / det)
-        up[s_] = lambda th, m=m, d1=d1: m[2] * th + d1  # ψ̇ on the line ψ = 0
+        up[s_] = functools.partial(_on_axis_rate, m[2], d1)  # ψ̇ on the line ψ = 0
 
     def side(th: float, ps: float) -> int:
         if ps != 0.0:
@@ -1223,7 +1212,9 @@ def _switching_flow(game: Game, rates: FloatArray, z0: FloatArray, steps: int) -
             if nps * s_ >= 0.0 or not math.isfinite(nps):
                 th, ps = nth, nps
                 continue
-            tc = brentq(lambda t, a=(s_, th, ps): advance(*a, t)[1], 0.0, delta, xtol=1e-16)
+            tc = brentq(
+                lambda t, s_=s_, th=th, ps=ps: advance(s_, th, ps, t)[1], 0.0, delta, xtol=1e-16
+            )
             th, _ = advance(s_, th, ps, tc)
             ps = 0.0
             s_ = side(th, ps)
@@ -1273,13 +1264,6 @@ def _finalise(
     )
 
 
-def with_rates(hp: Hyper, lr: float | None = None, **kw: float) -> Hyper:
-    """Convenience: ``Hyper`` with both learning rates set to ``lr`` (and other fields)."""
-    if lr is not None:
-        kw = {"lr_gen": lr, "lr_disc": lr, **kw}
-    return replace(hp, **kw)
-
-
 __all__ = [
     "CONVERGENCE_TOL",
     "DIVERGENCE_BOUND",
@@ -1292,6 +1276,6 @@ __all__ = [
     "Trajectory",
     "eig2",
     "get_method",
+    "integrate_flow",
     "simulate",
-    "with_rates",
 ]

@@ -21,7 +21,8 @@ from ui.controls import (
     hyper_spec,
     lr_options,
 )
-from ui.figures import VERDICT_COLOR, Panel, compare_figure, for_projector
+from ui.figures.compare import VERDICT_COLOR, Panel, compare_figure
+from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState
@@ -205,10 +206,10 @@ live_chart(
     alt="Grid of small phase portraits: rows are GAN variants, columns training schemes.",
 )
 disagree = [
-    f"**{p.title}**: {note}"
+    f"**{p.title}**: {why}"
     for row in panels
     for p in row
-    if (note := path_disagreement(p.points, p.status, p.verdict, p.rho))
+    if (why := path_disagreement(p.points, p.status, p.verdict, p.rho))
 ]
 if disagree:
     st.info(

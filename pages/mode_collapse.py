@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import streamlit as st
 
 from dynamics import gmm
 from dynamics.gmm import GMM_PARAMS, MAX_DISC_STEPS, MAX_RUN_STEPS, GMMSettings
+from dynamics.references import cite
 from ui import gmm_compute as compute
 from ui import gmm_text, presenter
 from ui.boot import require_entrypoint
+from ui.content import definitions
 from ui.controls import snap, whole_number_input
-from ui.figures import for_projector
-from ui.glossary import Linker
-from ui.gmm_figures import (
+from ui.figures.gmm import (
     Fractions,
     PlanePath,
     Series,
@@ -26,6 +27,8 @@ from ui.gmm_figures import (
     separation_figure,
     series_figure,
 )
+from ui.figures.spec import for_projector
+from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState, new_click
 
@@ -55,7 +58,10 @@ KS_CHOICES = ("1", "2", "3", "5", "10", "25", "50", "100")
 KS_DEFAULT = ["1", "5", "25"]
 GRID_CHOICES = ("21", "41", "61", "81")
 GRID_DEFAULT = "41"  # the core's outcome_grid default
-DYN_LABEL = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}
+DYN_LABEL: dict[gmm.Dynamics, str] = {
+    "optimal": "Optimal discriminator",
+    "first-order": "First-order discriminator",
+}
 ELL_LABEL = {"optimal": "optimal at the start", "random": "random (from the seed)"}
 TAB_LABEL = {"single": "Single run", "batch": "Batch experiment"}
 TAB_KEY = {v: k for k, v in TAB_LABEL.items()}
@@ -66,10 +72,7 @@ BADGE = {
     "stuck": ("violet", ":material/pause_circle:"),
     "moving": ("gray", ":material/trending_flat:"),
 }
-CITATION = (
-    "J. Li, A. Madry, J. Peebles, L. Schmidt, *On the Limitations of First-Order Approximation "
-    "in GAN Dynamics*, ICML 2018"
-)
+CITATION = cite(("li2018",))
 
 
 def gmm_specs() -> list[Spec]:
@@ -81,7 +84,7 @@ def gmm_specs() -> list[Spec]:
 
     def num(key: str, name: str, kind: str = "float", **kw: object) -> Spec:
         p = P[name]
-        return Spec(key, kind, p.default, *p.ui_range, label=p.label, **kw)  # type: ignore[arg-type]
+        return Spec(key, kind, p.default, *p.ui_range, label=p.label, **kw)  # type: ignore[arg-type]  # kw: Spec's keyword fields
 
     return [
         Spec("target1", "float", D.target[0], t_lo, t_hi, label="true mean μ\\*₁"),
@@ -116,10 +119,10 @@ class GMMControls:
     settings: GMMSettings  # the model's; steps: the single run's, within its work budget
     start: Pair
     steps_asked: int
-    focus: str
+    focus: gmm.Dynamics
     ell_mode: str
 
-    def run(self, dynamics: str) -> GMMSettings:
+    def run(self, dynamics: gmm.Dynamics) -> GMMSettings:
         """The settings of the single run of ``dynamics``."""
         return dataclasses.replace(self.settings, dynamics=dynamics)
 
@@ -165,7 +168,7 @@ def gmm_controls(url: UrlState) -> GMMControls:
     """Sidebar widgets → a frozen ``GMMControls``."""
     sb = st.sidebar
     k_ = url.sk
-    ps = "session"
+    ps: Literal["session"] = "session"
     sb.subheader("Data (the target)")
     c1, c2 = sb.columns(2)
     t_lo, t_hi = R["target"]
@@ -277,7 +280,7 @@ def gmm_controls(url: UrlState) -> GMMControls:
         ),
         start=(float(mu1), float(mu2)),
         steps_asked=int(steps),
-        focus=str(focus),
+        focus=focus,
         ell_mode=str(ell_mode),
     )
 
@@ -285,7 +288,7 @@ def gmm_controls(url: UrlState) -> GMMControls:
 def batch_controls(url: UrlState) -> BatchControls:
     """The batch tab's own widgets."""
     k_ = url.sk
-    ps = "session"
+    ps: Literal["session"] = "session"
     c1, c2, c3 = st.columns([1, 1, 2])
     runs = whole_number_input(
         c1, "Random starts per configuration", int(R["runs"][0]), int(R["runs"][1]),
@@ -336,7 +339,9 @@ def fmt_row(run: compute.RunView) -> list[str]:
     ]
 
 
-def outcome_table(runs: dict[str, compute.RunView], status: dict[str, str], steps: int) -> str:
+def outcome_table(
+    runs: dict[gmm.Dynamics, compute.RunView], status: dict[gmm.Dynamics, str], steps: int
+) -> str:
     head = (
         f"| after {steps} steps | status | final μ | TV | \\|μ₁ − μ₂\\| | ‖∇μ L‖ "
         "| (1 + TV) − L |\n|---|---|---|---:|---:|---:|---:|"
@@ -391,7 +396,7 @@ def _single_run_tab(c: GMMControls) -> None:
     if c.ell_mode == "random":
         st.caption(
             f"First-order discriminator's intervals at step 0, drawn with seed {s.seed}: "
-            "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."
+            "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."  # type: ignore[union-attr]  # set for random ℓ
         )
     fractions = compute.setting_fractions(s)
     st.markdown(
@@ -650,7 +655,8 @@ for note in url.notes():
 if from_url or "gmm_tabs" not in st.session_state:
     st.session_state["gmm_tabs"] = TAB_LABEL[st.session_state[url.sk("tab")]]
 tab_single, tab_batch = st.tabs(list(TAB_LABEL.values()), key="gmm_tabs", on_change="rerun")
-st.session_state[url.sk("tab")] = TAB_KEY.get(st.session_state.get("gmm_tabs"), "single")
+tab_shown: Any = st.session_state.get("gmm_tabs")  # whatever the state holds
+st.session_state[url.sk("tab")] = TAB_KEY.get(tab_shown, "single")
 url.publish(url.values(specs), specs)
 presenter.share_panel()
 
@@ -662,23 +668,23 @@ if tab_batch.open:
         _batch_tab(c, url)
 
 with st.expander("What do “mode collapse” and “discriminator collapse” mean here?"):
-    st.markdown(
-        "**Mode collapse**: the generator puts its two means in one place, μ₁ ≈ μ₂ (the "
-        "dotted diagonal): one bump. When the data's means are more than 2 apart the data "
-        "has two modes and one bump is visibly wrong; closer, the data itself is a single "
-        "bump. The diagonal is invariant for the optimal dynamics, so they only end there if "
-        "they start there.  \n"
-        "**Discriminator collapse**: the first-order discriminator's intervals shrink to "
-        "nothing or merge (ends meet: a band disappears or two bands fuse). Its gradient "
-        "then tells the generator little or the wrong thing, and training stalls, "
-        "oscillates or collapses although a perfect discriminator would lead it home.  \n"
-        "**Total variation (TV)**: the largest difference in probability the two "
-        "distributions give to any set; 0 means identical. The optimal discriminator "
-        "achieves L = 1 + TV, so (1 + TV) − L measures how far a discriminator is from "
-        "optimal.  \n"
-        "**First-order dynamics**: k projected gradient-ascent steps on the interval ends "
-        "ℓ₁ ≤ ℓ₂ ≤ ℓ₃ ≤ ℓ₄ (ends that cross are pooled, so intervals can empty or merge), "
-        "then one gradient-descent step on μ."
+    st.markdown(  # the glossary's definitions (content/glossary.md), then this page's view
+        "  \n".join(
+            [
+                definitions("Mode collapse") + " On this page that is the dotted diagonal; "
+                "with the data's means closer than 2, the data itself is a single bump. The "
+                "diagonal is invariant for the optimal dynamics, so they only end there if "
+                "they start there.",
+                definitions("Discriminator collapse") + " On this page: two interval ends "
+                "meet, so a band disappears or two bands fuse; training then stalls, "
+                "oscillates or collapses although a perfect discriminator would lead it home.",
+                definitions("Total variation (TV)") + " So (1 + TV) − L measures how far a "
+                "discriminator is from optimal.",
+                "**First-order dynamics**: k projected gradient-ascent steps on the interval "
+                "ends ℓ₁ ≤ ℓ₂ ≤ ℓ₃ ≤ ℓ₄ (ends that cross are pooled, so intervals can empty or "
+                "merge), then one gradient-descent step on μ.",
+            ]
+        )
     )
     st.markdown(
         f"*Reference*: {CITATION}. From the paper we take only the qualitative dichotomy: "

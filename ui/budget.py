@@ -143,7 +143,7 @@ def wait_for(history: Iterable[tuple[float, float]], now: float) -> float:
 
 
 def hold_back(
-    state: MutableMapping[str, Any],
+    state: MutableMapping[Any, Any],  # st.session_state: str or int keys
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -158,7 +158,7 @@ def hold_back(
 
 
 def account(
-    state: MutableMapping[str, Any], mark: float, *, clock: Callable[[], float] = time.monotonic
+    state: MutableMapping[Any, Any], mark: float, *, clock: Callable[[], float] = time.monotonic
 ) -> None:
     """Record the CPU this session's script thread used since ``mark`` (from ``hold_back``)."""
     now = clock()

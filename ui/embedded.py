@@ -2,7 +2,7 @@
 
 An explorer link's query is read with the explorer's own URL specs (``ui.controls``), the
 numbers come from the explorer's cached core calls (``ui.compute``) and the figures from
-its builders (``ui.figures``): the view shows exactly what the explorer shows for the same
+its builders (``ui.figures.explorer``): the view shows exactly what the explorer shows for the same
 link, in less room, with only the controls a lesson is about.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,6 +18,9 @@ import streamlit as st
 
 from dynamics.methods import HYPER_PARAMS, METHODS, Hyper
 from dynamics.variants import get_variant
+
+if TYPE_CHECKING:  # the GMM core is imported when a mode-collapse view is drawn
+    from dynamics.gmm import Dynamics
 from ui import budget, compat, compute, presenter
 from ui.controls import (
     LR_MAX,
@@ -30,13 +33,8 @@ from ui.controls import (
     lr_options,
     param_specs,
 )
-from ui.figures import (
-    PathView,
-    distance_figure,
-    explorer_figure,
-    for_projector,
-    unbuilt_spec,
-)
+from ui.figures.explorer import PathView, distance_figure, explorer_figure
+from ui.figures.spec import for_projector, unbuilt_spec
 from ui.live_chart import live_chart
 from ui.panels import _badge, fmt_eigs, verdict_text
 from ui.state import Spec
@@ -244,7 +242,10 @@ def draw(fig: go.Figure, *, key: str, alt: str, autoplay: bool = False) -> None:
 # ----------------------------------------------------------- the mode-collapse lesson's view
 
 #: The mode-collapse page's two dynamics, as its outcome table names them.
-GMM_LABEL = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}
+GMM_LABEL: dict[Dynamics, str] = {
+    "optimal": "Optimal discriminator",
+    "first-order": "First-order discriminator",
+}
 #: The mode-collapse page's URL keys an embedded view reads (``target1``/``target2`` are
 #: optional); the others keep the core's defaults (``dynamics.gmm.GMMSettings``), as on the
 #: page.
@@ -257,7 +258,7 @@ def gmm_view(query: Mapping[str, Any], *, height: int = 460) -> tuple[go.Figure,
     means ``target1``, ``target2``; the rest are the core's defaults."""
     from dynamics.gmm import GMMSettings
     from ui import gmm_compute
-    from ui.gmm_figures import Series, series_figure
+    from ui.figures.gmm import Series, series_figure
 
     d = GMMSettings()
     k_lo, k_hi = d.RANGES["k"]

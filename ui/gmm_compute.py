@@ -2,7 +2,7 @@
 
 Every cached function is keyed on plain values (floats, ints, strings and tuples of them), and
 its entries are bounded. The page never does numerics itself: it calls these functions and
-hands their arrays to the figure builders of :mod:`ui.gmm_figures`.
+hands their arrays to the figure builders of :mod:`ui.figures.gmm`.
 
 The batch experiment takes seconds to tens of seconds, so it runs in a small process-wide pool
 (:func:`submit_batch`, bounded in queued work: past ``MAX_QUEUED_SECONDS`` a new batch is
@@ -110,7 +110,7 @@ def _batch(settings: gmm.GMMSettings) -> gmm.BatchResult:
     return gmm.batch_experiment(settings)
 
 
-def run_settings(settings: gmm.GMMSettings, dynamics: str) -> gmm.GMMSettings:
+def run_settings(settings: gmm.GMMSettings, dynamics: gmm.Dynamics) -> gmm.GMMSettings:
     """The settings a single run of ``dynamics`` depends on, the others at their defaults, so
     that the cache of :func:`single_run` is keyed on what changes the run: the thresholds and
     the batch size never do, and the optimal dynamics ignore the discriminator's settings."""
@@ -168,7 +168,7 @@ def status_of(run: RunView, target: Pair, tol: float, collapse: float) -> str:
         gap=run.gap[:, None],
         grad_norm=run.grad_norm[:, None],
         target=target,
-        dynamics=run.dynamics,  # type: ignore[arg-type]
+        dynamics=run.dynamics,  # type: ignore[arg-type]  # a run's dynamics is one of gmm.Dynamics
         eta_gen=0.0,
         eta_disc=0.0,
         k=0,
@@ -256,7 +256,9 @@ def tv_field(target: Pair) -> Callable[[FloatArray, FloatArray], tuple[FloatArra
 
 
 @bounded_cache(max_entries=64)
-def tv_surface(target: Pair, view: Pair, n: int = N_TV) -> tuple[FloatArray, ...]:
+def tv_surface(
+    target: Pair, view: Pair, n: int = N_TV
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """``(axis, axis, TV)`` on an ``n × n`` grid over ``view²``; ``TV[i, j]`` at
     ``(mu1, mu2) = (axis[j], axis[i])``."""
     axis = np.linspace(view[0], view[1], n)
@@ -319,10 +321,10 @@ def separations_for(target: Pair) -> tuple[float, ...]:
 
 def batch_jobs(
     ks: tuple[int, ...], simultaneous: bool, map_k: int, map_simultaneous: bool
-) -> list[tuple[str, str, int, bool]]:
+) -> list[tuple[str, gmm.Dynamics, int, bool]]:
     """The configurations of a batch: ``(kind, dynamics, k, simultaneous)``; kind is
     ``'fractions'``, ``'map'`` or ``'separation'`` (one per k)."""
-    jobs = [("fractions", "optimal", 1, False)]
+    jobs: list[tuple[str, gmm.Dynamics, int, bool]] = [("fractions", "optimal", 1, False)]
     jobs += [("fractions", "first-order", int(k), False) for k in ks]
     if simultaneous:
         jobs.append(("fractions", "first-order", 1, True))
@@ -372,7 +374,7 @@ class BatchPlan:
         object.__setattr__(self, "ks", tuple(int(k) for k in self.ks))
 
     @property
-    def jobs(self) -> list[tuple[str, str, int, bool]]:
+    def jobs(self) -> list[tuple[str, gmm.Dynamics, int, bool]]:
         """:func:`batch_jobs` of this plan."""
         s = self.settings
         return batch_jobs(self.ks, self.simultaneous, s.k, s.simultaneous)
@@ -635,7 +637,7 @@ def poll(job: BatchJob, bar: object, interval: float = 0.15) -> BatchTable:
             f, what = job.fraction, job.what
         left = job.remaining()
         eta = "" if left is None else f" · about {max(1, round(left))} s left"
-        bar.progress(min(max(f, 0.0), 1.0), text=f"{f:.0%} · {what}{eta}")  # type: ignore[attr-defined]
+        bar.progress(min(max(f, 0.0), 1.0), text=f"{f:.0%} · {what}{eta}")  # type: ignore[attr-defined]  # bar: an st.progress
         time.sleep(interval)
     return job.future.result()
 
