@@ -280,8 +280,8 @@ def _gmm_fractions(items: tuple[tuple[str, str], ...]) -> gmm.BatchResult:
     q, target = _gmm_query(items)
     s = gmm.GMMSettings()
     return gmm.batch_experiment(
-        "first-order", k=int(q.get("k", s.k)), runs=SETTING_RUNS, seed=s.seed,
-        steps=int(q["steps"]), target=target,
+        gmm.GMMSettings(dynamics="first-order", k=int(q.get("k", s.k)), runs=SETTING_RUNS,
+                        seed=s.seed, steps=int(q["steps"]), target=target)
     )  # fmt: skip
 
 
