@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from dynamics import gmm_cli
 from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats, run_cli
 from dynamics.equilibria import find_equilibria
 from dynamics.methods import (
@@ -281,12 +282,7 @@ def build_parser() -> OneLineParser:
     p = sub.add_parser("spectrum", help="eigenvalues at the equilibrium and a verdict")
     _add_game_arguments(p, need_start=False)
     p.set_defaults(handler=cmd_spectrum)
-    try:
-        from dynamics import gmm_cli
-    except ImportError:  # the GMM model is optional for the Dirac-GAN commands
-        gmm_cli = None  # type: ignore[assignment]
-    if gmm_cli is not None:
-        gmm_cli.register(sub)
+    gmm_cli.register(sub)
     return parser
 
 

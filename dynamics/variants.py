@@ -11,9 +11,10 @@ Converge?", ICML 2018, Section 2–3 (the Dirac-GAN and its regularisations).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from string import Template
 from types import MappingProxyType
 from typing import Any
@@ -100,7 +101,8 @@ class Variant:
     ) = None
     #: the analytic Jacobian of the field at any point, (θ, ψ) -> (..., 2, 2) (dynamics/jacobians.py)
     jacobian_at: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
-    param_index: Mapping[str, Param] = field(init=False, repr=False, compare=False)
+    # dataclasses.field: the attribute ``field`` (the vector field) shadows the name here
+    param_index: Mapping[str, Param] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "param_index", MappingProxyType({p.name: p for p in self.params}))
@@ -203,6 +205,19 @@ def _consensus_authors(
     )
 
 
+def _least_squares(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    # D(x) = ψx scores the real sample x = 0 as 0 whatever b is: only the fake term acts.
+    t = theta * psi
+    return -(t - p["c"]) * psi, -(t + 1.0) * theta
+
+
+def _lecam(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    # λ R_LC with the anchors' fixed values: D(real) = 0, so α_R = 0 and only the fake term
+    # λ(ψθ − α_R)² has a ψ-gradient (docs/theory.md §1.13).
+    vt, vp = _standard(theta, psi, p)
+    return vt, vp - 2.0 * p["lam"] * theta * theta * psi
+
+
 def _standard_theta(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
     return -psi * fprime(theta * psi)
 
@@ -292,6 +307,16 @@ def _consensus_jacobian(p: Params) -> FloatArray:
 def _consensus_eigs(p: Params) -> ComplexArray:
     g = p["gamma"] * FP0**2
     return sort_eigs(np.array([-g - 1j * FP0, -g + 1j * FP0]))
+
+
+def _least_squares_jacobian(p: Params) -> FloatArray:
+    return jacobian_matrix(0.0, np.asarray(p["c"]), -1.0, 0.0)
+
+
+def _least_squares_eigs(p: Params) -> ComplexArray:
+    # λ² + c = 0: ±i√c
+    w = float(np.sqrt(p["c"]))
+    return np.array([-1j * w, 1j * w])
 
 
 def _wgan_gp_smooth(p: Params) -> bool:
@@ -609,6 +634,71 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 eig_latex_values=(
                     r"\lambda_{1,2} = -\tfrac{$gamma}{2} \pm \sqrt{\tfrac{$gamma^2}{4} - \tfrac{1}{4}}"
                 ),
+            ),
+            Variant(
+                name="least-squares",
+                jacobian_at=jacobians.least_squares,
+                label="Least-squares GAN (LSGAN)",
+                params=(
+                    Param(
+                        "c",
+                        "c",
+                        "generator target c",
+                        1.0,
+                        0.05,
+                        1.0,
+                        "The score the generator wants the discriminator to give its samples "
+                        "(the discriminator wants a = −1 for them, b = 1 for real data). Smaller "
+                        "c slows the rotation: the eigenvalues are ±i√c.",
+                    ),
+                ),
+                field=_least_squares,
+                explanation=(
+                    "Least-squares losses instead of the log loss: the discriminator fits its "
+                    "scores to a = −1 on generated and b = 1 on real samples, the generator "
+                    "pulls its samples' score towards c. In the Dirac-GAN the real sample sits "
+                    "at x = 0, where D(x) = ψx is 0 whatever ψ, so only the generated sample "
+                    "matters. The Jacobian at (0, 0) is [[0, c], [−1, 0]]: a pure rotation with "
+                    "eigenvalues ±i√c, so the least-squares loss alone does not damp the cycle."
+                ),
+                references=("mao2017",),
+                jacobian=_least_squares_jacobian,
+                eigenvalues=_least_squares_eigs,
+                eig_latex=r"\lambda_{1,2} = \pm\, i\sqrt{c}",
+                eig_latex_values=r"\lambda_{1,2} = \pm\, i \cdot \sqrt{$c}",
+            ),
+            Variant(
+                name="lecam",
+                jacobian_at=jacobians.lecam,
+                label="LeCam regulariser",
+                params=(
+                    Param(
+                        "lam",
+                        r"\lambda",
+                        "LeCam weight λ",
+                        1.0,
+                        0.0,
+                        5.0,
+                        "Weight of the LeCam regulariser, which pulls the discriminator's "
+                        "scores of real samples towards the running mean of its scores of "
+                        "generated ones and vice versa.",
+                    ),
+                ),
+                field=_lecam,
+                explanation=(
+                    "The standard GAN with the LeCam regulariser λ(‖D(x) − α_F‖² + "
+                    "‖D(G(z)) − α_R‖²) on the discriminator, α_R and α_F running means of its "
+                    "scores on real and generated samples. In the Dirac-GAN D(real) = 0 always, "
+                    "so α_R = 0 and the term is λ(ψθ)²: it adds −2λθ²ψ to v_ψ, which vanishes "
+                    "to second order at (0, 0). The eigenvalues stay ±i f'(0): the regulariser "
+                    "damps the discriminator only where the generator is away from the data."
+                ),
+                references=("tseng2021",),
+                jacobian=_rotation_jacobian(FP0),
+                eigenvalues=_rotation_eigs(FP0),
+                eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
+                eig_latex_values=r"\lambda_{1,2} = \pm\, i \cdot " + _FP0_TEX,
+                field_theta=_standard_theta,
             ),
         )
     }

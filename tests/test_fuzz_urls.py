@@ -33,10 +33,10 @@ from hypothesis import strategies as st
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 
-from bench.appserver import serve
-from bench.loadtest import RunResult, StreamlitSession, expected_rho
 from dynamics.variants import VARIANTS
 from tests.app_pages import app_pages
+from tests.appserver import serve
+from tests.streamlit_session import RunResult, StreamlitSession, expected_rho
 from ui.routes import COMPARE, EXPLORER, LESSONS, MODE_COLLAPSE, ROUTE, STABILITY, START
 from ui.state import MAX_RAW, Spec, md_literal
 

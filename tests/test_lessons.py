@@ -77,7 +77,7 @@ def test_lessons_are_complete_and_in_the_required_order() -> None:
     for les in LESSONS:
         assert les.question.startswith("Predict, then run: ")
         assert les.explanation and les.answer and les.links
-        assert re.search(r"(ICML|NeurIPS|ICLR|AISTATS) 20\d\d", les.reference)
+        assert re.search(r"(ICML|NeurIPS|ICLR|AISTATS|ICCV|CVPR) 20\d\d", les.reference)
         for link in les.links:
             assert link.page in PAGE_URL and link.claims, (les.id, link.label)
             assert {c[0] for c in link.claims} <= KINDS[link.page], (les.id, link.label)
@@ -280,8 +280,8 @@ def _gmm_fractions(items: tuple[tuple[str, str], ...]) -> gmm.BatchResult:
     q, target = _gmm_query(items)
     s = gmm.GMMSettings()
     return gmm.batch_experiment(
-        "first-order", k=int(q.get("k", s.k)), runs=SETTING_RUNS, seed=s.seed,
-        steps=int(q["steps"]), target=target,
+        gmm.GMMSettings(dynamics="first-order", k=int(q.get("k", s.k)), runs=SETTING_RUNS,
+                        seed=s.seed, steps=int(q["steps"]), target=target)
     )  # fmt: skip
 
 

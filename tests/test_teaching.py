@@ -86,7 +86,7 @@ OLD_LINKS = {
         "beta2": "0.99", "eps": "0.001", "steps": "50", "theta0": "0.5", "psi0": "-0.5",
         "view": "3", "density": "2", "speed": "1", "gamma": "0.7", "sigma": "0.5",
         "clip": "0.5", "g0": "1", HIDE_KEY: "steps", "sga_lambda": "0.5", "lookahead_k": "3",
-        "lookahead_alpha": "0.4", "ema_beta": "0.2",
+        "lookahead_alpha": "0.4", "ema_beta": "0.2", "unroll_k": "3", "c": "0.5", "lam": "2",
     }.items()
 }  # fmt: skip
 

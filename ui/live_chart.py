@@ -18,23 +18,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from ui.chart_config import chart_config
+from ui.compat import plotly_bundle
 from ui.figures.spec import figure_height, figure_json
 
 HERE = Path(__file__).resolve().parent
 NAME = "lab_live_chart"
-STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
-
-
-def _plotly_bundle() -> str | None:
-    """File name of Streamlit's Plotly chunk in its ``static/js`` (None if not found)."""
-    found = sorted(STREAMLIT_JS.glob("PlotlyChart.*.js"))
-    return found[0].name if len(found) == 1 else None
 
 
 def _js() -> str:
@@ -60,7 +54,7 @@ CSS = """
   min-width: 8.5em; }
 .lab-transport .lab-speed { white-space: nowrap; }
 """
-PLOTLY_BUNDLE = _plotly_bundle()
+PLOTLY_BUNDLE = plotly_bundle()
 _COMPONENT = st.components.v2.component(
     NAME,
     js=_js(),
@@ -114,6 +108,6 @@ def live_chart(
         }
     )
     data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
-    callbacks = {"on_click_change": _ignore} if clickable else {}
-    height = "content" if fit else (figure_height(fig) or "content")
+    callbacks: dict[str, Any] = {"on_click_change": _ignore} if clickable else {}
+    height: int | Literal["content"] = "content" if fit else (figure_height(fig) or "content")
     _COMPONENT(key=key, data=data, height=height, **callbacks)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from dynamics.gmm import GMMSettings
+from dynamics.gmm import GMM_PARAMS, Dynamics, GMMSettings
 from dynamics.methods import HYPER_PARAMS, METHODS
 from dynamics.presets import DEFAULT_PRESET, DEFAULT_SCHEMES, FIGURE_VARIANTS, SCHEMES
 from dynamics.stability import available_axes
@@ -262,6 +262,7 @@ def stability_specs(settings: Settings) -> tuple[Spec, ...]:
 
 _GMM_D = GMMSettings()
 _GMM_R = GMMSettings.RANGES
+_GMM_P = GMM_PARAMS
 # Page-level choices (the model's own defaults and ranges come from GMMSettings).
 #: A single run records TV, L and the optimal discriminator at every step (about 0.7 ms per
 #: step and dynamics), so the page starts with fewer steps than the batch experiment; 300 is
@@ -269,44 +270,53 @@ _GMM_R = GMMSettings.RANGES
 GMM_STEPS_DEFAULT = 300
 GMM_STEPS_MAX = 3000
 GMM_START = (1.5, -1.0)  # both dynamics part ways from here
-GMM_LR_MIN = 0.001  # learning rates are in (0, 5]; the slider starts here
-GMM_TOL_MIN = 0.001  # tol is in (0, 2]
+GMM_LR_MIN = _GMM_P["eta_gen"].ui_range[0]  # learning rates are in (0, 5]; the slider starts here
+GMM_TOL_MIN = _GMM_P["tol"].ui_range[0]  # tol is in (0, 2]
 GMM_KS_CHOICES = ("1", "2", "3", "5", "10", "25", "50", "100")
 GMM_KS_DEFAULT = ["1", "5", "25"]
 GMM_GRID_CHOICES = ("21", "41", "61", "81")
 GMM_GRID_DEFAULT = "41"  # the core's outcome_grid default
-GMM_DYN_LABEL = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}
+GMM_DYN_LABEL: dict[Dynamics, str] = {
+    "optimal": "Optimal discriminator",
+    "first-order": "First-order discriminator",
+}
 GMM_ELL_LABEL = {"optimal": "optimal at the start", "random": "random (from the seed)"}
 GMM_TAB_LABEL = {"single": "Single run", "batch": "Batch experiment"}
 
 
 @cache
 def gmm_specs() -> tuple[Spec, ...]:
-    """Every control of the page with its URL key, default and range."""
+    """Every control of the page with its URL key, default and range (the model's settings
+    from their declarations in ``GMM_PARAMS``)."""
     t_lo, t_hi = _GMM_R["target"]
     m_lo, m_hi = _GMM_R["mu_range"]
     e_lo, e_hi = _GMM_R["ell_range"]
+
+    def num(key: str, name: str, kind: str = "float", **kw: object) -> Spec:
+        p = _GMM_P[name]
+        return Spec(key, kind, p.default, *p.ui_range, label=p.label, **kw)  # type: ignore[arg-type]  # kw: Spec's keyword fields
+
     return (
         Spec("target1", "float", _GMM_D.target[0], t_lo, t_hi, label="true mean μ\\*₁"),
         Spec("target2", "float", _GMM_D.target[1], t_lo, t_hi, label="true mean μ\\*₂"),
-        Spec("lr_gen", "float", _GMM_D.eta_gen, GMM_LR_MIN, _GMM_R["eta_gen"][1], label="generator rate"),
-        Spec("lr_disc", "float", _GMM_D.eta_disc, GMM_LR_MIN, _GMM_R["eta_disc"][1], label="discriminator rate"),
-        Spec("k", "int", _GMM_D.k, *_GMM_R["k"], label="discriminator steps k"),
-        Spec("sim", "bool", _GMM_D.simultaneous, label="simultaneous updates"),
+        num("lr_gen", "eta_gen"),
+        num("lr_disc", "eta_disc"),
+        num("k", "k", "int"),
+        Spec("sim", "bool", _GMM_D.simultaneous, label=_GMM_P["simultaneous"].label),
         Spec("mu1", "float", GMM_START[0], m_lo, m_hi, label="start μ₁"),
         Spec("mu2", "float", GMM_START[1], m_lo, m_hi, label="start μ₂"),
         Spec("steps", "int", GMM_STEPS_DEFAULT, 1, GMM_STEPS_MAX, label="generator steps"),
         Spec("dyn", "choice", "first-order", choices=tuple(GMM_DYN_LABEL), label="data-space view"),
         Spec("ell", "choice", "optimal", choices=tuple(GMM_ELL_LABEL), label="first-order start"),
-        Spec("seed", "int", _GMM_D.seed, *_GMM_R["seed"], label="random seed"),
-        Spec("tol", "float", _GMM_D.tol, GMM_TOL_MIN, _GMM_R["tol"][1], label="convergence tolerance"),
-        Spec("collapse", "float", _GMM_D.collapse, *_GMM_R["collapse"], label="collapse threshold"),
+        num("seed", "seed", "int"),
+        num("tol", "tol"),
+        num("collapse", "collapse"),
         Spec("mu_lo", "float", _GMM_D.mu_range[0], m_lo, m_hi, label="start means: low"),
         Spec("mu_hi", "float", _GMM_D.mu_range[1], m_lo, m_hi, label="start means: high"),
         Spec("ell_lo", "float", _GMM_D.ell_range[0], e_lo, e_hi, label="start ends: low"),
         Spec("ell_hi", "float", _GMM_D.ell_range[1], e_lo, e_hi, label="start ends: high"),
         Spec("tab", "choice", "single", choices=tuple(GMM_TAB_LABEL), label="tab"),
-        Spec("runs", "int", _GMM_D.runs, *_GMM_R["runs"], label="runs per configuration"),
+        num("runs", "runs", "int"),
         Spec("bsteps", "int", _GMM_D.steps, *_GMM_R["steps"], label="generator steps (batch)"),
         Spec("ks", "multi", GMM_KS_DEFAULT, choices=GMM_KS_CHOICES, label="values of k"),
         Spec("bsim", "bool", False, label="also simultaneous"),
