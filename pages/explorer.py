@@ -48,12 +48,17 @@ PAGE = "explorer"
 #: space above the title, a smaller title. A constant style sheet, never built from input.
 ONE_SCREEN_CSS = (
     "<style>.stMainBlockContainer { padding-top: 3.6rem; } "
-    ".stMain h1 { font-size: 2rem; padding: 0 0 0.2rem; }</style>"
+    ".stMain h1 { font-size: 2rem; padding: 0 0 0.2rem; } "
+    # a short laptop screen (1280×800): every pixel of height goes to the field
+    "@media (max-height: 860px) and (min-width: 640px) { .stMain h1 { font-size: 1.6rem; "
+    "padding: 0; } }</style>"
 )
 #: The field chart's height follows the window (ui/live_chart.py ``fit``): at most this
 #: times its width, so the square plane fills the width with the data space below (beside it
-#: on a projector), and never below ``min`` px.
-FIT_STACKED = {"aspect": 1.45, "min": 380}
+#: on a projector), and never below ``min`` px. Below it, the data space keeps ``below`` px
+#: and ``gap`` px separate the two (the plane's ticks and θ title); the plane takes the rest
+#: (``legend``: the two legend rows above the plane).
+FIT_STACKED = {"aspect": 1.6, "min": 380, "below": 76, "gap": 60, "legend": 30}
 FIT_SIDE = {"aspect": 0.8, "min": 380}
 SNAP_CELLS = 100  # a start clicked on the field is rounded to view / 100 (0.02 at the default view)
 

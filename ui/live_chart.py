@@ -58,7 +58,9 @@ CSS = """
 .lab-transport input[type="range"] { flex: 1 1 140px; min-width: 110px; margin: 0; }
 .lab-transport .lab-step { font-variant-numeric: tabular-nums; white-space: nowrap;
   min-width: 8.5em; }
-.lab-transport .lab-speed { white-space: nowrap; }
+.lab-transport .lab-speed, .lab-transport .lab-half { white-space: nowrap; }
+.lab-transport .lab-half input { margin: 0 2px 0 0; vertical-align: middle; }
+.lab-transport .lab-phase { white-space: nowrap; min-width: 11em; opacity: 0.85; }
 """
 PLOTLY_BUNDLE = _plotly_bundle()
 _COMPONENT = st.components.v2.component(
