@@ -35,7 +35,8 @@ from ui.controls import (
     snap,
     with_hide,
 )
-from ui.figures import PathView, distance_figure, explorer_figure, for_projector
+from ui.figures.explorer import PathView, distance_figure, explorer_figure
+from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.panels import spectrum_panel, spectrum_summary

@@ -14,9 +14,7 @@ from ui import gmm_compute as compute
 from ui import gmm_text, presenter
 from ui.boot import require_entrypoint
 from ui.controls import snap, whole_number_input
-from ui.figures import for_projector
-from ui.glossary import Linker
-from ui.gmm_figures import (
+from ui.figures.gmm import (
     Fractions,
     PlanePath,
     Series,
@@ -26,6 +24,8 @@ from ui.gmm_figures import (
     separation_figure,
     series_figure,
 )
+from ui.figures.spec import for_projector
+from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState, new_click
 

@@ -235,7 +235,7 @@ function reflowGrid(layout, grid, width) {
 }
 
 // ---------------------------------------------------------------- replay transport bar
-// The explorer's figure names its moving traces in layout.meta.replay (ui/figures.py);
+// The explorer's figure names its moving traces in layout.meta.replay (ui/figures/explorer.py);
 // every training step is replayed here from the path points already drawn: no frames to
 // send, no server round trip per step. A path whose players take turns (AltGD) also carries
 // the states between the two turns of each step (dynamics.methods.half_steps, paths[i].half
