@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from dynamics.equilibria import fmt_point, path_disagreement
-from dynamics.methods import METHODS, Hyper, get_method
+from dynamics.methods import METHODS, Hyper, get_method, half_steps
 from dynamics.presets import PRESETS
 from dynamics.variants import VARIANTS, get_variant
 from ui import budget, compat, compute, exports, presenter
@@ -377,7 +377,14 @@ speed = compute.speed(c.variant, c.params, c.view) if c.speed else None
 budget.account(st.session_state, cpu_mark)
 if waited:
     st.info(budget.waited_note(waited), icon="⏳")
-paths = [PathView(m, METHODS[m].label, r.points, r.status, r.diverged_at) for m, r in runs.items()]
+paths = [
+    PathView(
+        m, METHODS[m].label, r.points, r.status, r.diverged_at,
+        # the replay's "half-steps": between the players' turns (AltGD and the like)
+        half=half_steps(m, r.points), phases=METHODS[m].phases,
+    )
+    for m, r in runs.items()
+]  # fmt: skip
 psi_limit = variant.psi_bound(dict(c.params)) if variant.psi_bound else None
 
 # a projector's wide screen: the field and the data space side by side take two thirds
@@ -429,7 +436,9 @@ st.caption(
         "one training method from the same start (open marker) to its end (filled marker). "
         "Press ▶ Play (or step with −1 / +1) to replay training in the browser: the large marker "
         "is each method's position at that step, and the data-space panel shows the data point "
-        "mass at 0, the generator's point mass at θ and the discriminator's line D(x) = ψx."
+        "mass at 0, the generator's point mass at θ and the discriminator's line D(x) = ψx. "
+        'Where the players take turns (AltGD), tick "half-steps" to step through the '
+        "generator's move and then the discriminator's."
     )
 )
 st.caption(

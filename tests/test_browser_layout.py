@@ -283,3 +283,54 @@ def test_transport_steps_in_the_browser_without_a_rerun(browser: Browser, app_ur
             [bb["x"], bb["y"], bb["x"] + bb["width"], bb["y"] + bb["height"]],
         )
     page.close()
+
+
+def test_half_steps_show_each_players_move_in_the_browser(browser: Browser, app_url: str) -> None:
+    """With "half-steps" ticked, +½ moves AltGD's marker to the state between its players'
+    turns (the generator moved, the discriminator not yet: θ of step 1, ψ of step 0), then
+    to step 1; SimGD, whose players move at once, waits for the whole step. No rerun."""
+    page = _open(browser, app_url, 1440, 900, "")
+    bar = page.locator(".lab-transport")
+    alt = trace_xy(page, "AltGD")
+    sim = trace_xy(page, "SimGD")
+    toggle = bar.get_by_role("checkbox", name="Show half-steps")
+    assert toggle.is_visible()
+    page.evaluate(COUNT_JS)
+    toggle.check()
+    fwd = bar.get_by_role("button", name="One step forward")
+    assert fwd.inner_text() == "+½ ▶"
+    phase = bar.locator(".lab-phase")
+
+    def now(name: str, want: list[list[float]]) -> list[list[float]] | None:
+        deadline = time.monotonic() + 5
+        got = trace_xy(page, name + " now")
+        while time.monotonic() < deadline and got != want:
+            time.sleep(0.1)
+            got = trace_xy(page, name + " now")
+        return got
+
+    fwd.click()
+    assert page.evaluate(STEP_JS) == "step 0½ / 500"
+    assert phase.inner_text() == "generator moved"
+    assert now("AltGD", [[alt[0][1]], [alt[1][0]]]) == [[alt[0][1]], [alt[1][0]]]
+    assert now("SimGD", [[sim[0][0]], [sim[1][0]]]) == [[sim[0][0]], [sim[1][0]]]
+    fwd.click()
+    assert page.evaluate(STEP_JS) == "step 1 / 500"
+    assert phase.inner_text() == "discriminator moved"
+    assert now("AltGD", [[alt[0][1]], [alt[1][1]]]) == [[alt[0][1]], [alt[1][1]]]
+    assert now("SimGD", [[sim[0][1]], [sim[1][1]]]) == [[sim[0][1]], [sim[1][1]]]
+    bar.get_by_role("button", name="One step back").click()
+    assert page.evaluate(STEP_JS) == "step 0½ / 500"
+    toggle.uncheck()  # whole steps again, from the step begun
+    assert page.evaluate(STEP_JS) == "step 0 / 500"
+    assert fwd.inner_text() == "+1 ▶"
+    assert not phase.is_visible()
+    assert page.evaluate("() => [window.__sent, window.__reacts]") == [0, 0]
+    page.close()
+
+
+def test_no_half_steps_toggle_without_a_turn_taking_method(browser: Browser, app_url: str) -> None:
+    page = _open(browser, app_url, 1440, 900, "?methods=simgd,extragradient")
+    assert page.locator(".lab-transport").is_visible()
+    assert not page.locator(".lab-transport .lab-half").is_visible()
+    page.close()

@@ -8,6 +8,8 @@ first player's sub-steps is what the rule returns when the second player takes n
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 from dataclasses import replace
 
@@ -18,6 +20,8 @@ from hypothesis import strategies as st
 
 from dynamics.methods import HYPER_RANGES, METHODS, PLAYERS, Hyper, half_steps, simulate
 from dynamics.variants import VARIANTS, make_game
+from ui.figures.explorer import PathView, explorer_figure
+from ui.figures.spec import figure_json
 
 #: Each player's number of sub-steps per step (a turn-taking method reads both).
 SUBSTEPS = {"generator": "n_gen", "discriminator": "n_disc"}
@@ -101,3 +105,44 @@ def test_between_the_turns_only_the_first_player_has_moved() -> None:
     # AltGD, generator first: θ has its new value, ψ its old one (docs/theory.md §2)
     path = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     np.testing.assert_array_equal(half_steps("altgd", path), [[3.0, 2.0], [5.0, 4.0]])
+
+
+# ----------------------------------------------------------------- what the explorer sends
+
+
+def _decode(spec: dict | list) -> np.ndarray:
+    """A typed-array spec as ``figure_json`` writes it (or a plain list), as numbers."""
+    if isinstance(spec, list):
+        return np.asarray(spec, dtype=float)
+    a = np.frombuffer(
+        base64.b64decode(spec["bdata"]), dtype={"f4": "<f4", "f8": "<f8"}[spec["dtype"]]
+    )
+    return a.reshape(-1, 2)
+
+
+@pytest.mark.parametrize("steps", [300, 4000])  # 4000: the line keeps 1,500 of the steps
+def test_the_explorer_figure_sends_the_cores_half_steps_at_the_steps_its_line_keeps(
+    steps: int,
+) -> None:
+    game = make_game("standard")
+    paths = []
+    for name in ("simgd", "altgd"):
+        pts = simulate(game, name, Hyper(lr_gen=0.1, lr_disc=0.1), [(1.0, 0.5)], steps).path(0)
+        paths.append(
+            PathView(name, METHODS[name].label, pts, "not converged", None,
+                     half=half_steps(name, pts), phases=METHODS[name].phases)
+        )  # fmt: skip
+    spec = json.loads(figure_json(explorer_figure(None, paths, view=2.0, browser_replay=True)))
+    replay = spec["layout"]["meta"]["replay"]
+    simgd, altgd = replay["paths"]
+    assert "half" not in simgd
+    assert altgd["phases"] == ["generator", "discriminator"]
+    line = spec["data"][altgd["line"]]
+    kept = np.asarray(line["customdata"] if isinstance(line["customdata"], list)
+                      else np.frombuffer(base64.b64decode(line["customdata"]["bdata"]),
+                                         dtype=line["customdata"]["dtype"]), dtype=int)  # fmt: skip
+    assert kept[0] == 0 and kept[-1] == steps and (len(kept) < steps + 1) == (steps > 1500)
+    sent = _decode(altgd["half"])
+    want = half_steps("altgd", paths[1].points)[kept[:-1]]
+    assert sent.shape == want.shape
+    np.testing.assert_allclose(sent, want, rtol=1e-6, atol=1e-7)  # float32 on the wire
