@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.chart_config import chart_config
-from ui.figures.spec import figure_height, figure_json
+from ui.figures.spec import figure_height, figure_json, unbuilt_spec
 
 HERE = Path(__file__).resolve().parent
 NAME = "lab_live_chart"
@@ -69,6 +69,14 @@ _COMPONENT = st.components.v2.component(
     css=CSS,
     isolate_styles=False,  # Plotly styles its modebar and hover labels with global CSS
 )
+
+
+def _is_grid(fig: go.Figure) -> bool:
+    """Whether the layout declares a grid of panels (``meta["grid"]``), without building
+    an unbuilt figure."""
+    spec = unbuilt_spec(fig)
+    meta = (spec.get("layout", {}) if spec is not None else fig.layout.to_plotly_json()).get("meta")
+    return isinstance(meta, dict) and "grid" in meta
 
 
 def _ignore() -> None:
@@ -117,5 +125,6 @@ def live_chart(
     )
     data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
     callbacks = {"on_click_change": _ignore} if clickable else {}
-    height = "content" if fit else (figure_height(fig) or "content")
+    # a grid of panels may be laid out again in the browser, taller (ui/live_chart.js)
+    height = "content" if fit or _is_grid(fig) else (figure_height(fig) or "content")
     _COMPONENT(key=key, data=data, height=height, **callbacks)
