@@ -101,14 +101,18 @@ function stackDomains(layout, height, fit) {
 function refit(parentElement, gd) {
   const w = parentElement.clientWidth;
   if (!window.Plotly || !gd._fullLayout || !w) return;
-  const grid = gd.__lab && gd.__lab.grid;
-  if (grid && gridColumns(grid.spec, grid.layout, w) !== grid.cols) {
-    // a grid of panels that needs another number of columns at this width: lay it out anew
-    const layout = { ...JSON.parse(grid.layout), template: gd.layout.template, width: w };
-    grid.cols = reflowGrid(layout, grid.spec, w);
-    gd.style.minHeight = layout.height + "px";
-    window.Plotly.react(gd, gd.data, layout);
-    return;
+  const arranged = gd.__lab && gd.__lab.arranged;
+  if (arranged) {
+    const layout = JSON.parse(arranged.layout);
+    const key = arrange(layout, w);
+    if (key !== arranged.key) {
+      // another arrangement at this width (columns of a grid, a phone's layout): anew
+      arranged.key = key;
+      Object.assign(layout, { template: gd.layout.template, width: w });
+      gd.style.minHeight = layout.height + "px";
+      window.Plotly.react(gd, gd.data, layout);
+      return;
+    }
   }
   const upd = {};
   if (Math.abs(gd._fullLayout.width - w) > 1) upd.width = w;
@@ -141,7 +145,7 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
   }
   // Python sends one JSON document as bytes (ui/live_chart.py)
   const data = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));
-  gd.__lab = { setTriggerValue, clickable: data.clickable, fit: data.fit, grid: null };
+  gd.__lab = { setTriggerValue, clickable: data.clickable, fit: data.fit, arranged: null };
   gd.setAttribute("aria-label", data.alt || "");
   gd.style.cursor = data.clickable ? "crosshair" : "";
   const fig = data.figure;
@@ -152,13 +156,11 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
   layout.width = parentElement.clientWidth || undefined;
   if (data.fit) layout.height = fittedHeight(parentElement, gd, data.fit);
   if (data.fit && data.fit.below) stackDomains(layout, layout.height, data.fit);
-  const grid = layout.meta && layout.meta.grid;
-  if (grid) {
-    // small multiples: as many columns as fit the width (one on a phone); the element's
-    // height follows the chart's, reserved here before Plotly has loaded
-    const w = parentElement.clientWidth || 600;
+  if (layout.meta && (layout.meta.grid || layout.meta.narrow)) {
+    // laid out for the width (a grid's columns, a phone's layout); the element's height
+    // follows the chart's, reserved here before Plotly has loaded
     const built = JSON.stringify(layout);
-    gd.__lab.grid = { spec: grid, layout: built, cols: reflowGrid(layout, grid, w) };
+    gd.__lab.arranged = { layout: built, key: arrange(layout, parentElement.clientWidth || 600) };
     gd.style.minHeight = layout.height + "px";
   }
   const seq = (gd.__labSeq = (gd.__labSeq || 0) + 1);
@@ -186,13 +188,41 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
 
 // ---------------------------------------------------------------- small multiples
 // A figure of panels on a grid (ui/figures: compare_figure) declares it in layout.meta.grid:
-// {n, cols, min_panel, gap}. Too narrow for its columns (a phone), the panels are laid out
-// again in as many columns as fit, each still square, rows `gap` px apart (room for the
+// {n, cols, min_panel, gap, aspect}. Too narrow for its columns (a phone), the panels are laid
+// out again in as many columns as fit, each as high as aspect × its width (default 1), rows
+// `gap` px apart (room for the
 // next row's titles and this row's tick labels), the subplot titles (the first n
 // annotations) above their panels and the axis titles on the outer panels only.
 
+function arrange(layout, width) {
+  // lays ``layout`` out for ``width`` in place; returns a key naming the arrangement
+  const meta = layout.meta || {};
+  let key = "";
+  if (meta.grid) key += "columns " + reflowGrid(layout, meta.grid, width);
+  if (meta.narrow && width < meta.narrow.below) {
+    // a figure's own layout for a narrow screen (ui/figures: gmm plane_figure)
+    merge(layout, meta.narrow.layout);
+    key += " narrow";
+  }
+  return key;
+}
+
+function merge(dst, src) {
+  // src into dst: objects key by key, arrays of objects item by item, the rest replaced
+  for (const [k, v] of Object.entries(src)) {
+    if (Array.isArray(v) && Array.isArray(dst[k])) {
+      v.forEach((item, i) => {
+        if (item && typeof item === "object" && dst[k][i] && typeof dst[k][i] === "object") merge(dst[k][i], item);
+        else dst[k][i] = item;
+      });
+    } else if (v && typeof v === "object" && !Array.isArray(v) && dst[k] && typeof dst[k] === "object") {
+      merge(dst[k], v);
+    } else dst[k] = v;
+  }
+}
+
 function gridColumns(grid, layout, width) {
-  const m = typeof layout === "string" ? JSON.parse(layout).margin : layout.margin;
+  const m = layout.margin;
   const room = width - (m ? (m.l || 0) + (m.r || 0) : 0);
   return Math.max(1, Math.min(grid.cols, Math.floor(room / grid.min_panel)));
 }
@@ -205,7 +235,8 @@ function reflowGrid(layout, grid, width) {
   const m = layout.margin || {};
   const hs = cols > 1 ? 0.06 : 0;
   const cw = (1 - hs * (cols - 1)) / cols;
-  const side = cw * (width - (m.l || 0) - (m.r || 0)); // a square panel, in px
+  // a panel's height: its width (square), or grid.aspect times it
+  const side = cw * (width - (m.l || 0) - (m.r || 0)) * (grid.aspect || 1);
   const inner = rows * side + (rows - 1) * grid.gap;
   layout.height = Math.round(inner + (m.t || 0) + (m.b || 0));
   const rh = side / inner;

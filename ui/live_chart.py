@@ -71,12 +71,12 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-def _is_grid(fig: go.Figure) -> bool:
-    """Whether the layout declares a grid of panels (``meta["grid"]``), without building
-    an unbuilt figure."""
+def _rearranged(fig: go.Figure) -> bool:
+    """Whether the browser may lay the figure out again for its width (``meta["grid"]``, a
+    grid of panels, or ``meta["narrow"]``, a phone's layout), without building it."""
     spec = unbuilt_spec(fig)
     meta = (spec.get("layout", {}) if spec is not None else fig.layout.to_plotly_json()).get("meta")
-    return isinstance(meta, dict) and "grid" in meta
+    return isinstance(meta, dict) and bool({"grid", "narrow"} & set(meta))
 
 
 def _ignore() -> None:
@@ -126,5 +126,5 @@ def live_chart(
     data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
     callbacks = {"on_click_change": _ignore} if clickable else {}
     # a grid of panels may be laid out again in the browser, taller (ui/live_chart.js)
-    height = "content" if fit or _is_grid(fig) else (figure_height(fig) or "content")
+    height = "content" if fit or _rearranged(fig) else (figure_height(fig) or "content")
     _COMPONENT(key=key, data=data, height=height, **callbacks)
