@@ -186,13 +186,15 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
   );
 }
 
-// ---------------------------------------------------------------- small multiples
-// A figure of panels on a grid (ui/figures: compare_figure) declares it in layout.meta.grid:
-// {n, cols, min_panel, gap, aspect}. Too narrow for its columns (a phone), the panels are laid
-// out again in as many columns as fit, each as high as aspect × its width (default 1), rows
-// `gap` px apart (room for the
-// next row's titles and this row's tick labels), the subplot titles (the first n
-// annotations) above their panels and the axis titles on the outer panels only.
+// ------------------------------------------------------------- layouts for the width
+// A figure of panels on a grid (ui/figures: compare_figure, the GMM time series) declares it
+// in layout.meta.grid: {n, cols, min_panel, gap, aspect}. Too narrow for its columns (a
+// phone), the panels are laid out again in as many columns as fit, each as high as aspect ×
+// its width (default 1), rows `gap` px apart (room for the next row's titles and this row's
+// tick labels), the subplot titles (the first n annotations) above their panels and the axis
+// titles on the outer panels only. A figure may instead carry its own layout for a narrow
+// chart, layout.meta.narrow: {below: px, layout: what changes}. Either is chosen again when
+// the chart's width changes.
 
 function arrange(layout, width) {
   // lays ``layout`` out for ``width`` in place; returns a key naming the arrangement
