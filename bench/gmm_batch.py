@@ -4,19 +4,22 @@ Two measurements, each interleaved (base, new, base, new, ...) so that a busy ma
 both alike; the minimum and the median of the repeats are reported, in wall-clock and in CPU
 seconds (CPU time is what a shared 2-core machine distorts least):
 
-1. the first-order dynamics alone: ``gmm.batch_experiment("first-order")`` with 1,000 runs ×
-   1,500 steps, in a fresh interpreter per repeat (imports excluded from the timing); the
-   final means of both trees are compared (they must be identical);
+1. the first-order dynamics alone: the batch experiment with 1,000 runs × 1,500 steps (the
+   default settings), in a fresh interpreter per repeat (imports excluded from the timing);
+   the final means of both trees are compared (they must be identical); either tree's API
+   (keyword arguments before, one ``GMMSettings`` since) is detected;
 2. the whole command ``python -m dynamics gmm-batch --dynamics first-order`` (start-up
    included), with the same explicit target for both trees;
-3. a floor: ``np.exp`` alone on the 24 values per run-step that both versions evaluate
-   (16 for the discriminator's gradient, 8 for the generator's), for the same runs × steps.
-   Identical results need the same exponentials, so no NumPy kernel can run faster than
-   this.
+3. floors, what no NumPy version of this design can go below:
+   ``np.exp`` alone on the 24 values per run-step that both versions evaluate (16 for the
+   discriminator's gradient, 8 for the generator's), for the same runs × steps (identical
+   results need the same exponentials), and the start-up of an interpreter that imports
+   ``numpy.random`` and nothing else (the command cannot start faster), as the caller's
+   environment has it and with one OpenBLAS thread (what the GMM commands now ask for).
 
 The base is checked out into a scratch ``git worktree`` (detached, removed afterwards).
 
-    python bench/gmm_batch.py [--base main] [--repeats 5] [--target=-0.5,0.5]
+    python bench/gmm_batch.py [--base main] [--repeats 5] [--target=-2,2]
 
 Last line: one JSON object.
 """
@@ -37,11 +40,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 DYNAMICS = """
-import json, sys, time
+import inspect, json, sys, time
 import numpy as np
 from dynamics import gmm
+kw = dict(runs={runs}, steps={steps}, target={target})
+if "settings" in inspect.signature(gmm.batch_experiment).parameters:
+    args = (gmm.GMMSettings(dynamics="first-order", **kw),), {{}}
+else:  # the keyword API before GMMSettings became the argument
+    args = ("first-order",), kw
 t0, c0 = time.perf_counter(), time.process_time()
-r = gmm.batch_experiment("first-order", runs={runs}, steps={steps}, target={target})
+r = gmm.batch_experiment(*args[0], **args[1])
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 np.save(sys.argv[1], r.mu_final)
 print(json.dumps({{"wall": wall, "cpu": cpu}}))
@@ -58,15 +66,15 @@ def run_dynamics(tree: Path, runs: int, steps: int, target: tuple[float, float],
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_command(tree: Path, target: str) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+def run_command(
+    tree: Path, target: str, argv: list[str] | None = None, **extra_env: str
+) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": str(tree), **extra_env}
+    argv = argv or ["-m", "dynamics", "gmm-batch", "--dynamics", "first-order",
+                    f"--target={target}"]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "dynamics", "gmm-batch", "--dynamics", "first-order",
-         f"--target={target}"],
-        cwd=tree, env=env, capture_output=True, check=True,
-    )  # fmt: skip
+    subprocess.run([sys.executable, *argv], cwd=tree, env=env, capture_output=True, check=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -88,7 +96,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--steps", type=int, default=1500)
-    ap.add_argument("--target", default="-0.5,0.5", help="the same for both trees")
+    ap.add_argument(
+        "--target", default="-2,2", help="the same for both trees (default: the default)"
+    )
     args = ap.parse_args()
     target = tuple(float(v) for v in args.target.split(","))
     import numpy as np
@@ -107,11 +117,17 @@ def main() -> None:
             trees = {"base": base, "new": ROOT}
             dyn: dict[str, list] = {k: [] for k in trees}
             cmd: dict[str, list] = {k: [] for k in trees}
+            startup: list[dict[str, float]] = []
+            startup_1: list[dict[str, float]] = []
             for _ in range(args.repeats):
                 for name, tree in trees.items():
                     out = Path(tmp) / f"{name}.npy"
                     dyn[name].append(run_dynamics(tree, args.runs, args.steps, target, out))
                     cmd[name].append(run_command(tree, args.target))
+                startup.append(run_command(ROOT, "", ["-c", "import numpy.random"]))
+                startup_1.append(
+                    run_command(ROOT, "", ["-c", "import numpy.random"], OPENBLAS_NUM_THREADS="1")
+                )
             a, b = np.load(Path(tmp) / "base.npy"), np.load(Path(tmp) / "new.npy")
             same = float(np.max(np.abs(a - b)))
         finally:
@@ -136,6 +152,8 @@ def main() -> None:
         "dynamics": {k: summary(v) for k, v in dyn.items()},
         "command": {k: summary(v) for k, v in cmd.items()},
         "exp_floor_cpu_min": round(min(floors), 4),
+        "numpy_startup_floor": summary(startup),
+        "numpy_startup_floor_one_blas_thread": summary(startup_1),
     }
     for part in ("dynamics", "command"):
         for key in ("wall_min", "cpu_min", "cpu_median"):

@@ -54,10 +54,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import websockets  # noqa: E402
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 
-from bench.appserver import free_port, stop  # noqa: E402
-from bench.loadtest import StreamlitSession, cpu_seconds  # noqa: E402
+from bench.loadtest import cpu_seconds  # noqa: E402
+from tests.appserver import free_port, stop  # noqa: E402
+from tests.streamlit_session import StreamlitSession, rerun_bytes, upload_refused  # noqa: E402
 
 MAX_FLOOD_SECONDS = 60.0
 MAX_FLOOD_MESSAGES = 2_000_000
@@ -125,18 +125,6 @@ async def victim_reruns(s: StreamlitSession, n: int, start: int) -> list[float]:
         lat.append(r.latency)
         await asyncio.sleep(1.0)
     return lat
-
-
-def rerun_bytes(s: StreamlitSession) -> bytes:
-    """The rerun request a browser sends now (every widget's state), serialised."""
-    msg = BackMsg()
-    cs = msg.rerun_script
-    cs.query_string = s.query_string
-    cs.page_script_hash = s.page_script_hash
-    cs.widget_states.widgets.extend(s.states.values())
-    cs.context_info.timezone = "UTC"
-    cs.context_info.locale = "en-US"
-    return msg.SerializeToString()
 
 
 async def attacker(base: str, seconds: float, reconnect: bool) -> dict[str, Any]:
@@ -339,7 +327,7 @@ def browser_sizes(base: str) -> dict[str, Any]:
     widget's state) and clicks the first chart; the largest WebSocket frame each way."""
     from playwright.sync_api import sync_playwright
 
-    from bench.appserver import CHROMIUM, CHROMIUM_ARGS
+    from tests.appserver import CHROMIUM, CHROMIUM_ARGS
 
     pages = {
         "explorer": "/?variant=instance-noise&methods=simgd,altgd,flow,extragradient,"
@@ -386,48 +374,6 @@ def _schemes() -> list[str]:
     from dynamics.presets import SCHEMES
 
     return list(SCHEMES)
-
-
-async def upload_refused(base: str, size: int = 1_000_000) -> dict[str, Any]:
-    """PUT a file of ``size`` bytes to the upload route as a real session would (its id, its
-    XSRF cookie and token), as the issue's attack did; 200/204 means it was stored.
-
-    A server that refuses without reading the body may close the connection while the body
-    is still being sent: that is a refusal too (status None, ``closed_early``)."""
-    s = StreamlitSession(base, "explorer")
-    await s.connect()
-    body = b"--x\r\nContent-Disposition: form-data; name=file; filename=a\r\n\r\n"
-    body += b"0" * size + b"\r\n--x--\r\n"
-    headers = {
-        "Content-Type": "multipart/form-data; boundary=x",
-        "Cookie": s._cookie_header(),
-        "X-Xsrftoken": s.cookies.get("_streamlit_xsrf", ""),
-        "Origin": base,
-    }
-    req = urllib.request.Request(
-        f"{base}/_stcore/upload_file/{s.session_id}/file-1",
-        data=body,
-        method="PUT",
-        headers=headers,
-    )
-    status: int | None = None
-    closed_early = False
-    try:
-        with await asyncio.to_thread(urllib.request.urlopen, req, timeout=10) as r:
-            status = r.status
-    except urllib.error.HTTPError as e:
-        status = e.code
-    except (urllib.error.URLError, ConnectionError) as e:
-        reason = getattr(e, "reason", e)
-        if not isinstance(reason, ConnectionError):
-            raise
-        closed_early = True
-    await s.close()
-    return {
-        "status": status,
-        "closed_early": closed_early,
-        "refused": closed_early or status not in (200, 201, 204),
-    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 from tests.browser import wait_idle  # noqa: E402
 
 # In-page measurement: press → on the focused slider, then watch animation frames until the

@@ -29,11 +29,11 @@ import plotly  # noqa: E402
 import plotly.io as pio  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from dynamics.methods import METHODS, Hyper, simulate  # noqa: E402
 from dynamics.presets import DEFAULT_PRESET as P  # noqa: E402
 from dynamics.streamlines import trace_streamlines  # noqa: E402
 from dynamics.variants import make_game  # noqa: E402
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from ui.controls import LR_OPTIONS  # noqa: E402
 from ui.figures.explorer import PathView, explorer_figure  # noqa: E402
 

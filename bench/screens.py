@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.screens [--out screenshots/review] [--pages explorer,compare]
 
-Starts the app on a free loopback port (bench/appserver.py), opens each page in Debian's
+Starts the app on a free loopback port (tests/appserver.py), opens each page in Debian's
 headless Chromium at 1440×900 (laptop), 1920×1080 with ``?present=1`` (projector) and
 400×850 (phone), in the light and the dark colour scheme, waits until the page is idle and
 writes one full-viewport PNG per combination. Nothing is asserted here: the browser tests
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, ROOT, serve, wait_idle
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, ROOT, serve, wait_idle
 from ui.routes import ROUTES
 
 #: (name, width, height, extra query): the three sizes of the developers' guide.

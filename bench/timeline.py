@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 from bench.latency import MEASURE_JS, SIG_PLOT, key_for  # noqa: E402
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 from tests.browser import wait_idle  # noqa: E402
 
 # Wraps the page's WebSocket (sends, and every message as the page handles it) and

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from dynamics import gmm_cli
 from dynamics.cliutil import CliError, OneLineParser, float_in, int_in, pair_of_floats, run_cli
 from dynamics.equilibria import find_equilibria
 from dynamics.methods import (
@@ -26,6 +27,7 @@ from dynamics.methods import (
     get_method,
     simulate,
 )
+from dynamics.references import cite
 from dynamics.spectrum import spectrum
 from dynamics.variants import VARIANTS, get_variant, make_game
 
@@ -158,7 +160,7 @@ def cmd_variants(args: argparse.Namespace) -> list[dict[str, Any]]:
             "differentiable_at_equilibrium": v.differentiable,
             "eigenvalue_formula": v.eig_latex,
             "reason": v.no_jacobian_reason,
-            "reference": v.reference,
+            "reference": cite(v.references, markdown=False),
         }
         for v in VARIANTS.values()
     ]
@@ -182,7 +184,7 @@ def cmd_methods(args: argparse.Namespace) -> list[dict[str, Any]]:
             },
             "update_eigenvalue_formula": m.formula,
             "reason": m.no_operator_reason,
-            "reference": m.reference,
+            "reference": cite(m.references, markdown=False),
         }
         for m in METHODS.values()
     ]
@@ -280,12 +282,7 @@ def build_parser() -> OneLineParser:
     p = sub.add_parser("spectrum", help="eigenvalues at the equilibrium and a verdict")
     _add_game_arguments(p, need_start=False)
     p.set_defaults(handler=cmd_spectrum)
-    try:
-        from dynamics import gmm_cli
-    except ImportError:  # the GMM model is optional for the Dirac-GAN commands
-        gmm_cli = None  # type: ignore[assignment]
-    if gmm_cli is not None:
-        gmm_cli.register(sub)
+    gmm_cli.register(sub)
     return parser
 
 

@@ -26,21 +26,27 @@ Pure numpy/scipy: no UI imports. Randomness only through an explicit ``numpy.ran
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "GMM_PARAMS",
     "GRAD_TOL",
+    "MAX_DISC_STEPS",
+    "MAX_RUN_STEPS",
     "OUTCOMES",
     "SENTINEL_MARGIN",
     "STATUSES",
     "BatchResult",
     "Cancelled",
+    "GMMParam",
     "GMMRun",
     "GMMSettings",
     "OutcomeGrid",
@@ -102,63 +108,248 @@ _TICK = 50
 
 
 @dataclass(frozen=True)
-class GMMSettings:
-    """Every setting of the GMM-GAN lab with its default; ``RANGES`` gives the valid ranges.
+class GMMParam:
+    """One setting of the GMM-GAN lab: the single place its range, default and help are written.
 
-    ``RANGES`` maps a field to ``(lo, hi)``; for pairs (``target``, ``mu_range``, ``ell_range``)
-    the range applies to each component; learning rates and ``tol`` exclude ``lo`` itself.
+    The :class:`GMMSettings` field defaults, its validation, the CLI flags of ``gmm-run`` /
+    ``gmm-batch`` and the mode-collapse page's widgets and URL specs derive from it. ``lo``/``hi``
+    is the range the core accepts (for a pair: each component); ``lo_open`` excludes ``lo``
+    itself. ``ui_lo``, when given, is the smallest value the app's controls offer.
+    ``choices`` lists the values of a categorical setting (then there is no range).
     """
 
-    dynamics: Dynamics = "optimal"
-    k: int = 1
-    simultaneous: bool = False
-    eta_gen: float = 0.1
-    eta_disc: float = 0.1
-    steps: int = 1500
-    runs: int = 1000
-    seed: int = 0
-    # modes 4 apart: the data density clearly has two bumps (an equal mixture of unit
-    # Gaussians is bimodal only when its means are more than 2 apart)
-    target: tuple[float, float] = (-2.0, 2.0)
-    mu_range: tuple[float, float] = (-2.0, 2.0)
-    ell_range: tuple[float, float] = (-3.0, 3.0)
-    tol: float = 0.1
-    collapse: float = 0.5
+    name: str  # the GMMSettings field
+    label: str  # words for the UI
+    default: Any
+    lo: float = -math.inf
+    hi: float = math.inf
+    integer: bool = False
+    lo_open: bool = False
+    pair: bool = False
+    choices: tuple[Any, ...] = ()
+    help: str = ""
+    ui_lo: float | None = None
 
-    RANGES: ClassVar[dict[str, tuple[float, float]]] = {
-        "k": (1, 100),
-        "eta_gen": (0.0, 5.0),
-        "eta_disc": (0.0, 5.0),
-        "steps": (1, 10_000),
-        "runs": (1, 20_000),
-        "seed": (0, 2**32 - 1),
-        "target": (-5.0, 5.0),
-        "mu_range": (-5.0, 5.0),
-        "ell_range": (-10.0, 10.0),
-        "tol": (0.0, 2.0),
-        "collapse": (0.0, 5.0),
+    @property
+    def flag(self) -> str:
+        """The CLI flag: ``--eta-gen``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def ui_range(self) -> tuple[float, float]:
+        """The range the app's controls offer (the core's range unless narrowed)."""
+        return (self.lo if self.ui_lo is None else self.ui_lo, self.hi)
+
+    def check(self, value: Any) -> None:
+        """Raise ``ValueError`` naming the setting and its range if ``value`` is not valid."""
+        if self.choices:
+            if value not in self.choices:
+                raise ValueError(f"{self.name} must be one of {self.choices}, got {value!r}")
+            return
+        values = tuple(value) if self.pair and isinstance(value, tuple | list) else (value,)
+        if self.pair and len(values) != 2:
+            raise ValueError(f"{self.name} must be a pair of numbers, got {value!r}")
+        left = "(" if self.lo_open else "["
+        for v in values:
+            ok = isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+            ok = ok and math.isfinite(v) and self.lo <= v <= self.hi
+            ok = ok and not (self.lo_open and v == self.lo)
+            if self.integer:
+                ok = ok and isinstance(v, int | np.integer) and not isinstance(v, bool)
+            if not ok:
+                raise ValueError(
+                    f"{self.name} must be in {left}{self.lo:g}, {self.hi:g}], got {value!r}"
+                )
+
+
+#: Every setting of the GMM-GAN lab, declared once (see :class:`GMMParam`).
+GMM_PARAMS: Mapping[str, GMMParam] = MappingProxyType(
+    {
+        p.name: p
+        for p in (
+            GMMParam(
+                "dynamics",
+                "dynamics",
+                "optimal",
+                choices=("optimal", "first-order"),
+                help="optimal discriminator each step, or k projected gradient steps",
+            ),
+            GMMParam(
+                "k",
+                "discriminator steps k",
+                1,
+                1,
+                100,
+                integer=True,
+                help="First-order: projected gradient-ascent steps on ℓ before each generator "
+                "step. Fixed to 1 with simultaneous updates.",
+            ),
+            GMMParam(
+                "simultaneous",
+                "simultaneous updates",
+                False,
+                choices=(False, True),
+                help="First-order: both players step from the same old state, instead of k "
+                "discriminator steps followed by one generator step.",
+            ),
+            GMMParam(
+                "eta_gen",
+                "generator rate",
+                0.1,
+                0.0,
+                5.0,
+                lo_open=True,
+                ui_lo=0.001,
+                help="Step size of the generator's gradient descent on μ (both dynamics; "
+                "log-spaced).",
+            ),
+            GMMParam(
+                "eta_disc",
+                "discriminator rate",
+                0.1,
+                0.0,
+                5.0,
+                lo_open=True,
+                ui_lo=0.001,
+                help="Step size of the first-order discriminator's gradient ascent on the "
+                "interval ends ℓ. The optimal discriminator has none: it jumps to the best "
+                "intervals.",
+            ),
+            GMMParam(
+                "steps",
+                "generator steps",
+                1500,
+                1,
+                10_000,
+                integer=True,
+                help="Training length of every batch run.",
+            ),
+            GMMParam(
+                "runs",
+                "runs per configuration",
+                1000,
+                1,
+                20_000,
+                integer=True,
+                help="Each configuration trains from the same seeded random starts.",
+            ),
+            GMMParam(
+                "seed",
+                "random seed",
+                0,
+                0,
+                2**32 - 1,
+                integer=True,
+                help="Seeds the random starting intervals and the batch's random starts: the "
+                "same seed gives the same numbers.",
+            ),
+            # modes 4 apart: the data density clearly has two bumps (an equal mixture of unit
+            # Gaussians is bimodal only when its means are more than 2 apart)
+            GMMParam(
+                "target",
+                "true means μ*",
+                (-2.0, 2.0),
+                -5.0,
+                5.0,
+                pair=True,
+                help="Means of the data G* = ½N(μ*₁, 1) + ½N(μ*₂, 1). Equal means make G* a "
+                "single Gaussian.",
+            ),
+            GMMParam(
+                "mu_range",
+                "start means",
+                (-2.0, 2.0),
+                -5.0,
+                5.0,
+                pair=True,
+                help="Batch: starting means are uniform in [from, to]².",
+            ),
+            GMMParam(
+                "ell_range",
+                "start ends",
+                (-3.0, 3.0),
+                -10.0,
+                10.0,
+                pair=True,
+                help="First-order starts: four sorted uniform draws in [from, to].",
+            ),
+            GMMParam(
+                "tol",
+                "convergence tolerance",
+                0.1,
+                0.0,
+                2.0,
+                lo_open=True,
+                ui_lo=0.001,
+                help="Converged: every mean within this of the data's (in some order).",
+            ),
+            GMMParam(
+                "collapse",
+                "collapse threshold",
+                0.5,
+                0.0,
+                5.0,
+                help="Collapsed: not converged, and |μ₁ − μ₂| below this (both modes in one "
+                "place).",
+            ),
+        )
     }
-    OPEN_LOW: ClassVar[frozenset[str]] = frozenset({"eta_gen", "eta_disc", "tol"})
-    INTEGERS: ClassVar[frozenset[str]] = frozenset({"k", "steps", "runs", "seed"})
-    CHOICES: ClassVar[dict[str, tuple[Any, ...]]] = {
-        "dynamics": ("optimal", "first-order"),
-        "simultaneous": (False, True),
-    }
+)
+_P = GMM_PARAMS
+
+MAX_RUN_STEPS = 30_000_000
+"""Batch work limit: runs × steps (1000 × 1500 optimal-dynamics run-steps take about 3 s)."""
+MAX_DISC_STEPS = 100_000_000
+"""Batch work limit, first-order: runs × steps × k (1000 × 1500 × 25 take about 4 s)."""
+
+
+@dataclass(frozen=True)
+class GMMSettings:
+    """Every setting of the GMM-GAN lab with its default, declared in :data:`GMM_PARAMS`.
+
+    The one argument of the batch functions (:func:`batch_experiment`, :func:`outcome_grid`,
+    :func:`separation_map`) and of the page's cached calls: frozen and hashable, so caches are
+    keyed on it. ``RANGES`` maps a field to ``(lo, hi)``; for pairs (``target``, ``mu_range``,
+    ``ell_range``) the range applies to each component; learning rates and ``tol`` exclude
+    ``lo`` itself. Numbers are normalised to plain ``int``/``float`` (so that equal settings
+    have equal hashes whatever numeric type they were given as).
+    """
+
+    dynamics: Dynamics = _P["dynamics"].default
+    k: int = _P["k"].default
+    simultaneous: bool = _P["simultaneous"].default
+    eta_gen: float = _P["eta_gen"].default
+    eta_disc: float = _P["eta_disc"].default
+    steps: int = _P["steps"].default
+    runs: int = _P["runs"].default
+    seed: int = _P["seed"].default
+    target: tuple[float, float] = _P["target"].default
+    mu_range: tuple[float, float] = _P["mu_range"].default
+    ell_range: tuple[float, float] = _P["ell_range"].default
+    tol: float = _P["tol"].default
+    collapse: float = _P["collapse"].default
+
+    RANGES: ClassVar[Mapping[str, tuple[float, float]]] = MappingProxyType(
+        {p.name: (p.lo, p.hi) for p in _P.values() if not p.choices}
+    )
+    OPEN_LOW: ClassVar[frozenset[str]] = frozenset(p.name for p in _P.values() if p.lo_open)
+    INTEGERS: ClassVar[frozenset[str]] = frozenset(p.name for p in _P.values() if p.integer)
+    CHOICES: ClassVar[Mapping[str, tuple[Any, ...]]] = MappingProxyType(
+        {p.name: p.choices for p in _P.values() if p.choices}
+    )
 
     def __post_init__(self) -> None:
-        for name, choices in self.CHOICES.items():
-            if getattr(self, name) not in choices:
-                raise ValueError(f"{name} must be one of {choices}, got {getattr(self, name)!r}")
-        for name, (lo, hi) in self.RANGES.items():
-            value = getattr(self, name)
-            values = value if isinstance(value, tuple) else (value,)
-            left = "(" if name in self.OPEN_LOW else "["
-            for v in values:
-                ok = math.isfinite(v) and lo <= v <= hi and not (name in self.OPEN_LOW and v == lo)
-                if name in self.INTEGERS:
-                    ok = ok and isinstance(v, int | np.integer) and not isinstance(v, bool)
-                if not ok:
-                    raise ValueError(f"{name} must be in {left}{lo:g}, {hi:g}], got {value!r}")
+        for p in _P.values():
+            value = getattr(self, p.name)
+            p.check(value)
+            if p.pair:
+                object.__setattr__(self, p.name, (float(value[0]), float(value[1])))
+            elif p.integer:
+                object.__setattr__(self, p.name, int(value))
+            elif isinstance(p.default, bool):
+                object.__setattr__(self, p.name, bool(value))
+            elif not p.choices:
+                object.__setattr__(self, p.name, float(value))
         for name in ("mu_range", "ell_range"):
             lo, hi = getattr(self, name)
             if not lo < hi:
@@ -779,77 +970,141 @@ def _first_order_final(
     ``target`` is ``(2,)`` or one target per run, ``(B, 2)``.
 
     The same floating-point operations as :func:`_first_order_loop`, in the same order, so
-    the results are identical bit for bit; only the layout differs: state is component-major
-    (``ell`` as ``(4, B)``, ``mu`` as ``(2, B)``), so every slice is contiguous and one
-    broadcast subtraction gives all 16 end-minus-mean differences. Every ``_TICK`` steps the
-    runs whose state did not change over the last round are set aside: such a state is a
-    fixed point of the (deterministic) round, so it is also the final state.
+    the results are identical bit for bit; only the layout and the memory differ, because the
+    per-step cost is memory traffic and numpy call overhead, not arithmetic
+    (docs/performance.md): state is component-major (``ell`` as ``(4, B)``, the means as ``(4, B)`` = target
+    and ``mu``, with ``mu`` a view of its last two rows), every difference array is laid out
+    so that the slices summed next are contiguous, and every step writes into buffers
+    allocated once per live set (``out=``), never into fresh temporaries. Every ``_TICK``
+    steps the runs whose state did not change over the last round are set aside: such a
+    state is a fixed point of the (deterministic) round, so it is also the final state.
     """
     n = mu.shape[0]
     out_mu = mu.copy()
     out_ell = ell.copy()
     live = np.arange(n)
-    m = np.ascontiguousarray(mu.T)
-    e = np.ascontiguousarray(ell.T)
     means = np.empty((4, n))
     means[:2] = np.broadcast_to(target, (n, 2)).T  # one target, or one per run
-    # (0.5/√(2π)) h·sign = ((0.5/√(2π))·sign) h exactly: the sign only flips the sign bit
-    c_sign = (0.5 * _INV_SQRT_2PI) * _ELL_SIGNS[:, None]
-
-    def ascent(e: FloatArray, means: FloatArray) -> FloatArray:
-        # in place: -0.5·(d·d) equals (-0.5·d)·d bit for bit (scaling by a power of two)
-        x = np.subtract(e[:, None, :], means[None, :, :])
-        np.multiply(x, x, out=x)
-        np.multiply(x, -0.5, out=x)
-        np.exp(x, out=x)
-        return c_sign * ((x[:, 0] + x[:, 1]) - (x[:, 2] + x[:, 3]))
-
-    def project(e: FloatArray) -> FloatArray:
-        bad = (e[1] < e[0]) | (e[2] < e[1]) | (e[3] < e[2])
-        if bad.any():  # rows already ordered must stay bit for bit as they are
-            idx = np.flatnonzero(bad)
-            sub = e[:, idx]
-            for i, row in enumerate(_isotonic4(sub[0], sub[1], sub[2], sub[3])):
-                e[i, idx] = row
-        return e
-
-    def grad(m: FloatArray, e: FloatArray) -> FloatArray:
-        p = np.subtract(e[None, :, :], m[:, None, :])
-        np.multiply(p, p, out=p)
-        np.multiply(p, -0.5, out=p)
-        np.exp(p, out=p)
-        np.multiply(p, _INV_SQRT_2PI, out=p)
-        return 0.5 * (p[:, 1] - p[:, 0] + p[:, 3] - p[:, 2])
-
+    means[2:] = mu.T
+    e = ell.T
+    w = _FirstOrderWork(e, means, eta_gen, eta_disc, k, simultaneous)
     before: tuple[FloatArray, FloatArray] | None = None
     for t in range(steps + 1):
         if t % _TICK == 0 and t > 0 and before is not None and live.size:
-            moved = np.any(m != before[0], axis=0) | np.any(e != before[1], axis=0)
+            moved = np.any(w.m != before[0], axis=0) | np.any(w.e != before[1], axis=0)
             if not moved.all():
                 keep = np.flatnonzero(moved)
                 done = np.flatnonzero(~moved)
-                out_mu[live[done]] = m[:, done].T
-                out_ell[live[done]] = e[:, done].T
-                live, m, e, means = live[keep], m[:, keep], e[:, keep], means[:, keep]
+                out_mu[live[done]] = w.m[:, done].T
+                out_ell[live[done]] = w.e[:, done].T
+                live = live[keep]
+                w = _FirstOrderWork(
+                    w.e[:, keep], w.means[:, keep], eta_gen, eta_disc, k, simultaneous
+                )
         if tick is not None and t % _TICK == 0:
             tick(t)
         if t == steps or live.size == 0:
             break
         if (t + 1) % _TICK == 0:
-            before = (m, e)  # arrays are replaced, never changed in place, below
-        means[2:] = m
-        if simultaneous:
-            g_e = ascent(e, means)
-            g_m = grad(m, e)
-            e = project(e + eta_disc * g_e)
-            m = m - eta_gen * g_m
-        else:
-            for _ in range(k):
-                e = project(e + eta_disc * ascent(e, means))
-            m = m - eta_gen * grad(m, e)
-    out_mu[live] = m.T
-    out_ell[live] = e.T
+            before = (w.m.copy(), w.e.copy())
+        w.round()
+    out_mu[live] = w.m.T
+    out_ell[live] = w.e.T
     return out_mu, out_ell
+
+
+class _FirstOrderWork:
+    """State and work arrays of :func:`_first_order_final` over the live runs, and
+    :meth:`round`, one generator round in place.
+
+    Everything a round touches (arrays, their views, the ufuncs) is made once per live set
+    and bound as closure variables: at ~1,000 runs a numpy call's overhead is as large as its
+    arithmetic, so a step creates no array and no view and looks up no attribute.
+    """
+
+    def __init__(
+        self,
+        e: FloatArray,
+        means: FloatArray,
+        eta_gen: float,
+        eta_disc: float,
+        k: int,
+        simultaneous: bool,
+    ) -> None:
+        n = e.shape[1]
+        self.e = e = np.ascontiguousarray(e)  # (4 ends, n)
+        # target 1, target 2, mu 1, mu 2 (× n); mu is a view: updating it updates the means
+        self.means = means = np.ascontiguousarray(means)
+        self.m = m = means[2:]
+        e_row, means_col, e_col, m_row = e[None, :, :], means[:, None, :], e[:, None, :], m[None]
+        e_hi, e_lo = e[1:], e[:-1]
+        d = np.empty((4, 4, n))  # d[j, i] = ell_i - mean_j
+        d0, d1, d2, d3 = d
+        p = np.empty((4, 2, n))  # p[i, j] = ell_i - mu_j
+        p0, p1, p2, p3 = p
+        de, h2, dm = np.empty((4, n)), np.empty((4, n)), np.empty((2, n))
+        bad = np.empty((3, n), dtype=bool)
+        bad0, bad1, bad2 = bad
+        row = np.empty(n, dtype=bool)
+        # (0.5/√(2π)) h·sign = ((0.5/√(2π))·sign) h exactly: the sign only flips the sign bit
+        c_sign = (0.5 * _INV_SQRT_2PI) * _ELL_SIGNS[:, None]
+        inv = _INV_SQRT_2PI
+        sub, mul, add, exp = np.subtract, np.multiply, np.add, np.exp
+        less, bor = np.less, np.bitwise_or
+
+        def gaussians(x: FloatArray, c: FloatArray, out: FloatArray) -> None:
+            """``exp(-(x - c)²/2)`` into ``out``."""
+            sub(x, c, out=out)
+            # -0.5·(d·d) equals (d·d)·(-0.5) bit for bit (scaling by a power of two)
+            mul(out, out, out=out)
+            mul(out, -0.5, out=out)
+            exp(out, out=out)
+
+        def ascent() -> FloatArray:
+            """``eta_disc ∇_ell L`` into ``de``."""
+            gaussians(e_row, means_col, d)
+            add(d0, d1, out=de)
+            add(d2, d3, out=h2)
+            sub(de, h2, out=de)
+            mul(c_sign, de, out=de)
+            mul(de, eta_disc, out=de)
+            return de
+
+        def project() -> None:
+            less(e_hi, e_lo, out=bad)
+            bor(bad0, bad1, out=row)
+            bor(row, bad2, out=row)
+            idx = row.nonzero()[0]
+            if idx.size:  # rows already ordered must stay bit for bit as they are
+                sub_e = e[:, idx]
+                for i, r in enumerate(_isotonic4(sub_e[0], sub_e[1], sub_e[2], sub_e[3])):
+                    e[i, idx] = r
+
+        def descent() -> FloatArray:
+            """``eta_gen ∇_mu L`` into ``dm``."""
+            gaussians(e_col, m_row, p)
+            mul(p, inv, out=p)
+            sub(p1, p0, out=dm)
+            add(dm, p3, out=dm)
+            sub(dm, p2, out=dm)
+            mul(dm, 0.5, out=dm)
+            mul(dm, eta_gen, out=dm)
+            return dm
+
+        def round_() -> None:
+            if simultaneous:  # both gradients at the old state
+                step_e = ascent()
+                step_m = descent()
+                add(e, step_e, out=e)
+                project()
+                sub(m, step_m, out=m)
+            else:
+                for _ in range(k):
+                    add(e, ascent(), out=e)
+                    project()
+                sub(m, descent(), out=m)
+
+        self.round = round_
 
 
 def run_first_order(
@@ -1063,74 +1318,26 @@ class BatchResult:
         }
 
 
-def _settings_from(
-    dynamics: Dynamics,
-    k: int,
-    simultaneous: bool,
-    runs: int,
-    seed: int,
-    eta: float,
-    eta_gen: float | None,
-    eta_disc: float | None,
-    steps: int,
-    target: tuple[float, float],
-    mu_range: tuple[float, float],
-    ell_range: tuple[float, float],
-    tol: float,
-    collapse: float,
-) -> GMMSettings:
-    return GMMSettings(
-        dynamics=dynamics,
-        k=int(k),
-        simultaneous=bool(simultaneous),
-        eta_gen=float(eta if eta_gen is None else eta_gen),
-        eta_disc=float(eta if eta_disc is None else eta_disc),
-        steps=int(steps),
-        runs=int(runs),
-        seed=int(seed),
-        target=(float(target[0]), float(target[1])),
-        mu_range=(float(mu_range[0]), float(mu_range[1])),
-        ell_range=(float(ell_range[0]), float(ell_range[1])),
-        tol=float(tol),
-        collapse=float(collapse),
-    )
-
-
 def batch_experiment(
-    dynamics: Dynamics = "optimal",
-    k: int = 1,
-    simultaneous: bool = False,
-    runs: int = 1000,
-    seed: int = 0,
-    eta: float = 0.1,
-    steps: int = 1500,
-    target: tuple[float, float] = GMMSettings.target,
-    mu_range: tuple[float, float] = (-2.0, 2.0),
-    ell_range: tuple[float, float] = (-3.0, 3.0),
-    tol: float = 0.1,
-    collapse: float = 0.5,
-    progress: Callable[[float], None] | None = None,
+    settings: GMMSettings | None = None,
     *,
-    eta_gen: float | None = None,
-    eta_disc: float | None = None,
+    progress: Callable[[float], None] | None = None,
     chunk: int = 1000,
     cancel: Callable[[], bool] | None = None,
 ) -> BatchResult:
-    """Fractions of converged / collapsed / other runs from random starts.
+    """Fractions of converged / collapsed / stuck / other runs from random starts.
 
-    Starts come from :func:`draw_starts` with ``np.random.default_rng(seed)``, all drawn before
-    the batch is split into chunks of ``chunk`` runs, and every run evolves independently of the
-    others, so the result does not depend on ``chunk`` (bit for bit). Chunks bound the memory;
-    they are large by default because the per-step cost is mostly numpy call overhead.
-    ``progress(fraction)`` is called every 50 generator steps of each chunk and with 1.0 at the
-    end; ``cancel()`` is polled at the same points and :class:`Cancelled` is raised once it
-    returns true. ``eta`` sets both learning rates unless ``eta_gen`` / ``eta_disc`` are given.
-    Outcomes are those of :func:`outcome_codes` with the final discriminator (four classes).
+    Every number comes from ``settings`` (default: ``GMMSettings()``): ``settings.runs``
+    starts from :func:`draw_starts` with ``np.random.default_rng(settings.seed)``, all drawn
+    before the batch is split into chunks of ``chunk`` runs, and every run evolves
+    independently of the others, so the result does not depend on ``chunk`` (bit for bit).
+    Chunks bound the memory; they are large by default because the per-step cost is mostly
+    numpy call overhead. ``progress(fraction)`` is called every 50 generator steps of each
+    chunk and with 1.0 at the end; ``cancel()`` is polled at the same points and
+    :class:`Cancelled` is raised once it returns true. Outcomes are those of
+    :func:`outcome_codes` with the final discriminator (four classes).
     """
-    settings = _settings_from(
-        dynamics, k, simultaneous, runs, seed, eta, eta_gen, eta_disc, steps, target, mu_range,
-        ell_range, tol, collapse,
-    )  # fmt: skip
+    settings = GMMSettings() if settings is None else settings
     if chunk < 1:
         raise ValueError("chunk must be >= 1")
     rng = np.random.default_rng(settings.seed)
@@ -1166,39 +1373,25 @@ class OutcomeGrid:
 
 
 def outcome_grid(
+    settings: GMMSettings | None = None,
     n: int = 41,
-    dynamics: Dynamics = "optimal",
-    k: int = 1,
-    simultaneous: bool = False,
-    seed: int = 0,
-    eta: float = 0.1,
-    steps: int = 1500,
-    target: tuple[float, float] = GMMSettings.target,
-    mu_range: tuple[float, float] = (-2.0, 2.0),
-    ell_range: tuple[float, float] = (-3.0, 3.0),
-    tol: float = 0.1,
-    collapse: float = 0.5,
-    progress: Callable[[float], None] | None = None,
     *,
     ell0: ArrayLike | Literal["random", "optimal"] = "random",
-    eta_gen: float | None = None,
-    eta_disc: float | None = None,
+    progress: Callable[[float], None] | None = None,
     chunk: int = 1000,
     cancel: Callable[[], bool] | None = None,
 ) -> OutcomeGrid:
-    """Outcome of the dynamics from every start on an ``n × n`` grid over ``mu_range²``.
+    """Outcome of the dynamics from every start on an ``n × n`` grid over ``settings.mu_range²``.
 
-    For first-order dynamics the discriminator starts from ``ell0``: ``'random'`` (four sorted
-    ``Uniform(ell_range)`` draws per start from ``default_rng(seed)``), ``'optimal'`` (the optimal
-    intervals at each start) or one fixed ordered 4-vector for all starts.
+    The ``n²`` starts take the place of ``settings.runs`` (the result's settings say so). For
+    first-order dynamics the discriminator starts from ``ell0``: ``'random'`` (four sorted
+    ``Uniform(ell_range)`` draws per start from ``default_rng(seed)``), ``'optimal'`` (the
+    optimal intervals at each start) or one fixed ordered 4-vector for all starts.
     """
     n_max = math.isqrt(int(GMMSettings.RANGES["runs"][1]))  # n² starts count as runs
     if not 2 <= n <= n_max:
         raise ValueError(f"n must be in [2, {n_max}], got {n!r}")
-    settings = _settings_from(
-        dynamics, k, simultaneous, n * n, seed, eta, eta_gen, eta_disc, steps, target, mu_range,
-        ell_range, tol, collapse,
-    )  # fmt: skip
+    settings = dataclasses.replace(GMMSettings() if settings is None else settings, runs=n * n)
     axis = np.linspace(settings.mu_range[0], settings.mu_range[1], n)
     m1, m2 = np.meshgrid(axis, axis)  # m1 varies along columns, m2 along rows
     mu0 = np.stack([m1.ravel(), m2.ravel()], axis=1)
@@ -1239,25 +1432,19 @@ class SeparationMap:
 
 
 def separation_map(
+    settings: GMMSettings,
     separations: ArrayLike,
     ks: tuple[int, ...],
-    runs: int = 200,
-    seed: int = 0,
-    steps: int = 1500,
-    target: tuple[float, float] = GMMSettings.target,
-    mu_range: tuple[float, float] = (-2.0, 2.0),
-    ell_range: tuple[float, float] = (-3.0, 3.0),
-    tol: float = 0.1,
-    collapse: float = 0.5,
-    progress: Callable[[float], None] | None = None,
     *,
-    eta_gen: float = 0.1,
-    eta_disc: float = 0.1,
+    progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> SeparationMap:
     """Where each outcome dominates: first-order batches over separation ``s`` and ``k``.
 
-    For each ``k`` all separations run as one batch (one target per run). Starts come from
+    ``settings`` gives the runs, seed, steps, learning rates, the target's centre, the start
+    ranges and the thresholds; its dynamics, ``k`` and simultaneity are replaced by first-order
+    alternating updates with each of ``ks`` (the result's settings hold ``max(ks)``). For each
+    ``k`` all separations run as one batch (one target per run). Starts come from
     :func:`draw_starts` with ``default_rng(seed)``, the same for every cell, so a cell equals
     :func:`batch_experiment` with that target, ``k`` and ``runs`` (bit for bit).
     """
@@ -1265,14 +1452,12 @@ def separation_map(
     ks = tuple(int(k) for k in ks)
     if seps.size == 0 or not ks:
         raise ValueError("separations and ks must not be empty")
-    centre = 0.5 * (float(target[0]) + float(target[1]))
+    centre = 0.5 * (settings.target[0] + settings.target[1])
     t_lo, t_hi = GMMSettings.RANGES["target"]
     if np.any(seps < 0) or centre - seps.max() / 2 < t_lo or centre + seps.max() / 2 > t_hi:
         raise ValueError(f"every target mean must lie in [{t_lo:g}, {t_hi:g}]")
-    settings = _settings_from(
-        "first-order", max(ks), False, runs, seed, 0.1, eta_gen, eta_disc, steps, target,
-        mu_range, ell_range, tol, collapse,
-    )  # fmt: skip
+    settings = dataclasses.replace(settings, dynamics="first-order", k=max(ks), simultaneous=False)
+    runs, steps, tol, collapse = settings.runs, settings.steps, settings.tol, settings.collapse
     rng = np.random.default_rng(settings.seed)
     mu0, ell0 = draw_starts(rng, settings.runs, settings.mu_range, settings.ell_range)
     n_s = seps.size

@@ -133,3 +133,18 @@ def instance_noise(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
         a + m * b + s2 * psi * psi * c,
         theta * da_dpsi + s2 * (b + b0) + s2 * psi * (db_dpsi + s2 * psi * d0),
     )
+
+
+def least_squares(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    """v = (−(θψ − c)ψ, −(θψ + 1)θ): LSGAN with fake label a = −1 and generator target c."""
+    t = theta * psi
+    return _matrix(-psi * psi, p["c"] - 2.0 * t, -2.0 * t - 1.0, -theta * theta)
+
+
+def lecam(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
+    """The standard GAN's Jacobian plus that of −2λθ²ψ in v_ψ: (−4λθψ, −2λθ²)."""
+    J = standard(theta, psi, p)
+    lam = p["lam"]
+    J[..., 1, 0] -= 4.0 * lam * theta * psi
+    J[..., 1, 1] -= 2.0 * lam * theta * theta
+    return J

@@ -16,9 +16,10 @@ of HJ (κ = hλ for equal learning rates), where one exists.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -152,6 +153,12 @@ HYPER_PARAMS: Mapping[str, HyperParam] = MappingProxyType(
                 help="Weight of the newest iterate in the exponential moving average "
                 "w̄ ← (1 − β)w̄ + βw (β = 1: no averaging).",
             ),
+            HyperParam(
+                "unroll_k", "unrolled discriminator steps", "k_unroll", 0, 20, 5, integer=True,
+                ui_hi=10, short="unroll k",
+                help="Discriminator steps the generator looks ahead and differentiates "
+                "through (Metz et al. 2017; k = 0: plain SimGD).",
+            ),
         )
     }
 )  # fmt: skip
@@ -181,6 +188,7 @@ class Hyper:
     lookahead_k: int = _default("lookahead_k")  # lookahead-minmax
     lookahead_alpha: float = _default("lookahead_alpha")
     ema_beta: float = _default("ema_beta")  # iterate averaging (EMA)
+    unroll_k: int = _default("unroll_k")  # unrolled GAN
 
     @property
     def equal_rates(self) -> bool:
@@ -382,6 +390,68 @@ def lookahead_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[F
     return z + hp.lookahead_alpha * (fast - z), mem
 
 
+#: Newton iterations of one implicit step before its solve counts as failed.
+IMPLICIT_MAX_ITER = 40
+#: The implicit step's solve has converged once the Newton correction is below this times
+#: 1 + max(|θ|, |ψ|) (quadratic convergence leaves an error far below it).
+IMPLICIT_TOL = 1e-13
+
+
+def implicit_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Implicit (proximal point) step: z' solves z' = z + H v(z'), by Newton's method from z.
+
+    Newton's matrix is I − H J(z') with the variant's analytic pointwise Jacobian (a 2×2
+    solve by Cramer's rule, for all starts at once). A path whose solve has not converged in
+    ``IMPLICIT_MAX_ITER`` iterations, or meets a singular matrix, gets NaN: the driver reports
+    it as "solver failed" and keeps the path up to the step before.
+    """
+    hg, hd = hp.lr_gen, hp.lr_disc
+    rates = _rates(hp)
+    u = z.copy()
+    active = np.ones(z.shape[:-1], dtype=bool)
+    for _ in range(IMPLICIT_MAX_ITER):
+        F = u - z - rates * _field(game, u)
+        J = _jacobian(game, u)
+        a, b = 1.0 - hg * J[..., 0, 0], -hg * J[..., 0, 1]
+        c, d = -hd * J[..., 1, 0], 1.0 - hd * J[..., 1, 1]
+        det = a * d - b * c
+        du = _pair((d * F[..., 0] - b * F[..., 1]) / det, (a * F[..., 1] - c * F[..., 0]) / det)
+        u = np.where(active[..., None], u - du, u)
+        size = np.abs(du).max(axis=-1)
+        active &= ~(size <= IMPLICIT_TOL * (1.0 + np.abs(u).max(axis=-1)))
+        if not active.any():
+            break
+    u[active] = np.nan
+    return game.project(u), mem
+
+
+def unrolled_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[FloatArray, Memory]:
+    """Unrolled GAN: the generator follows its field at the discriminator ψ_k reached by k
+    discriminator steps from ψ, differentiated through them; the discriminator takes its own
+    plain step.
+
+    v_θ^unr = v_θ(θ, ψ_k) − (∂ψ_k/∂θ) v_ψ(θ, ψ_k): the second term is the generator seeing
+    how the discriminator's objective (∂_ψ of it = v_ψ) changes through the unrolled steps
+    (docs/theory.md §2.15). ∂ψ_k/∂θ is carried forward with the pointwise Jacobian:
+    ∂ψ_{j+1}/∂θ = ∂ψ_j/∂θ + h_d (J_ψθ + J_ψψ ∂ψ_j/∂θ), zero where the clip is active.
+    """
+    theta, psi = z[..., 0], z[..., 1]
+    hd = hp.lr_disc
+    c = game.psi_limit()
+    pk = psi.copy()
+    dpk = np.zeros_like(psi)
+    for _ in range(hp.unroll_k):
+        J = _jacobian(game, _pair(theta, pk))
+        dpk = dpk + hd * (J[..., 1, 0] + J[..., 1, 1] * dpk)
+        pk = pk + hd * game.v_psi(theta, pk)
+        if c is not None:
+            dpk = np.where(np.abs(pk) < c, dpk, 0.0)
+            np.clip(pk, -c, c, out=pk)
+    vt, vp = game.field(theta, pk)
+    new = _pair(theta + hp.lr_gen * (vt - dpk * vp), psi + hd * game.v_psi(theta, psi))
+    return game.project(new), mem
+
+
 # Iterate averaging: the state shown is the average w̄; the training iterate w, which keeps
 # moving by AltGD (the authors' training scheme), is the memory.
 
@@ -547,6 +617,37 @@ def _ema_operator(J: FloatArray, hp: Hyper) -> FloatArray:
     return _block((1.0 - beta) * _eye(2, batch), beta * M, np.zeros(M.shape), M)
 
 
+def _implicit_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    # z' = z + H v(z') ⇒ dz' = dz + HJ dz': the operator is (I − HJ)⁻¹.
+    A = _HJ(J, hp)
+    return np.asarray(np.linalg.inv(_eye(2, A.shape[:-2]) - A), dtype=np.float64)
+
+
+def _unrolled_jacobian(J: FloatArray, hp: Hyper) -> FloatArray:
+    """J_k, the Jacobian at (0, 0) of the unrolled field (v_θ^unr, v_ψ): a polynomial in J's
+    blocks a, b, c, d. With q = 1 + h_d d and s = h_d c (1 + q + … + q^{k−1}) = ∂ψ_k/∂θ,
+    ψ_k ≈ q^k ψ + sθ, so v_θ^unr ≈ (a − sc)θ + (b − sd)ψ_k (v and v_ψ vanish at (0, 0))."""
+    J = np.asarray(J, dtype=float)
+    hd = np.asarray(hp.lr_disc, dtype=float)
+    a, b, c, d = J[..., 0, 0], J[..., 0, 1], J[..., 1, 0], J[..., 1, 1]
+    q = 1.0 + hd * d
+    qk = q**hp.unroll_k
+    geo = sum((q**j for j in range(hp.unroll_k)), np.zeros_like(q))
+    s = hd * c * geo
+    a, b, c, d, s, qk = np.broadcast_arrays(a, b, c, d, s, qk)
+    out = np.empty((*a.shape, 2, 2))
+    out[..., 0, 0] = a - s * c + (b - s * d) * s
+    out[..., 0, 1] = (b - s * d) * qk
+    out[..., 1, 0] = c
+    out[..., 1, 1] = d
+    return out
+
+
+def _unrolled_operator(J: FloatArray, hp: Hyper) -> FloatArray:
+    A = _HJ(_unrolled_jacobian(J, hp), hp)
+    return _eye(2, A.shape[:-2]) + A
+
+
 # ------------------------------------------------------ closed-form operator eigenvalues
 
 
@@ -681,6 +782,16 @@ def _ema_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
     return np.concatenate([avg, alt], axis=-1)
 
 
+def _implicit_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
+    """μ = 1/(1 − κ): the eigenvalues of (I − HJ)⁻¹ are the inverses of those of I − HJ."""
+    return 1.0 / (1.0 - _kappa(J, hp))
+
+
+def _unrolled_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
+    """μ = 1 + eig(H J_k), by the 2×2 formula (trace and determinant of H J_k)."""
+    return 1.0 + eig2(_HJ(_unrolled_jacobian(J, hp), hp))
+
+
 # ------------------------------------------------------------------------------ registry
 
 
@@ -691,7 +802,7 @@ class Method:
     name: str
     label: str
     explanation: str
-    reference: str
+    references: tuple[str, ...]  # keys of content/references.toml (dynamics.references)
     uses: frozenset[str]  # Hyper fields this method reads
     step: StepFn | None  # None for the continuous flow
     init: InitFn = _no_memory
@@ -701,6 +812,9 @@ class Method:
     no_operator_reason: str | None = None
     memory_size: int = 0  # number of extra (…, 2) arrays in the augmented linear state
     continuous: bool = False
+    #: why a path can stop with "solver failed" (a method that solves an equation per step:
+    #: its step returns NaN where the solve fails), else None
+    failure_note: str | None = None
     #: The order in which the players move within one step when they take turns (names from
     #: ``PLAYERS``); empty when they move at once. ``half_steps`` reads it.
     phases: tuple[str, ...] = ()
@@ -710,9 +824,6 @@ class Method:
         return 2 * (1 + self.memory_size)
 
 
-_MESCHEDER = (
-    'Mescheder, Geiger, Nowozin, "Which Training Methods for GANs do actually Converge?", ICML 2018'
-)
 _RATES = frozenset({"lr_gen", "lr_disc"})
 
 METHODS: Mapping[str, Method] = MappingProxyType(
@@ -727,7 +838,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "own gradient from the same point. Its update operator is I + hJ with "
                     "eigenvalues 1 + hλ; a purely imaginary λ gives |1 + hλ| > 1, so it spirals out."
                 ),
-                reference=_MESCHEDER,
+                references=("mescheder2018",),
                 uses=_RATES,
                 step=simgd_step,
                 operator=_simgd_operator,
@@ -743,7 +854,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "keeps circling (eigenvalues on the unit circle) while α = √(n_gen n_disc) h "
                     "f'(0) ≤ 2."
                 ),
-                reference=_MESCHEDER,
+                references=("mescheder2018",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=altgd_step,
                 operator=_altgd_operator,
@@ -763,7 +874,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "Runge–Kutta method (DOP853) to tight tolerances and sampled once per step "
                     "(time h per step for equal learning rates). Its one-step map is exp(hJ)."
                 ),
-                reference=_MESCHEDER,
+                references=("mescheder2018",),
                 uses=_RATES,
                 step=None,
                 operator=_flow_operator,
@@ -779,9 +890,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "at the look-ahead point. The extra term h²λ² pulls the eigenvalues of a "
                     "rotation inside the unit circle for small h: it converges where SimGD spirals out."
                 ),
-                reference=(
-                    "Korpelevich, Ekonomika i Matematicheskie Metody 1976; Gidel et al., ICLR 2019"
-                ),
+                references=("korpelevich1976", "gidel2019-vi"),
                 uses=_RATES,
                 step=extragradient_step,
                 operator=_extragradient_operator,
@@ -796,7 +905,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "prediction of the next one. It converges on bilinear games for small h, "
                     "where SimGD diverges."
                 ),
-                reference="Daskalakis et al., ICLR 2018; Gidel et al., ICLR 2019",
+                references=("daskalakis2018", "gidel2019-vi"),
                 uses=_RATES,
                 step=optimistic_step,
                 init=_previous_gradient,
@@ -813,7 +922,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "Positive β makes the rotation worse; with simultaneous updates even negative "
                     "β cannot stop a pure rotation from spiralling out."
                 ),
-                reference="Polyak 1964; Gidel et al., AISTATS 2019",
+                references=("polyak1964", "gidel2019-momentum"),
                 uses=_RATES | {"beta"},
                 step=momentum_step,
                 init=_zero_velocity,
@@ -830,7 +939,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "velocity. Gidel et al. show that suitably negative momentum (β < 0) makes "
                     "alternating training of the bilinear game converge."
                 ),
-                reference='Gidel et al., "Negative Momentum for Improved Game Dynamics", AISTATS 2019',
+                references=("gidel2019-momentum",),
                 uses=_RATES | {"beta", "n_gen", "n_disc"},
                 step=momentum_alt_step,
                 init=_zero_velocity,
@@ -848,7 +957,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "simultaneously: bias-corrected running means of the gradient (β₁) and of its "
                     "square (β₂) set each coordinate's step."
                 ),
-                reference="Kingma & Ba, ICLR 2015",
+                references=("kingma2015",),
                 uses=_RATES | {"beta1", "beta2", "eps"},
                 step=adam_step,
                 init=_adam_init,
@@ -868,10 +977,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "instead of following it. Near the equilibrium the operator is I − hJᵀJ, "
                     "so on the standard GAN ‖v‖ shrinks every step where SimGD spirals out."
                 ),
-                reference=(
-                    "Balduzzi et al., ICML 2018; Abernethy, Lai & Wibisono, "
-                    '"Last-iterate convergence rates for min-max optimization", 2019'
-                ),
+                references=("balduzzi2018", "abernethy2019"),
                 uses=_RATES,
                 step=hamiltonian_step,
                 operator=_hamiltonian_operator,
@@ -888,10 +994,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "downhill on ½‖ξ‖². On the rotation it turns the circling into an inward "
                     "spiral while keeping the players' own gradients in the step."
                 ),
-                reference=(
-                    'Balduzzi et al., "The Mechanics of n-Player Differentiable Games", ICML 2018; '
-                    "Letcher et al., JMLR 2019"
-                ),
+                references=("balduzzi2018", "letcher2019"),
                 uses=_RATES | {"sga_lambda"},
                 step=sga_step,
                 operator=_sga_operator,
@@ -910,7 +1013,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "the mixed second derivatives. On a bilinear game its operator is "
                     "(I − hJ)⁻¹, the implicit step, which converges for every h."
                 ),
-                reference=('Schäfer & Anandkumar, "Competitive Gradient Descent", NeurIPS 2019'),
+                references=("schafer2019",),
                 uses=_RATES,
                 step=cgd_step,
                 operator=_cgd_operator,
@@ -926,7 +1029,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "inwards: μ = 1 − α + α(1 + hλ)ᵏ lies inside the unit circle when (1 + hλ)ᵏ "
                     "has turned far enough, even where SimGD itself spirals out."
                 ),
-                reference=('Chavdarova et al., "Taming GANs with Lookahead-Minmax", ICLR 2021'),
+                references=("chavdarova2021",),
                 uses=_RATES | {"lookahead_k", "lookahead_alpha"},
                 step=lookahead_step,
                 operator=_lookahead_operator,
@@ -943,10 +1046,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "β/√(β² + φ²) of the orbit's radius, φ the turn per step) but, unlike the "
                     "uniform average, does not converge."
                 ),
-                reference=(
-                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
-                    "ICLR 2019"
-                ),
+                references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc", "ema_beta"},
                 step=ema_step,
                 init=_raw_iterate,
@@ -966,10 +1066,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "its iterates so far. Where AltGD circles the equilibrium, the mean "
                     "converges to it, slowly (like 1/k), while the iterates themselves never do."
                 ),
-                reference=(
-                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
-                    "ICLR 2019"
-                ),
+                references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=average_step,
                 init=_raw_iterate_and_count,
@@ -979,6 +1076,48 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "changes with time, so there is no fixed linear operator. Its iterates are "
                     "AltGD's, whose spectrum the AltGD entry shows; the average of iterates on "
                     "the unit circle (μ ≠ 1) tends to the equilibrium like 1/k."
+                ),
+            ),
+            Method(
+                name="implicit",
+                label="Implicit step (proximal point)",
+                explanation=(
+                    "Each step uses the field at the point it arrives at, z' = z + h v(z'), an "
+                    "equation solved by Newton's method at every step. Its operator is "
+                    "(I − hJ)⁻¹ with eigenvalues 1/(1 − hλ): any λ with Re λ ≤ 0 and λ ≠ 0 gives "
+                    "|μ| < 1, so on a rotation it converges for every step size h."
+                ),
+                references=("rockafellar1976", "mokhtari2020"),
+                uses=_RATES,
+                step=implicit_step,
+                operator=_implicit_operator,
+                closed_form=_implicit_closed,
+                formula=r"\mu = \frac{1}{1 - h\lambda}",
+                failure_note=(
+                    "the implicit step's equation z' = z + h v(z') could not be solved (Newton's "
+                    "method did not converge, as where the field jumps across ψ = 0 or a large "
+                    "step leaves no nearby solution)"
+                ),
+            ),
+            Method(
+                name="unrolled",
+                label="Unrolled GAN",
+                explanation=(
+                    "The generator looks k discriminator steps ahead: it follows its gradient "
+                    "at the discriminator those steps would reach, differentiated through them, "
+                    "while the discriminator takes its plain step. On the rotation this adds "
+                    "−2k h ω² θ to the generator's field at first order, damping the cycle; "
+                    "k = 0 is SimGD."
+                ),
+                references=("metz2017",),
+                uses=_RATES | {"unroll_k"},
+                step=unrolled_step,
+                operator=_unrolled_operator,
+                closed_form=_unrolled_closed,
+                formula=(
+                    r"\begin{aligned}\mu &= 1 + \operatorname{eig}(H J_k),\ J_k = "
+                    r"\begin{pmatrix} a - sc + (b - sd)s & (b - sd)q^k \\ c & d \end{pmatrix},"
+                    r"\\ q &= 1 + h_d d,\ s = h_d c\,(1 + q + \dots + q^{k-1})\end{aligned}"
                 ),
             ),
         )
@@ -1073,14 +1212,26 @@ def simulate(
     with np.errstate(all="ignore"):  # divergence is detected below, not warned about
         failed_at = None
         if m.continuous:
-            out, solved = _integrate(game, hp, z0, steps)
+            out, solved = integrate_flow(game, hp, z0, steps)
             first_bad = _first_bad(out[:solved], bound, np.full(z0.shape[0], steps + 1), 0)
             if solved < steps + 1:
                 failed_at = solved
                 out = out[:solved]
         else:
             out, first_bad = _iterate(game, m, hp, z0, steps, bound)
+            if m.failure_note is not None:
+                return _finalise(
+                    out, first_bad, tol, steps, paths_failed=_nan_stops(out, first_bad)
+                )
     return _finalise(out, first_bad, tol, steps, failed_at)
+
+
+def _nan_stops(out: FloatArray, first_bad: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Paths whose first bad row is NaN: a failed solve (a divergence gives ±inf or a large
+    finite value, never NaN, before it is stopped)."""
+    stopped = first_bad < out.shape[0]
+    row = out[np.minimum(first_bad, out.shape[0] - 1), np.arange(out.shape[1])]
+    return stopped & np.isnan(row).any(axis=-1)
 
 
 #: Steps between divergence checks: small enough to stay in cache, large enough to amortise.
@@ -1127,7 +1278,7 @@ FLOW_RTOL = 1e-10
 FLOW_ATOL = 1e-12
 
 
-def _integrate(
+def integrate_flow(
     game: Game,
     hp: Hyper,
     z0: FloatArray,
@@ -1179,6 +1330,11 @@ def _integrate(
     return out, n
 
 
+def _on_axis_rate(a: float, d1: float, th: float) -> float:
+    """ψ̇ = a·θ + d₁ on the line ψ = 0, for one affine piece of a switching field."""
+    return a * th + d1
+
+
 def _expm2(M: tuple[float, float, float, float], t: float) -> tuple[float, float, float, float]:
     """exp(tM) of a real 2×2 matrix (a, b, c, d) in closed form, in plain floats: the
     switching flow calls it at every crossing, where scipy's Padé expm cost ~50 µs."""
@@ -1222,7 +1378,7 @@ def _switching_flow(game: Game, rates: FloatArray, z0: FloatArray, steps: int) -
         d0, d1 = hg * cst[0], hd * cst[1]
         M[s_] = m
         zs[s_] = ((-m[3] * d0 + m[1] * d1) / det, (m[2] * d0 - m[0] * d1) / det)
-        up[s_] = lambda th, m=m, d1=d1: m[2] * th + d1  # ψ̇ on the line ψ = 0
+        up[s_] = functools.partial(_on_axis_rate, m[2], d1)  # ψ̇ on the line ψ = 0
 
     def side(th: float, ps: float) -> int:
         if ps != 0.0:
@@ -1251,7 +1407,9 @@ def _switching_flow(game: Game, rates: FloatArray, z0: FloatArray, steps: int) -
             if nps * s_ >= 0.0 or not math.isfinite(nps):
                 th, ps = nth, nps
                 continue
-            tc = brentq(lambda t, a=(s_, th, ps): advance(*a, t)[1], 0.0, delta, xtol=1e-16)
+            tc = brentq(
+                lambda t, s_=s_, th=th, ps=ps: advance(s_, th, ps, t)[1], 0.0, delta, xtol=1e-16
+            )
             th, _ = advance(s_, th, ps, tc)
             ps = 0.0
             s_ = side(th, ps)
@@ -1270,8 +1428,13 @@ def _finalise(
     tol: float,
     steps: int,
     failed_at: int | None = None,
+    paths_failed: NDArray[np.bool_] | None = None,
 ) -> Trajectory:
-    """Freeze stopped paths at their last kept point and pad to ``steps + 1`` rows."""
+    """Freeze stopped paths at their last kept point and pad to ``steps + 1`` rows.
+
+    ``failed_at``: every path not stopped failed there (the flow's solver); ``paths_failed``:
+    these stopped paths failed rather than diverged (a per-step solve).
+    """
     n_done, B, _ = out.shape
     stopped = first_bad <= steps
     n_valid = np.minimum(first_bad, steps + 1)
@@ -1279,6 +1442,9 @@ def _finalise(
     if failed_at is not None:
         failed = ~stopped
         n_valid = np.where(failed, failed_at, n_valid)
+    if paths_failed is not None and paths_failed.any():
+        failed, stopped = paths_failed, stopped & ~paths_failed
+        failed_at = int(n_valid[failed].min())
     if n_done < steps + 1:  # the loop ended early because every path had diverged
         out = np.concatenate([out, np.empty((steps + 1 - n_done, B, 2))])
     if (stopped | failed).any():
@@ -1301,13 +1467,6 @@ def _finalise(
     )
 
 
-def with_rates(hp: Hyper, lr: float | None = None, **kw: float) -> Hyper:
-    """Convenience: ``Hyper`` with both learning rates set to ``lr`` (and other fields)."""
-    if lr is not None:
-        kw = {"lr_gen": lr, "lr_disc": lr, **kw}
-    return replace(hp, **kw)
-
-
 __all__ = [
     "CONVERGENCE_TOL",
     "DIVERGENCE_BOUND",
@@ -1320,6 +1479,6 @@ __all__ = [
     "Trajectory",
     "eig2",
     "get_method",
+    "integrate_flow",
     "simulate",
-    "with_rates",
 ]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from dynamics.methods import HYPER_PARAMS, METHODS, Hyper
 from dynamics.variants import VARIANTS
 
 
@@ -140,6 +141,50 @@ def _method_presets() -> list[Preset]:
                 "the exponential moving average (β = 0.01) settles on a circle a tenth the size."
             ),
         ),
+        Preset(
+            name="Implicit step vs SimGD on WGAN with a large step (h = 1)",
+            variant="wgan",
+            methods=("simgd", "implicit"),
+            params={"clip": 3.0},
+            lr=1.0,
+            start=(1.0, 0.5),
+            steps=100,
+            note=(
+                "z' = z + h v(z'): on the rotation μ = 1/(1 ∓ ih), |μ| = 1/√2, where SimGD's "
+                "|1 ± ih| = √2 drives it to the clip."
+            ),
+        ),
+        Preset(
+            name="Unrolled GAN (k = 5) vs SimGD on the standard GAN",
+            variant="standard",
+            methods=("simgd", "unrolled"),
+            note=(
+                "Looking 5 discriminator steps ahead adds −2kh f'(0)² θ to the generator's "
+                "field: the outward spiral becomes an inward one."
+            ),
+        ),
+        Preset(
+            name="Least-squares GAN: SimGD, AltGD and unrolled",
+            variant="least-squares",
+            methods=("simgd", "altgd", "unrolled"),
+            steps=2000,
+            note=(
+                "A rotation with eigenvalues ±i√c at (0, 0), like the log loss, but the cubic "
+                "terms damp: SimGD stays on a bounded orbit, AltGD creeps in."
+            ),
+        ),
+        Preset(
+            name="LeCam regulariser (λ = 1): SimGD and AltGD",
+            variant="lecam",
+            methods=("simgd", "altgd"),
+            params={"lam": 1.0},
+            steps=2000,
+            note=(
+                "The regulariser vanishes to second order at (0, 0): SimGD still leaves the "
+                "equilibrium, but is held on an orbit of radius ≈ 0.3 (3.6 without it), and "
+                "AltGD creeps in."
+            ),
+        ),
     ]
 
 
@@ -153,7 +198,8 @@ DEFAULT_PRESET = PRESETS["Authors' Fig. 1: standard GAN, SimGD vs AltGD"]
 
 @dataclass(frozen=True)
 class Scheme:
-    """A column of the compare page: a method with its sub-step counts and momentum."""
+    """A column of the compare page: a method with its sub-step counts and momentum (its other
+    hyper-parameters at their ``HYPER_PARAMS`` defaults)."""
 
     name: str
     label: str
@@ -162,22 +208,48 @@ class Scheme:
     n_disc: int = 1
     beta: float = 0.0
 
+    def hyper(self, lr: float) -> Hyper:
+        """The scheme's hyper-parameters with both learning rates ``lr``."""
+        return Hyper(lr_gen=lr, lr_disc=lr, n_gen=self.n_gen, n_disc=self.n_disc, beta=self.beta)
 
-SCHEMES: Mapping[str, Scheme] = MappingProxyType(
-    {
-        s.name: s
-        for s in (
-            Scheme("simgd", "SimGD", "simgd"),
-            Scheme("altgd1", "AltGD, n_disc = 1", "altgd"),
-            Scheme("altgd5", "AltGD, n_disc = 5", "altgd", n_disc=5),
-            Scheme("flow", "Continuous flow", "flow"),
-            Scheme("extragradient", "Extragradient", "extragradient"),
-            Scheme("optimistic", "Optimistic GD", "optimistic"),
-            Scheme("negmom", "Alt. momentum β = −0.5", "momentum-alt", beta=-0.5),
-            Scheme("adam", "Adam", "adam"),
-        )
-    }
+
+#: The compare page's named schemes (their URL names predate the per-method columns).
+_NAMED_SCHEMES = (
+    Scheme("simgd", "SimGD", "simgd"),
+    Scheme("altgd1", "AltGD, n_disc = 1", "altgd"),
+    Scheme("altgd5", "AltGD, n_disc = 5", "altgd", n_disc=5),
+    Scheme("flow", "Continuous flow", "flow"),
+    Scheme("extragradient", "Extragradient", "extragradient"),
+    Scheme("optimistic", "Optimistic GD", "optimistic"),
+    Scheme("negmom", "Alt. momentum β = −0.5", "momentum-alt", beta=-0.5),
+    Scheme("adam", "Adam", "adam"),
 )
+#: Hyper-parameters a per-method column keeps at its default without naming it: the page's
+#: own learning rate, and the sub-step counts (1, 1) that leave an alternating method plain.
+_UNNAMED = frozenset({"lr_gen", "lr_disc", "n_gen", "n_disc"})
+
+
+def _method_scheme(method: str) -> Scheme:
+    """A column for ``method`` at its defaults; the label names the defaults that shape it."""
+    m = METHODS[method]
+    shown = [p for n, p in HYPER_PARAMS.items() if n in m.uses and n not in _UNNAMED]
+    values = ", ".join(f"{p.symbol} = {p.default:g}" for p in shown)
+    return Scheme(method, f"{m.label}, {values}" if values else m.label, method)
+
+
+def _schemes() -> dict[str, Scheme]:
+    """The named schemes, then one column per registry method at its defaults, unless a named
+    scheme already is that (AltGD's is "altgd1"): any set of methods can be compared."""
+    out = {s.name: s for s in _NAMED_SCHEMES}
+    plain = {(s.method, s.n_gen, s.n_disc, s.beta) for s in _NAMED_SCHEMES}
+    for method in METHODS:
+        sc = _method_scheme(method)
+        if method not in out and (method, 1, 1, 0.0) not in plain:
+            out[method] = sc
+    return out
+
+
+SCHEMES: Mapping[str, Scheme] = MappingProxyType(_schemes())
 #: The authors' comparison figure: SimGD, AltGD n_disc = 1, AltGD n_disc = 5.
 DEFAULT_SCHEMES = ("simgd", "altgd1", "altgd5")
 #: The rows of that figure: consensus optimisation with the field of the authors' code (the

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from dynamics.methods import NEUTRAL_TOL, Hyper, Method, get_method
-from dynamics.methods import _integrate as integrate_flow
+from dynamics.methods import NEUTRAL_TOL, Hyper, Method, get_method, integrate_flow
 from dynamics.variants import Game, sort_eigs
 
 FloatArray = NDArray[np.float64]

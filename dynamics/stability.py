@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -59,7 +60,7 @@ def _hyper_axis(name: str) -> Axis:
 _HYPER_AXES = {name: _hyper_axis(name) for name in _HYPER_USE}
 
 #: LaTeX symbols of the variant parameters as plain text (legends do not render LaTeX).
-_PLAIN = {"\\gamma": "γ", "\\sigma": "σ", "_0": "₀"}
+_PLAIN = {"\\gamma": "γ", "\\sigma": "σ", "\\lambda": "λ", "_0": "₀"}
 
 
 def plain_symbol(latex: str) -> str:
@@ -99,11 +100,13 @@ def available_axes(variant_name: str, method_name: str) -> dict[str, Axis]:
 
 
 def _hyper_with(hp: Hyper, name: str, value: FloatArray | float | int) -> Hyper:
+    # A rate may be an array: the operators broadcast over it (one map cell per element).
+    v: Any = value
     if name == "h":
-        return replace(hp, lr_gen=value, lr_disc=value)
+        return replace(hp, lr_gen=v, lr_disc=v)
     if HYPER_PARAMS[_HYPER_USE[name]].integer:  # n_gen, n_disc, lookahead_k: plain ints
         return replace(hp, **{name: int(value)})
-    return replace(hp, **{_HYPER_USE[name]: value})
+    return replace(hp, **{_HYPER_USE[name]: v})
 
 
 def update_eigenvalues(J: FloatArray, method: Method, hp: Hyper) -> ComplexArray:
@@ -115,7 +118,7 @@ def update_eigenvalues(J: FloatArray, method: Method, hp: Hyper) -> ComplexArray
         if closed is not None:
             return np.broadcast_to(closed, (*np.shape(J)[:-2], closed.shape[-1]))
     op = method.operator(J, hp)
-    return eig2(op) if op.shape[-1] == 2 else np.linalg.eigvals(op)
+    return eig2(op) if op.shape[-1] == 2 else np.linalg.eigvals(op)  # type: ignore[return-value]  # eigvals: real dtype when every eigenvalue is real
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def stability_map(
     cols: list[int | slice] = list(range(len(xs))) if x_axis.integer else [slice(None)]
     for iy, ix in itertools.product(rows, cols):
         sl = (iy, ix)
-        p = dict(base)
+        p: dict[str, Any] = dict(base)  # a parameter may be an array (vectorised)
         h = hp
         for ax, vals, i, grid in ((x_axis, X[sl], ix, xs), (y_axis, Y[sl], iy, ys)):
             if ax.name in base:
@@ -208,10 +211,10 @@ def analytic_boundary(
             return None
         omega2 = J[1, 0] ** 2
         if names == {"h", "n_disc"} or names == {"h", "n_gen"}:
-            other = hp.n_gen if "n_disc" in names else hp.n_disc
+            n_other = hp.n_gen if "n_disc" in names else hp.n_disc
             n_axis = m.x_axis if m.x_axis.integer else m.y_axis
             n = np.linspace(n_axis.lo, n_axis.hi, 400)
-            h = 2.0 / np.sqrt(n * other * omega2)
+            h = 2.0 / np.sqrt(n * n_other * omega2)
             curve = (h, n) if m.x_axis.name == "h" else (n, h)
             return curve[0], curve[1], "α = √(n_g n_d)·h·f'(0) = 2"
         if names == {"h_gen", "h_disc"}:
@@ -225,7 +228,8 @@ def analytic_boundary(
             return None
         ax = m.x_axis if m.x_axis.name == other else m.y_axis
         vals = np.linspace(ax.lo, ax.hi, 400)
-        lam = eig2(variant.jacobian(dict(base, **{other: vals})))
+        swept: dict[str, Any] = dict(base, **{other: vals})  # an array of values: vectorised
+        lam = eig2(variant.jacobian(swept))
         with np.errstate(divide="ignore", invalid="ignore"):
             hstar = np.where(lam.real < 0, -2 * lam.real / np.abs(lam) ** 2, np.inf).min(axis=-1)
         ok = np.isfinite(hstar)
@@ -242,7 +246,7 @@ def continuous_locus(
     if variant.jacobian is None:
         raise ValueError(variant.no_jacobian_reason or "no Jacobian")
     base = variant.resolve(params)
-    p = dict(base)
+    p: dict[str, Any] = dict(base)  # a parameter may be an array (vectorised)
     if sweep in base:
         p[sweep] = np.asarray(values, dtype=float)
     J = np.broadcast_to(variant.jacobian(p), (len(values), 2, 2))
@@ -273,7 +277,7 @@ def update_locus(
     base = variant.resolve(params)
     hp = hyper or Hyper()
     vals = np.asarray(values, dtype=float)
-    p = dict(base)
+    p: dict[str, Any] = dict(base)  # a parameter may be an array (vectorised)
     if sweep in base:
         p[sweep] = vals
     elif sweep in _HYPER_USE and HYPER_PARAMS[_HYPER_USE[sweep]].integer:

@@ -11,9 +11,10 @@ Converge?", ICML 2018, Section 2–3 (the Dirac-GAN and its regularisations).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from string import Template
 from types import MappingProxyType
 from typing import Any
@@ -73,7 +74,7 @@ class Variant:
     params: tuple[Param, ...]
     field: FieldFn
     explanation: str
-    reference: str
+    references: tuple[str, ...]  # keys of content/references.toml (dynamics.references)
     #: analytic Jacobian of the field at (0, 0); None where the field is not differentiable
     jacobian: Callable[[Params], FloatArray] | None
     #: closed-form eigenvalues of that Jacobian, and the formula as LaTeX (symbolic and with
@@ -100,7 +101,8 @@ class Variant:
     ) = None
     #: the analytic Jacobian of the field at any point, (θ, ψ) -> (..., 2, 2) (dynamics/jacobians.py)
     jacobian_at: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
-    param_index: Mapping[str, Param] = field(init=False, repr=False, compare=False)
+    # dataclasses.field: the attribute ``field`` (the vector field) shadows the name here
+    param_index: Mapping[str, Param] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "param_index", MappingProxyType({p.name: p for p in self.params}))
@@ -203,6 +205,19 @@ def _consensus_authors(
     )
 
 
+def _least_squares(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    # D(x) = ψx scores the real sample x = 0 as 0 whatever b is: only the fake term acts.
+    t = theta * psi
+    return -(t - p["c"]) * psi, -(t + 1.0) * theta
+
+
+def _lecam(theta: FloatArray, psi: FloatArray, p: Params) -> tuple[FloatArray, FloatArray]:
+    # λ R_LC with the anchors' fixed values: D(real) = 0, so α_R = 0 and only the fake term
+    # λ(ψθ − α_R)² has a ψ-gradient (docs/theory.md §1.13).
+    vt, vp = _standard(theta, psi, p)
+    return vt, vp - 2.0 * p["lam"] * theta * theta * psi
+
+
 def _standard_theta(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
     return -psi * fprime(theta * psi)
 
@@ -294,6 +309,16 @@ def _consensus_eigs(p: Params) -> ComplexArray:
     return sort_eigs(np.array([-g - 1j * FP0, -g + 1j * FP0]))
 
 
+def _least_squares_jacobian(p: Params) -> FloatArray:
+    return jacobian_matrix(0.0, np.asarray(p["c"]), -1.0, 0.0)
+
+
+def _least_squares_eigs(p: Params) -> ComplexArray:
+    # λ² + c = 0: ±i√c
+    w = float(np.sqrt(p["c"]))
+    return np.array([-1j * w, 1j * w])
+
+
 def _wgan_gp_smooth(p: Params) -> bool:
     # The jump 2γg₀ of v_ψ across ψ = 0 vanishes: v = (−ψ, θ − γψ), differentiable.
     return p["gamma"] * p["g0"] == 0.0
@@ -342,9 +367,6 @@ _GAMMA_PENALTY = Param(
     "Weight of the gradient penalty (γ/2)ψ² on the discriminator. γ = 1 is critical damping: "
     "below it the path spirals into the equilibrium, above it it creeps in without turning.",
 )
-_REF = (
-    'Mescheder, Geiger, Nowozin, "Which Training Methods for GANs do actually Converge?", ICML 2018'
-)
 
 _FP0_TEX = r"\tfrac{1}{2}"
 
@@ -365,7 +387,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "spirals outwards and alternating descent keeps circling. In the quadrants "
                     "θψ > 0 the loss saturates and the arrows almost vanish."
                 ),
-                reference="Goodfellow et al., NeurIPS 2014; " + _REF,
+                references=("goodfellow2014", "mescheder2018"),
                 jacobian=_rotation_jacobian(FP0),
                 eigenvalues=_rotation_eigs(FP0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
@@ -386,7 +408,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "so the eigenvalues alone predict no convergence; the nonlinear terms make "
                     "alternating descent converge, but only sublinearly (slower than any ρᵏ)."
                 ),
-                reference="Goodfellow et al., NeurIPS 2014; " + _REF,
+                references=("goodfellow2014", "mescheder2018"),
                 jacobian=_rotation_jacobian(FP0),
                 eigenvalues=_rotation_eigs(FP0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
@@ -416,7 +438,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "eigenvalues ±i, and the discriminator weight is clipped to |ψ| ≤ c after "
                     "every step. Training oscillates and does not converge to the equilibrium."
                 ),
-                reference="Arjovsky, Chintala, Bottou, ICML 2017; " + _REF,
+                references=("arjovsky2017", "mescheder2018"),
                 jacobian=_rotation_jacobian(1.0),
                 eigenvalues=_rotation_eigs(1.0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i",
@@ -461,7 +483,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "for γ ≥ 2 it ends at an end (±γg₀, 0) of the segment. With γg₀ = 0 the "
                     "field is smooth again, with eigenvalues −γ/2 ± √(γ²/4 − 1)."
                 ),
-                reference="Gulrajani et al., NeurIPS 2017; " + _REF,
+                references=("gulrajani2017", "mescheder2018"),
                 jacobian=None,
                 eigenvalues=None,
                 eig_latex=None,
@@ -505,7 +527,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "It adds damping 2f''(0)σ² to the discriminator: the eigenvalues move into the "
                     "left half-plane and training converges."
                 ),
-                reference="Sønderby et al., ICLR 2017; Arjovsky & Bottou, ICLR 2017; " + _REF,
+                references=("sonderby2017", "arjovsky-bottou2017", "mescheder2018"),
                 jacobian=_noise_jacobian,
                 eigenvalues=_noise_eigs,
                 eig_latex=(
@@ -530,7 +552,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "eigenvalues −γ/2 ± √(γ²/4 − f'(0)²) have negative real part for every γ > 0: "
                     "training converges locally. γ = 2f'(0) = 1 is critical damping."
                 ),
-                reference="Roth et al., NeurIPS 2017; " + _REF,
+                references=("roth2017", "mescheder2018"),
                 jacobian=_penalty_jacobian,
                 eigenvalues=_penalty_eigs,
                 eig_latex=r"\lambda_{1,2} = -\tfrac{\gamma}{2} \pm \sqrt{\tfrac{\gamma^2}{4} - f'(0)^2}",
@@ -564,7 +586,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "halves the cubic term: see the variant \"Consensus optimisation (authors' "
                     'code)".'
                 ),
-                reference="Mescheder, Nowozin, Geiger, NeurIPS 2017; " + _REF,
+                references=("mescheder2017", "mescheder2018"),
                 **_CONSENSUS_AT_EQUILIBRIUM,
             ),
             Variant(
@@ -589,7 +611,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "eigenvalues −γf'(0)² ± i f'(0) at (0, 0) as the exact consensus field, a "
                     "different field away from it; use it to reproduce the paper's figure."
                 ),
-                reference="Mescheder, Nowozin, Geiger, NeurIPS 2017; " + _REF,
+                references=("mescheder2017", "mescheder2018"),
                 **_CONSENSUS_AT_EQUILIBRIUM,
             ),
             Variant(
@@ -605,13 +627,78 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "linearisation, hence the same eigenvalues, as the gradient penalty on the "
                     "standard loss; it converges locally for every γ > 0."
                 ),
-                reference=_REF,
+                references=("mescheder2018",),
                 jacobian=_penalty_jacobian,
                 eigenvalues=_penalty_eigs,
                 eig_latex=r"\lambda_{1,2} = -\tfrac{\gamma}{2} \pm \sqrt{\tfrac{\gamma^2}{4} - f'(0)^2}",
                 eig_latex_values=(
                     r"\lambda_{1,2} = -\tfrac{$gamma}{2} \pm \sqrt{\tfrac{$gamma^2}{4} - \tfrac{1}{4}}"
                 ),
+            ),
+            Variant(
+                name="least-squares",
+                jacobian_at=jacobians.least_squares,
+                label="Least-squares GAN (LSGAN)",
+                params=(
+                    Param(
+                        "c",
+                        "c",
+                        "generator target c",
+                        1.0,
+                        0.05,
+                        1.0,
+                        "The score the generator wants the discriminator to give its samples "
+                        "(the discriminator wants a = −1 for them, b = 1 for real data). Smaller "
+                        "c slows the rotation: the eigenvalues are ±i√c.",
+                    ),
+                ),
+                field=_least_squares,
+                explanation=(
+                    "Least-squares losses instead of the log loss: the discriminator fits its "
+                    "scores to a = −1 on generated and b = 1 on real samples, the generator "
+                    "pulls its samples' score towards c. In the Dirac-GAN the real sample sits "
+                    "at x = 0, where D(x) = ψx is 0 whatever ψ, so only the generated sample "
+                    "matters. The Jacobian at (0, 0) is [[0, c], [−1, 0]]: a pure rotation with "
+                    "eigenvalues ±i√c, so the least-squares loss alone does not damp the cycle."
+                ),
+                references=("mao2017",),
+                jacobian=_least_squares_jacobian,
+                eigenvalues=_least_squares_eigs,
+                eig_latex=r"\lambda_{1,2} = \pm\, i\sqrt{c}",
+                eig_latex_values=r"\lambda_{1,2} = \pm\, i \cdot \sqrt{$c}",
+            ),
+            Variant(
+                name="lecam",
+                jacobian_at=jacobians.lecam,
+                label="LeCam regulariser",
+                params=(
+                    Param(
+                        "lam",
+                        r"\lambda",
+                        "LeCam weight λ",
+                        1.0,
+                        0.0,
+                        5.0,
+                        "Weight of the LeCam regulariser, which pulls the discriminator's "
+                        "scores of real samples towards the running mean of its scores of "
+                        "generated ones and vice versa.",
+                    ),
+                ),
+                field=_lecam,
+                explanation=(
+                    "The standard GAN with the LeCam regulariser λ(‖D(x) − α_F‖² + "
+                    "‖D(G(z)) − α_R‖²) on the discriminator, α_R and α_F running means of its "
+                    "scores on real and generated samples. In the Dirac-GAN D(real) = 0 always, "
+                    "so α_R = 0 and the term is λ(ψθ)²: it adds −2λθ²ψ to v_ψ, which vanishes "
+                    "to second order at (0, 0). The eigenvalues stay ±i f'(0): the regulariser "
+                    "damps the discriminator only where the generator is away from the data."
+                ),
+                references=("tseng2021",),
+                jacobian=_rotation_jacobian(FP0),
+                eigenvalues=_rotation_eigs(FP0),
+                eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
+                eig_latex_values=r"\lambda_{1,2} = \pm\, i \cdot " + _FP0_TEX,
+                field_theta=_standard_theta,
             ),
         )
     }

@@ -70,7 +70,9 @@ def compare_controls(url: UrlState) -> CompareControls:
         key=url.sk("schemes"),
         persist_state="session",
         format_func=lambda n: SCHEMES[n].label,
-        help="The authors' figure uses SimGD, AltGD with n_disc = 1 and AltGD with n_disc = 5.",
+        help="The authors' figure uses SimGD, AltGD with n_disc = 1 and AltGD with n_disc = 5. "
+        "Every training method is offered as a column, with its other settings at their "
+        "defaults (named in its label).",
     )
     lr = sb.select_slider(
         "Learning rate h",
@@ -167,7 +169,7 @@ if not c.variants or not c.schemes:
 n_steps = budget.steps_within(
     c.steps,
     sum(
-        budget.path_units(v, SCHEMES[s].method, SCHEMES[s].n_gen, SCHEMES[s].n_disc)
+        budget.hyper_units(v, SCHEMES[s].method, SCHEMES[s].hyper(c.lr))
         for v in c.variants
         for s in c.schemes
     ),
@@ -205,11 +207,20 @@ live_chart(
     config={"scrollZoom": False},
     alt="Grid of small phase portraits: rows are GAN variants, columns training schemes.",
 )
+failed = [p.title for row in panels for p in row if p.status == "solver failed"]
+if failed:
+    st.warning(
+        "The solver could not continue in "
+        + ", ".join(f"**{t}**" for t in failed)
+        + ": those paths are drawn up to the step where it stopped (the explorer says why). "
+        "A smaller h gets further.",
+        icon="⚠️",
+    )
 disagree = [
-    f"**{p.title}**: {note}"
+    f"**{p.title}**: {why}"
     for row in panels
     for p in row
-    if (note := path_disagreement(p.points, p.status, p.verdict, p.rho))
+    if (why := path_disagreement(p.points, p.status, p.verdict, p.rho))
 ]
 if disagree:
     st.info(

@@ -11,9 +11,11 @@ import streamlit as st
 from dynamics.equilibria import fmt_point, path_disagreement
 from dynamics.methods import METHODS, Hyper, get_method, half_steps
 from dynamics.presets import PRESETS
+from dynamics.references import cite
 from dynamics.variants import VARIANTS, get_variant
 from ui import budget, compat, compute, exports, presenter
 from ui.boot import require_entrypoint
+from ui.content import definitions
 from ui.controls import (
     ALL_PARAM_KEYS,
     DENSITY_MAX,
@@ -40,7 +42,7 @@ from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.panels import spectrum_panel, spectrum_summary
-from ui.state import UrlState, new_click
+from ui.state import Spec, UrlState, new_click
 
 require_entrypoint()
 
@@ -79,7 +81,7 @@ class ExplorerControls:
 
 
 def _apply_preset() -> None:
-    name = st.session_state.get("preset")
+    name: Any = st.session_state.get("preset")  # whatever the state holds
     if name in PRESETS:
         for key, value in preset_state(PRESETS[name]).items():
             st.session_state[key] = value
@@ -91,7 +93,7 @@ def _forget_departed_preset() -> None:
     Runs before the widgets exist (a widget's state cannot change after it is drawn); every
     control change reruns the page, so the box is right on the run that shows the change.
     """
-    name = st.session_state.get("preset")
+    name: Any = st.session_state.get("preset")  # whatever the state holds
     if name not in PRESETS:
         return
     for key, value in preset_state(PRESETS[name]).items():
@@ -222,7 +224,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
             "flow, the time between two samples.",
         )
     uses = set().union(*(METHODS[m].uses for m in methods)) if methods else set()
-    hyper: dict[str, float | int] = {"lr_gen": h_gen, "lr_disc": h_disc}
+    hyper: dict[str, Any] = {"lr_gen": h_gen, "lr_disc": h_disc}  # floats and ints
     # one control per hyper-parameter the chosen methods use, from dynamics.methods.HYPER_PARAMS
     used = [n for n in OTHER_HYPER if n in uses]
     hyper |= hyper_widgets(sb, [n for n in used if n not in hidden], persist_state="session")
@@ -303,15 +305,16 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
 
 url = UrlState(PAGE)
 specs = with_hide(base_specs())
-from_url = url.should_load()
-if from_url:
-    url.clear_notes()
-url.load(specs, from_url=from_url)
-if st.session_state.get("variant") not in VARIANTS:  # only a hand-made client gets here
-    st.session_state["variant"] = specs[0].default
-url.load(param_specs(st.session_state["variant"]), from_url=from_url)
-if from_url:
-    url.unknown_keys([s.key for s in specs] + list(ALL_PARAM_KEYS))
+
+
+def _variant_param_specs() -> list[Spec]:
+    """The parameters of the variant just seeded (URL or session)."""
+    if st.session_state.get("variant") not in VARIANTS:  # only a hand-made client gets here
+        st.session_state["variant"] = specs[0].default
+    return param_specs(st.session_state["variant"])
+
+
+url.begin(specs, then=_variant_param_specs, also_known=ALL_PARAM_KEYS)
 _consume_click()
 _forget_departed_preset()
 
@@ -364,10 +367,10 @@ spectra = {
     for m in c.methods
 }
 disagree = {
-    m: note
+    m: why
     for m, r in runs.items()
     if (
-        note := path_disagreement(
+        why := path_disagreement(
             r.points, r.status, spectra[m].update.verdict, spectra[m].update.spectral_radius, eq_at
         )
     )
@@ -415,6 +418,11 @@ with col_fig:
         label = METHODS[m].label
         if r.status == "diverged":
             st.error(f"{label} diverged at step {r.diverged_at} (|θ| or |ψ| beyond 10⁶).")
+        elif r.status == "solver failed" and METHODS[m].failure_note:
+            st.warning(
+                f"{label}: {METHODS[m].failure_note} at step {r.failed_at}; the path is drawn "
+                "up to the step before. A smaller h or another start gets further."
+            )
         elif r.status == "solver failed":
             st.warning(
                 f"{label}: the ODE solver could not continue after step {r.failed_at} (the "
@@ -455,7 +463,7 @@ if len(eqs) > 1 or any(e.segment is not None for e in eqs):
         f"panel linearises at {at_text}: its verdicts hold for paths that start close "
         "enough to that point."
     )
-spectrum_panel(variant, dict(c.params), c.methods, c.hyper, spectra, at_text, disagree, chart=False)
+spectrum_panel(variant, c.methods, spectra, at_text, disagree, chart=False)
 
 st.subheader("Distance to the equilibrium")
 series = [
@@ -540,22 +548,17 @@ with st.expander("What am I looking at?", expanded=False):
     # one Markdown element: every element is a message and a React node on each rerun
     st.markdown(
         "\n\n".join(
-            [f"**{variant.label}.** {variant.explanation}  \n*Reference:* {variant.reference}."]
-            + [
-                f"**{meth.label}.** {meth.explanation}  \n*Reference:* {meth.reference}."
-                for meth in map(get_method, c.methods)
+            [
+                f"**{variant.label}.** {variant.explanation}  \n*Reference:* {cite(variant.references)}."
             ]
             + [
-                "**Equilibrium**: a point where the field vanishes; (0, 0), where the generator "
-                "matches the data and the discriminator is flat, is one for every variant. "
-                "**Jacobian J**: the matrix of derivatives of the vector "
-                "field there; its eigenvalues λ tell how the continuous flow behaves nearby "
-                "(Re λ < 0: it spirals in). **Update operator**: the linearised one-step map of a "
-                "training method (I + hJ for SimGD). **Spectral radius ρ**: its largest "
-                "eigenvalue modulus; near the equilibrium the error is multiplied by about ρ each "
-                "step, so ρ < 1 converges, ρ = 1 neither shrinks nor grows it (the nonlinear "
-                "terms decide), ρ > 1 diverges. These verdicts are local: a path that starts "
-                "far away can do otherwise, and the page says so where the drawn path does."
+                f"**{meth.label}.** {meth.explanation}  \n*Reference:* {cite(meth.references)}."
+                for meth in map(get_method, c.methods)
+            ]
+            + [  # the terms as the glossary (content/glossary.md) defines them
+                definitions("Equilibrium", "Jacobian", "Update operator", "Spectral radius ρ")
+                + " These verdicts are local: a path that starts far away can do otherwise, "
+                "and the page says so where the drawn path does."
             ]
         )
     )

@@ -3,16 +3,19 @@ the optimal discriminator against first-order discriminator steps."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import streamlit as st
 
 from dynamics import gmm
-from dynamics.gmm import GMMSettings
-from dynamics.gmm_cli import MAX_DISC_STEPS, MAX_RUN_STEPS
+from dynamics.gmm import GMM_PARAMS, MAX_DISC_STEPS, MAX_RUN_STEPS, GMMSettings
+from dynamics.references import cite
 from ui import gmm_compute as compute
 from ui import gmm_text, presenter
 from ui.boot import require_entrypoint
+from ui.content import definitions
 from ui.controls import snap, whole_number_input
 from ui.figures.gmm import (
     Fractions,
@@ -33,6 +36,7 @@ require_entrypoint()
 
 D = GMMSettings()
 R = GMMSettings.RANGES
+P = GMM_PARAMS
 Pair = tuple[float, float]
 
 # Page-level choices (the model's own defaults and ranges come from GMMSettings).
@@ -42,8 +46,8 @@ Pair = tuple[float, float]
 STEPS_DEFAULT = 300
 STEPS_MAX = 3000
 START_DEFAULT = (1.5, -1.0)  # both dynamics part ways from here
-LR_MIN = 0.001  # learning rates are in (0, 5]; the slider starts here
-TOL_MIN = 0.001  # tol is in (0, 2]
+LR_MIN = P["eta_gen"].ui_range[0]  # learning rates are in (0, 5]; the slider starts here
+TOL_MIN = P["tol"].ui_range[0]  # tol is in (0, 2]
 LR_CHOICES = tuple(
     v
     for e in (-3, -2, -1, 0)
@@ -54,7 +58,10 @@ KS_CHOICES = ("1", "2", "3", "5", "10", "25", "50", "100")
 KS_DEFAULT = ["1", "5", "25"]
 GRID_CHOICES = ("21", "41", "61", "81")
 GRID_DEFAULT = "41"  # the core's outcome_grid default
-DYN_LABEL = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}
+DYN_LABEL: dict[gmm.Dynamics, str] = {
+    "optimal": "Optimal discriminator",
+    "first-order": "First-order discriminator",
+}
 ELL_LABEL = {"optimal": "optimal at the start", "random": "random (from the seed)"}
 TAB_LABEL = {"single": "Single run", "batch": "Batch experiment"}
 TAB_KEY = {v: k for k, v in TAB_LABEL.items()}
@@ -65,38 +72,41 @@ BADGE = {
     "stuck": ("violet", ":material/pause_circle:"),
     "moving": ("gray", ":material/trending_flat:"),
 }
-CITATION = (
-    "J. Li, A. Madry, J. Peebles, L. Schmidt, *On the Limitations of First-Order Approximation "
-    "in GAN Dynamics*, ICML 2018"
-)
+CITATION = cite(("li2018",))
 
 
 def gmm_specs() -> list[Spec]:
-    """Every control of the page with its URL key, default and range."""
+    """Every control of the page with its URL key, default and range (the model's settings
+    from their declarations in ``GMM_PARAMS``)."""
     t_lo, t_hi = R["target"]
     m_lo, m_hi = R["mu_range"]
     e_lo, e_hi = R["ell_range"]
+
+    def num(key: str, name: str, kind: str = "float", **kw: object) -> Spec:
+        p = P[name]
+        return Spec(key, kind, p.default, *p.ui_range, label=p.label, **kw)  # type: ignore[arg-type]  # kw: Spec's keyword fields
+
     return [
         Spec("target1", "float", D.target[0], t_lo, t_hi, label="true mean μ\\*₁"),
         Spec("target2", "float", D.target[1], t_lo, t_hi, label="true mean μ\\*₂"),
-        Spec("lr_gen", "float", D.eta_gen, LR_MIN, R["eta_gen"][1], label="generator rate"),
-        Spec("lr_disc", "float", D.eta_disc, LR_MIN, R["eta_disc"][1], label="discriminator rate"),
-        Spec("k", "int", D.k, *R["k"], label="discriminator steps k"),
-        Spec("sim", "bool", D.simultaneous, label="simultaneous updates"),
+        num("lr_gen", "eta_gen"),
+        num("lr_disc", "eta_disc"),
+        num("k", "k", "int"),
+        Spec("sim", "bool", D.simultaneous, label=P["simultaneous"].label),
         Spec("mu1", "float", START_DEFAULT[0], m_lo, m_hi, label="start μ₁"),
         Spec("mu2", "float", START_DEFAULT[1], m_lo, m_hi, label="start μ₂"),
         Spec("steps", "int", STEPS_DEFAULT, 1, STEPS_MAX, label="generator steps"),
         Spec("dyn", "choice", "first-order", choices=tuple(DYN_LABEL), label="data-space view"),
         Spec("ell", "choice", "optimal", choices=tuple(ELL_LABEL), label="first-order start"),
-        Spec("seed", "int", D.seed, *R["seed"], label="random seed"),
-        Spec("tol", "float", D.tol, TOL_MIN, R["tol"][1], label="convergence tolerance"),
-        Spec("collapse", "float", D.collapse, *R["collapse"], label="collapse threshold"),
+        num("seed", "seed", "int"),
+        num("tol", "tol"),
+        num("collapse", "collapse"),
         Spec("mu_lo", "float", D.mu_range[0], m_lo, m_hi, label="start means: low"),
         Spec("mu_hi", "float", D.mu_range[1], m_lo, m_hi, label="start means: high"),
         Spec("ell_lo", "float", D.ell_range[0], e_lo, e_hi, label="start ends: low"),
         Spec("ell_hi", "float", D.ell_range[1], e_lo, e_hi, label="start ends: high"),
         Spec("tab", "choice", "single", choices=tuple(TAB_LABEL), label="tab"),
-        Spec("runs", "int", D.runs, *R["runs"], label="runs per configuration"),
+        num("runs", "runs", "int"),
         Spec("bsteps", "int", D.steps, *R["steps"], label="generator steps (batch)"),
         Spec("ks", "multi", KS_DEFAULT, choices=KS_CHOICES, label="values of k"),
         Spec("bsim", "bool", False, label="also simultaneous"),
@@ -106,28 +116,15 @@ def gmm_specs() -> list[Spec]:
 
 @dataclass(frozen=True)
 class GMMControls:
-    target: Pair
-    eta_gen: float
-    eta_disc: float
-    k: int  # effective: 1 with simultaneous updates
-    simultaneous: bool
+    settings: GMMSettings  # the model's; steps: the single run's, within its work budget
     start: Pair
-    steps: int  # within the single-run work budget
     steps_asked: int
-    focus: str
+    focus: gmm.Dynamics
     ell_mode: str
-    seed: int
-    tol: float
-    collapse: float
-    mu_range: Pair
-    ell_range: Pair
 
-    def run_args(self, dynamics: str) -> tuple:
-        """Arguments of ``compute.single_run`` (and, with the x-range, ``data_space``)."""
-        return (
-            dynamics, self.start, self.target, self.eta_gen, self.eta_disc, self.steps, self.k,
-            self.simultaneous, self.ell_mode, self.seed, self.mu_range, self.ell_range,
-        )  # fmt: skip
+    def run(self, dynamics: gmm.Dynamics) -> GMMSettings:
+        """The settings of the single run of ``dynamics``."""
+        return dataclasses.replace(self.settings, dynamics=dynamics)
 
 
 @dataclass(frozen=True)
@@ -171,7 +168,7 @@ def gmm_controls(url: UrlState) -> GMMControls:
     """Sidebar widgets → a frozen ``GMMControls``."""
     sb = st.sidebar
     k_ = url.sk
-    ps = "session"
+    ps: Literal["session"] = "session"
     sb.subheader("Data (the target)")
     c1, c2 = sb.columns(2)
     t_lo, t_hi = R["target"]
@@ -187,24 +184,21 @@ def gmm_controls(url: UrlState) -> GMMControls:
     eta_gen = sb.select_slider(
         "Generator learning rate η_gen", _lr_options(st.session_state[k_("lr_gen")]),
         key=k_("lr_gen"), persist_state=ps,
-        help="Step size of the generator's gradient descent on μ (both dynamics; log-spaced).",
+        help=P["eta_gen"].help,
     )  # fmt: skip
     eta_disc = sb.select_slider(
         "Discriminator learning rate η_disc", _lr_options(st.session_state[k_("lr_disc")]),
         key=k_("lr_disc"), persist_state=ps,
-        help="Step size of the first-order discriminator's gradient ascent on the interval "
-        "ends ℓ. The optimal discriminator has none: it jumps to the best intervals.",
+        help=P["eta_disc"].help,
     )  # fmt: skip
     simultaneous = sb.checkbox(
         "Simultaneous updates (k = 1)", key=k_("sim"), persist_state=ps,
-        help="First-order: both players step from the same old state, instead of k "
-        "discriminator steps followed by one generator step.",
+        help=P["simultaneous"].help,
     )  # fmt: skip
     k = sb.slider(
         "Discriminator steps per generator step k", int(R["k"][0]), int(R["k"][1]),
         key=k_("k"), persist_state=ps, disabled=simultaneous,
-        help="First-order: projected gradient-ascent steps on ℓ before each generator step. "
-        "Fixed to 1 with simultaneous updates.",
+        help=P["k"].help,
     )  # fmt: skip
     sb.subheader("Single run")
     m_lo, m_hi = R["mu_range"]
@@ -237,71 +231,73 @@ def gmm_controls(url: UrlState) -> GMMControls:
     )  # fmt: skip
     seed = whole_number_input(
         sb, "Random seed", int(R["seed"][0]), int(R["seed"][1]), key=k_("seed"), persist_state=ps,
-        step=1, help="Seeds the random starting intervals and the batch's random starts: "
-        "the same seed gives the same numbers.",
+        step=1, help=P["seed"].help,
     )  # fmt: skip
     sb.subheader("Outcome")
     c1, c2 = sb.columns(2)
     tol = c1.number_input(
         "tolerance", TOL_MIN, float(R["tol"][1]), key=k_("tol"), persist_state=ps, step=0.01,
-        format="%.3f", help="Converged: every mean within this of the data's (in some order).",
+        format="%.3f", help=P["tol"].help,
     )  # fmt: skip
     collapse = c2.number_input(
         "collapse below", float(R["collapse"][0]), float(R["collapse"][1]), key=k_("collapse"),
         persist_state=ps, step=0.05, format="%.2f",
-        help="Collapsed: not converged, and |μ₁ − μ₂| below this (both modes in one place).",
+        help=P["collapse"].help,
     )  # fmt: skip
     sb.subheader("Random starts")
     e_lo, e_hi = R["ell_range"]
     c1, c2 = sb.columns(2)
     c1.number_input(
         "means from", m_lo, m_hi, key=k_("mu_lo"), persist_state=ps, step=0.5, format="%.1f",
-        help="Batch: starting means are uniform in [from, to]².",
+        help=P["mu_range"].help,
     )  # fmt: skip
     c2.number_input(
         "means to", m_lo, m_hi, key=k_("mu_hi"), persist_state=ps, step=0.5, format="%.1f",
-        help="Batch: starting means are uniform in [from, to]².",
+        help=P["mu_range"].help,
     )  # fmt: skip
     c1.number_input(
         "interval ends from", e_lo, e_hi, key=k_("ell_lo"), persist_state=ps, step=0.5,
-        format="%.1f", help="First-order starts: four sorted uniform draws in [from, to].",
+        format="%.1f", help=P["ell_range"].help,
     )  # fmt: skip
     c2.number_input(
         "interval ends to", e_lo, e_hi, key=k_("ell_hi"), persist_state=ps, step=0.5,
-        format="%.1f", help="First-order starts: four sorted uniform draws in [from, to].",
+        format="%.1f", help=P["ell_range"].help,
     )  # fmt: skip
+    k = 1 if simultaneous else int(k)
     return GMMControls(
-        target=(float(t1), float(t2)),
-        eta_gen=float(eta_gen),
-        eta_disc=float(eta_disc),
-        k=1 if simultaneous else int(k),
-        simultaneous=bool(simultaneous),
+        settings=GMMSettings(
+            target=(float(t1), float(t2)),
+            eta_gen=float(eta_gen),
+            eta_disc=float(eta_disc),
+            k=k,  # effective: 1 with simultaneous updates
+            simultaneous=bool(simultaneous),
+            steps=compute.steps_within_budget(int(steps), k),
+            seed=int(seed),
+            tol=float(tol),
+            collapse=float(collapse),
+            mu_range=_range(url, "mu_lo", "mu_hi", D.mu_range, "Starting means"),
+            ell_range=_range(url, "ell_lo", "ell_hi", D.ell_range, "Interval ends"),
+        ),
         start=(float(mu1), float(mu2)),
-        steps=compute.steps_within_budget(int(steps), 1 if simultaneous else int(k)),
         steps_asked=int(steps),
-        focus=str(focus),
+        focus=focus,
         ell_mode=str(ell_mode),
-        seed=int(seed),
-        tol=float(tol),
-        collapse=float(collapse),
-        mu_range=_range(url, "mu_lo", "mu_hi", D.mu_range, "Starting means"),
-        ell_range=_range(url, "ell_lo", "ell_hi", D.ell_range, "Interval ends"),
     )
 
 
 def batch_controls(url: UrlState) -> BatchControls:
     """The batch tab's own widgets."""
     k_ = url.sk
-    ps = "session"
+    ps: Literal["session"] = "session"
     c1, c2, c3 = st.columns([1, 1, 2])
     runs = whole_number_input(
         c1, "Random starts per configuration", int(R["runs"][0]), int(R["runs"][1]),
         key=k_("runs"), persist_state=ps, step=100,
-        help="Each configuration trains from the same seeded random starts.",
+        help=P["runs"].help,
     )  # fmt: skip
     steps = whole_number_input(
         c2, "Generator steps", int(R["steps"][0]), int(R["steps"][1]), key=k_("bsteps"),
-        persist_state=ps, step=100, help="Training length of every batch run.",
+        persist_state=ps, step=100, help=P["steps"].help,
     )  # fmt: skip
     ks = c3.multiselect(
         "First-order with k =", list(KS_CHOICES), key=k_("ks"), persist_state=ps,
@@ -343,7 +339,9 @@ def fmt_row(run: compute.RunView) -> list[str]:
     ]
 
 
-def outcome_table(runs: dict[str, compute.RunView], status: dict[str, str], steps: int) -> str:
+def outcome_table(
+    runs: dict[gmm.Dynamics, compute.RunView], status: dict[gmm.Dynamics, str], steps: int
+) -> str:
     head = (
         f"| after {steps} steps | status | final μ | TV | \\|μ₁ − μ₂\\| | ‖∇μ L‖ "
         "| (1 + TV) − L |\n|---|---|---|---:|---:|---:|---:|"
@@ -356,34 +354,35 @@ def outcome_table(runs: dict[str, compute.RunView], status: dict[str, str], step
 
 
 def _single_run_tab(c: GMMControls) -> None:
-    if c.steps < c.steps_asked:
+    s = c.settings
+    if s.steps < c.steps_asked:
         st.warning(
-            f"Showing the first {c.steps} of {c.steps_asked} steps: a single run is computed "
+            f"Showing the first {s.steps} of {c.steps_asked} steps: a single run is computed "
             f"as the page loads, so steps × (1 + k/30) is limited to "
             f"{compute.SINGLE_RUN_BUDGET:,.0f}. The batch tab trains longer, on request.",
             icon="⏱️",
         )
-    with st.spinner(f"Training both dynamics for {c.steps} steps…", show_time=True):
+    with st.spinner(f"Training both dynamics for {s.steps} steps…", show_time=True):
         # the core records TV and the optimal discriminator at every step: ~1.5 ms per step
-        runs = {d: compute.single_run(*c.run_args(d)) for d in DYN_LABEL}
-    status = {d: compute.status_of(r, c.target, c.tol, c.collapse) for d, r in runs.items()}
+        runs = {d: compute.single_run(c.run(d), c.start, c.ell_mode) for d in DYN_LABEL}
+    status = {d: compute.status_of(r, s.target, s.tol, s.collapse) for d, r in runs.items()}
     view, click_step = compute.plane_view(
-        c.target, c.start, c.mu_range, tuple(r.mu for r in runs.values())
+        s.target, c.start, s.mu_range, tuple(r.mu for r in runs.values())
     )
     st.session_state["_gmm_click_step"] = click_step
-    surface = compute.tv_surface(c.target, view)
-    lines = compute.tv_streamlines(c.target, view)
-    x_range = compute.data_range(c.target, runs[c.focus].mu)
-    space = compute.data_space(*c.run_args(c.focus), x_range)
+    surface = compute.tv_surface(s.target, view)
+    lines = compute.tv_streamlines(s.target, view)
+    x_range = compute.data_range(s.target, runs[c.focus].mu)
+    space = compute.data_space(c.run(c.focus), c.start, c.ell_mode, x_range)
     fo_label = (
-        "first-order, simultaneous" if c.simultaneous else f"first-order, k = {c.k}"
+        "first-order, simultaneous" if s.simultaneous else f"first-order, k = {s.k}"
     ) + " (μ of (μ, ℓ))"
     paths = [
         PlanePath("optimal", "optimal discriminator", runs["optimal"].mu, status["optimal"]),
         PlanePath("first-order", fo_label, runs["first-order"].mu, status["first-order"]),
     ]
     fig = plane_figure(
-        surface, lines, paths, c.target, view=view, space=space, focus=c.focus,
+        surface, lines, paths, s.target, view=view, space=space, focus=c.focus,
     )  # fmt: skip
     # the picture first (on the first screen of a laptop), the numbers and words below it
     live_chart(
@@ -407,7 +406,7 @@ def _single_run_tab(c: GMMControls) -> None:
         "are (orange bands)."
     )
     st.markdown(
-        outcome_table(runs, status, c.steps),
+        outcome_table(runs, status, s.steps),
         help="**converged**: every mean within the tolerance of the data's (in some order). "
         "**collapsed**: not converged and |μ₁ − μ₂| below the threshold: both generator "
         "bumps in one place. **oscillating**: TV keeps rising and falling over the last quarter of "
@@ -417,19 +416,16 @@ def _single_run_tab(c: GMMControls) -> None:
     )
     if c.ell_mode == "random":
         st.caption(
-            f"First-order discriminator's intervals at step 0, drawn with seed {c.seed}: "
-            "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."
+            f"First-order discriminator's intervals at step 0, drawn with seed {s.seed}: "
+            "ℓ = (" + ", ".join(f"{v:.3f}" for v in runs["first-order"].ell0) + ")."  # type: ignore[union-attr]  # set for random ℓ
         )
-    fractions = compute.setting_fractions(
-        c.target, c.eta_gen, c.eta_disc, c.steps, c.k, c.simultaneous, c.seed, c.mu_range,
-        c.ell_range, c.tol, c.collapse,
-    )  # fmt: skip
+    fractions = compute.setting_fractions(s)
     st.markdown(
         "\n\n".join(
-            [gmm_text.data_sentence(c.target)]
+            [gmm_text.data_sentence(s.target)]
             + [
                 gmm_text.run_sentence(
-                    DYN_LABEL[d], status[d], r.mu, r.ell, r.tv, r.grad_norm, c.target, c.tol
+                    DYN_LABEL[d], status[d], r.mu, r.ell, r.tv, r.grad_norm, s.target, s.tol
                 )
                 for d, r in runs.items()
             ]
@@ -459,16 +455,17 @@ def _single_run_tab(c: GMMControls) -> None:
 
 
 def _batch_tab(c: GMMControls, url: UrlState) -> None:
+    s = c.settings
     st.markdown(
         "Train from many seeded random starts (means uniform in "
-        f"[{c.mu_range[0]:g}, {c.mu_range[1]:g}]², first-order intervals four sorted "
-        f"uniform draws in [{c.ell_range[0]:g}, {c.ell_range[1]:g}]) and count the "
+        f"[{s.mu_range[0]:g}, {s.mu_range[1]:g}]², first-order intervals four sorted "
+        f"uniform draws in [{s.ell_range[0]:g}, {s.ell_range[1]:g}]) and count the "
         "outcomes, for the optimal discriminator and for first-order discriminators with "
         "several k; then map where each outcome dominates over the data's separation × k. "
         "Learning rates, the data's means, the thresholds and the seed come from the sidebar."
     )
     b = batch_controls(url)
-    map_k, map_sim = c.k, c.simultaneous
+    map_k = s.k
     errors = [] if b.ks else ["Choose at least one k for the first-order configurations."]
     n = max(b.runs, b.grid * b.grid)  # the most runs in one configuration (or outcome map)
     if n * b.steps > MAX_RUN_STEPS:
@@ -482,13 +479,13 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
             f"runs × steps × k must be at most {MAX_DISC_STEPS:,} (got {n:,} × {b.steps:,} × "
             f"{k_max}): fewer runs or steps, or a smaller k."
         )
-    args = (
-        c.target, c.eta_gen, c.eta_disc, b.steps, b.runs, c.seed, b.ks, b.simultaneous,
-        b.grid, map_k, map_sim, c.mu_range, c.ell_range, c.tol, c.collapse,
-    )  # fmt: skip
+    # the first-order outcome map uses the sidebar's k and simultaneous updates
+    plan = compute.BatchPlan(
+        dataclasses.replace(s, steps=b.steps, runs=b.runs), b.ks, b.simultaneous, b.grid
+    )
     for e in errors:
         st.error(e, icon="⛔")
-    eta = compute.estimate_for_args(args)
+    eta = compute.batch_estimate(plan)
     took = "under a second" if eta < 1 else f"about {eta:.0f} s"
     job: compute.BatchJob | None = st.session_state.get("_gmm_job")
     running = job is not None and job.future is not None and not job.future.done()
@@ -500,41 +497,41 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
         "at once.",
     )  # fmt: skip
     done: set = st.session_state.setdefault("_gmm_batch_done", set())
-    will_run = (pressed and not errors) or args in done
+    will_run = (pressed and not errors) or plan in done
     cancel = c2.button(
         "Cancel", key="gmm_cancel_batch", disabled=not (running or will_run),
         help="Stops the running batch experiment (between chunks of 50 generator steps).",
     )  # fmt: skip
     if cancel and job is not None:
         job.cancel()
-        done.discard(job.args)
+        done.discard(job.plan)
         st.session_state.pop("_gmm_job", None)
         st.info("Batch experiment cancelled.", icon="⏹️")
         return
     if pressed and not errors:
-        done.add(args)
-    if job is not None and job.args != args:  # settings changed: the old batch is not wanted
+        done.add(plan)
+    if job is not None and job.plan != plan:  # settings changed: the old batch is not wanted
         job.cancel()
         st.session_state.pop("_gmm_job", None)
         job = None
-    if args not in done:
+    if plan not in done:
         st.info(
             f"Press **Run batch experiment** ({took}; the result is cached, so "
             "it comes back at once for the same settings). It runs "
             f"{1 + len(b.ks) + b.simultaneous} configurations × {b.runs} random starts × "
             f"{b.steps} steps, two outcome maps of {b.grid} × {b.grid} starts and a "
-            f"separation × k map of {len(compute.separations_for(c.target))} × {len(b.ks)} "
+            f"separation × k map of {len(compute.separations_for(s.target))} × {len(b.ks)} "
             f"cells × {min(b.runs, compute.SEPARATION_RUNS)} starts.",
             icon="ℹ️",
         )
         return
-    table = compute.batch_table.peek(*args)
+    table = compute.batch_table.peek(plan)
     if table is None:
         if job is None or job.future is None:
             try:
-                job = compute.submit_batch(args)
+                job = compute.submit_batch(plan)
             except compute.Busy as busy:
-                done.discard(args)
+                done.discard(plan)
                 st.warning(
                     "The server is busy with other batch experiments: try again in about "
                     f"{busy.retry_after:.0f} s.",
@@ -546,7 +543,7 @@ def _batch_tab(c: GMMControls, url: UrlState) -> None:
         try:
             table = compute.poll(job, bar)
         except gmm.Cancelled:
-            done.discard(args)
+            done.discard(plan)
             st.session_state.pop("_gmm_job", None)
             st.info("Batch experiment cancelled.", icon="⏹️")
             return
@@ -573,7 +570,7 @@ def _show_batch(c: GMMControls, b: BatchControls, table: compute.BatchTable) -> 
     )
     st.markdown(batch_markdown(table))
     st.caption(
-        f"{b.runs} runs per configuration, {b.steps} generator steps, seed {c.seed}; "
+        f"{b.runs} runs per configuration, {b.steps} generator steps, seed {c.settings.seed}; "
         f"computed in {table.seconds:.1f} s (cached afterwards)."
     )
     d1, d2 = st.columns(2)
@@ -591,7 +588,7 @@ def _show_batch(c: GMMControls, b: BatchControls, table: compute.BatchTable) -> 
     st.subheader("Where each outcome dominates")
     live_chart(
         for_projector(separation_figure(
-            sep.separations, sep.ks, sep.fractions, current=abs(c.target[1] - c.target[0]),
+            sep.separations, sep.ks, sep.fractions, current=abs(c.settings.target[1] - c.settings.target[0]),
         ), presenter.scale()),
         key="gmm_separation",
         alt="Four heat maps over the data's separation μ*₂ − μ*₁ (x) and the discriminator "
@@ -600,7 +597,7 @@ def _show_batch(c: GMMControls, b: BatchControls, table: compute.BatchTable) -> 
     )  # fmt: skip
     st.caption(
         f"First-order dynamics, {sep.settings.runs} random starts per cell (the same for "
-        f"every cell, seed {c.seed}), {b.steps} steps, the data's means centred where the "
+        f"every cell, seed {c.settings.seed}), {b.steps} steps, the data's means centred where the "
         "sidebar's are. Each panel is one outcome: darker is more runs. The dashed box marks "
         "the current separation; a separation of 2 or less gives data with a single bump."
     )
@@ -609,7 +606,7 @@ def _show_batch(c: GMMControls, b: BatchControls, table: compute.BatchTable) -> 
             table.axis,
             [("Optimal discriminator", table.map_optimal),
              (table.map_label.capitalize(), table.map_first_order)],
-            c.target,
+            c.settings.target,
         ), presenter.scale()),
         key="gmm_maps",
         alt="Two maps over the starting means: the outcome of the optimal and of the "
@@ -659,7 +656,8 @@ for note in url.notes():
 if from_url or "gmm_tabs" not in st.session_state:
     st.session_state["gmm_tabs"] = TAB_LABEL[st.session_state[url.sk("tab")]]
 tab_single, tab_batch = st.tabs(list(TAB_LABEL.values()), key="gmm_tabs", on_change="rerun")
-st.session_state[url.sk("tab")] = TAB_KEY.get(st.session_state.get("gmm_tabs"), "single")
+tab_shown: Any = st.session_state.get("gmm_tabs")  # whatever the state holds
+st.session_state[url.sk("tab")] = TAB_KEY.get(tab_shown, "single")
 url.publish(url.values(specs), specs)
 presenter.share_panel()
 
@@ -671,23 +669,23 @@ if tab_batch.open:
         _batch_tab(c, url)
 
 with st.expander("What do “mode collapse” and “discriminator collapse” mean here?"):
-    st.markdown(
-        "**Mode collapse**: the generator puts its two means in one place, μ₁ ≈ μ₂ (the "
-        "dotted diagonal): one bump. When the data's means are more than 2 apart the data "
-        "has two modes and one bump is visibly wrong; closer, the data itself is a single "
-        "bump. The diagonal is invariant for the optimal dynamics, so they only end there if "
-        "they start there.  \n"
-        "**Discriminator collapse**: the first-order discriminator's intervals shrink to "
-        "nothing or merge (ends meet: a band disappears or two bands fuse). Its gradient "
-        "then tells the generator little or the wrong thing, and training stalls, "
-        "oscillates or collapses although a perfect discriminator would lead it home.  \n"
-        "**Total variation (TV)**: the largest difference in probability the two "
-        "distributions give to any set; 0 means identical. The optimal discriminator "
-        "achieves L = 1 + TV, so (1 + TV) − L measures how far a discriminator is from "
-        "optimal.  \n"
-        "**First-order dynamics**: k projected gradient-ascent steps on the interval ends "
-        "ℓ₁ ≤ ℓ₂ ≤ ℓ₃ ≤ ℓ₄ (ends that cross are pooled, so intervals can empty or merge), "
-        "then one gradient-descent step on μ."
+    st.markdown(  # the glossary's definitions (content/glossary.md), then this page's view
+        "  \n".join(
+            [
+                definitions("Mode collapse") + " On this page that is the dotted diagonal; "
+                "with the data's means closer than 2, the data itself is a single bump. The "
+                "diagonal is invariant for the optimal dynamics, so they only end there if "
+                "they start there.",
+                definitions("Discriminator collapse") + " On this page: two interval ends "
+                "meet, so a band disappears or two bands fuse; training then stalls, "
+                "oscillates or collapses although a perfect discriminator would lead it home.",
+                definitions("Total variation (TV)") + " So (1 + TV) − L measures how far a "
+                "discriminator is from optimal.",
+                "**First-order dynamics**: k projected gradient-ascent steps on the interval "
+                "ends ℓ₁ ≤ ℓ₂ ≤ ℓ₃ ≤ ℓ₄ (ends that cross are pooled, so intervals can empty or "
+                "merge), then one gradient-descent step on μ.",
+            ]
+        )
     )
     st.markdown(
         f"*Reference*: {CITATION}. From the paper we take only the qualitative dichotomy: "

@@ -169,17 +169,16 @@ def stability_controls(url: UrlState) -> StabilityControls:
 
 url = UrlState("stability", prefix="stab_")
 first_variant = st.session_state.get(url.sk("variant"), "gradient-penalty")
-from_url = url.should_load()
-if from_url:
-    url.clear_notes()
-    raw_v = st.query_params.get("variant", first_variant).strip()  # as Spec.parse reads it
-    raw_m = st.query_params.get("method", "simgd").strip()
-    v0 = raw_v if raw_v in _SMOOTH else "gradient-penalty"
-    m0 = raw_m if raw_m in _LINEAR else "simgd"
-    url.load(specs(v0, m0), from_url=True)
-    url.unknown_keys([s.key for s in specs(v0, m0)] + ["gamma", "sigma"])
-else:
-    url.load(specs("gradient-penalty", "simgd")[:2], from_url=False)
+raw_v = st.query_params.get("variant", first_variant).strip()  # as Spec.parse reads it
+raw_m = st.query_params.get("method", "simgd").strip()
+v0 = raw_v if raw_v in _SMOOTH else "gradient-penalty"
+m0 = raw_m if raw_m in _LINEAR else "simgd"
+# A new link seeds every control of the variant and method it names; otherwise only those two
+# are seeded here (stability_controls seeds the rest for the chosen pair).
+url.begin(
+    specs(v0, m0) if url.should_load() else specs("gradient-penalty", "simgd")[:2],
+    also_known=("gamma", "sigma"),
+)
 
 c = stability_controls(url)
 all_specs = specs(c.variant, c.method)

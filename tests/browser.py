@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, ROOT, serve, wait_idle
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, ROOT, serve, wait_idle
 
 SHOTS = ROOT / "screenshots"
 

@@ -36,6 +36,8 @@ NAMES = [
     "consensus",
     "consensus-authors",
     "ns-gradient-penalty",
+    "least-squares",
+    "lecam",
 ]
 
 

@@ -10,7 +10,9 @@ point, ``streamlit run serve.py``, and attacks it (loopback, bounded).
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
+import importlib.metadata
 import inspect
 import urllib.error
 import urllib.request
@@ -18,14 +20,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import plotly.graph_objects as go
 import pytest
 import websockets
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.appserver import serve
-from bench.hostile import rerun_bytes, upload_refused
-from bench.loadtest import StreamlitSession
-from ui import compat
+from tests.appserver import serve
+from tests.streamlit_session import StreamlitSession, rerun_bytes, upload_refused
+from ui import compat, live_chart
 from ui.compat import (
     CLOSE_POLICY,
     CLOSE_TOO_BIG,
@@ -116,6 +119,119 @@ def test_session_connected_follows_the_runtime(monkeypatch: pytest.MonkeyPatch) 
     assert compat.session_connected()
     active.clear()
     assert not compat.session_connected()
+
+
+# ------------------------------------- Plotly and Streamlit internals behind ui/compat.py
+
+
+def _changed(internal: str, package: str) -> str:
+    """What a failure says: which internal broke, in which installed version."""
+    return (
+        f"{internal} changed in {package} {importlib.metadata.version(package)}: "
+        "adapt ui/compat.py (or drop the speed-up that uses it)"
+    )
+
+
+def test_plotly_typed_array_spec_still_encodes_numpy_arrays() -> None:
+    """``_plotly_utils.utils.to_typed_array_spec``: a numeric array → dtype, base64 bytes and,
+    for 2-D, the shape (ui.figures.spec writes the same format without calling it)."""
+    what = "_plotly_utils.utils.to_typed_array_spec"
+    try:
+        flat = compat.typed_array_spec(np.array([1.5, -2.0]))
+        grid = compat.typed_array_spec(np.arange(6, dtype=np.int32).reshape(2, 3))
+    except (ImportError, AttributeError, TypeError) as e:
+        pytest.fail(f"{_changed(what, 'plotly')}: {e!r}")
+    want = base64.b64encode(np.array([1.5, -2.0]).tobytes()).decode()
+    assert flat == {"dtype": "f8", "bdata": want}, _changed(what, "plotly") + f": {flat!r}"
+    assert isinstance(grid, dict) and grid.get("shape") == "2, 3", (
+        _changed(what, "plotly") + f": {grid!r}"
+    )
+
+
+def test_plotly_convert_to_base64_still_encodes_arrays_in_place() -> None:
+    """``_plotly_utils.utils.convert_to_base64``: every array in nested dicts and lists, in place
+    (how ``SpecFigure.to_dict`` encodes its plain animation frames)."""
+    what = "_plotly_utils.utils.convert_to_base64"
+    tree = {"frames": [{"data": [{"x": np.array([1.0, 2.0])}]}]}
+    try:
+        compat.arrays_to_base64(tree)
+    except (ImportError, AttributeError, TypeError) as e:
+        pytest.fail(f"{_changed(what, 'plotly')}: {e!r}")
+    x = tree["frames"][0]["data"][0]["x"]
+    want = base64.b64encode(np.array([1.0, 2.0]).tobytes()).decode()
+    assert x == {"dtype": "f8", "bdata": want}, _changed(what, "plotly") + f": {x!r}"
+
+
+def test_plotly_figure_keeps_its_own_dicts_where_figure_json_reads_them() -> None:
+    """``fig._data``, ``fig._layout``, ``frame._props``: the figure's live dicts, equal to what
+    ``to_dict`` returns (``figure_json`` encodes them without ``to_dict``'s copies)."""
+    what = "go.Figure._data / _layout / _frame_objs[i]._props"
+    fig = go.Figure(
+        data=[go.Scatter(x=[1, 2], y=[3, 4])],
+        layout=dict(height=300),
+        frames=[dict(name="a", data=[dict(type="scatter", x=[1])])],
+    )
+    try:
+        data, layout, frames = compat.figure_parts(fig)
+    except AttributeError as e:
+        pytest.fail(f"{_changed(what, 'plotly')}: {e!r}")
+    full = fig.to_dict()
+    assert (data, layout, frames) == (full["data"], full["layout"], full["frames"]), _changed(
+        what, "plotly"
+    )
+    fig.update_layout(height=400)
+    assert layout["height"] == 400, _changed(what, "plotly") + ": no longer the figure's own dict"
+
+
+def test_plotly_figure_constructor_still_skips_validation_on_request() -> None:
+    """``go.Figure(spec, _validate=False)``: builds from a plain spec without validating it
+    (an unknown property is kept as it is instead of raising)."""
+    what = "go.Figure(..., _validate=False)"
+    fig = go.Figure.__new__(go.Figure)
+    spec = {"data": [{"type": "scatter", "x": [1], "bogus": 3}], "layout": {"height": 300}}
+    try:
+        compat.init_figure_unvalidated(fig, spec)
+    except (TypeError, ValueError) as e:
+        pytest.fail(f"{_changed(what, 'plotly')}: {e!r}")
+    out = fig.to_dict()
+    assert out["data"] == [{"type": "scatter", "x": [1], "bogus": 3}], _changed(what, "plotly")
+    assert out["layout"]["height"] == 300, _changed(what, "plotly")
+
+
+def test_streamlit_pages_manager_still_flags_the_pages_directory_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``PagesManager.uses_pages_directory``: the class flag ``st.navigation`` clears; ui.boot
+    clears it itself so that a first deep link runs through app.py."""
+    what = "streamlit.runtime.pages_manager.PagesManager.uses_pages_directory"
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError as e:
+        pytest.fail(f"{_changed(what, 'streamlit')}: {e!r}")
+    assert hasattr(PagesManager, "uses_pages_directory"), _changed(what, "streamlit")
+    import streamlit.commands.navigation as navigation
+
+    assert "uses_pages_directory" in inspect.getsource(navigation), (
+        _changed(what, "streamlit") + ": st.navigation no longer clears it"
+    )
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", True)
+    assert compat.leave_pages_directory_mode()
+    assert not PagesManager.uses_pages_directory
+    assert not compat.leave_pages_directory_mode()  # once out, nothing to do
+
+
+def test_streamlits_plotly_bundle_is_found_and_defines_window_plotly() -> None:
+    """The file name of Streamlit's Plotly chunk (``static/static/js/PlotlyChart.*.js``).
+    Without it every chart falls back to st.plotly_chart (remounts, no clicks): an upgrade
+    that moves the bundle must fail here, not silently degrade."""
+    what = "Streamlit's Plotly bundle static/static/js/PlotlyChart.*.js"
+    name = compat.plotly_bundle()
+    assert name is not None, _changed(what, "streamlit") + ": not exactly one such file"
+    assert name == live_chart.PLOTLY_BUNDLE
+    path = compat.streamlit_js_dir() / name
+    assert path.is_file(), _changed(what, "streamlit")
+    # the bundle sets window.Plotly, which ui/live_chart.js uses
+    assert ".Plotly=" in path.read_text(), _changed(what, "streamlit") + ": no window.Plotly"
 
 
 # ----------------------------------------------------------- the guard as an ASGI app

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from streamlit import config as st_config
 
-from bench.appserver import free_port
+from tests.appserver import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())

@@ -22,7 +22,7 @@ from scipy.special import expit
 
 from dynamics import gmm
 from dynamics.losses import FP0, fprime, fsecond
-from dynamics.methods import Hyper, get_method, simulate, with_rates
+from dynamics.methods import Hyper, get_method, simulate
 from dynamics.variants import VARIANTS, make_game
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -276,7 +276,7 @@ def wgan_gp_cycle_crossing(gamma: float, g0: float) -> float:
 @pytest.mark.parametrize(("gamma", "start"), [(0.7, (0.1, 0.1)), (1.5, (1.0, 1.0))])
 def test_wgan_gp_flow_ends_on_the_limit_cycle(gamma: float, start: tuple[float, float]) -> None:
     game = make_game("wgan-gp", gamma=gamma, g0=1.0)
-    path = simulate(game, "flow", with_rates(Hyper(), 1.0), [start], 150).path(0)
+    path = simulate(game, "flow", Hyper(lr_gen=1.0, lr_disc=1.0), [start], 150).path(0)
     late = path[-60:]
     theta_star = wgan_gp_cycle_crossing(gamma, 1.0)
     assert np.abs(late[:, 0]).max() == pytest.approx(theta_star, abs=2e-3)
@@ -293,14 +293,18 @@ def test_wgan_gp_overdamped_flow_ends_at_an_end_point_of_the_segment(
 ) -> None:
     gamma, g0 = 3.0, 1.0
     end = simulate(
-        make_game("wgan-gp", gamma=gamma, g0=g0), "flow", with_rates(Hyper(), 1.0), [start], 200
+        make_game("wgan-gp", gamma=gamma, g0=g0),
+        "flow",
+        Hyper(lr_gen=1.0, lr_disc=1.0),
+        [start],
+        200,
     ).path(0)[-1]
     assert abs(abs(end[0]) - gamma * g0) < 1e-3 and abs(end[1]) < 1e-3
 
 
 def test_non_saturating_flow_decays_like_root_8_over_t() -> None:
     path = simulate(
-        make_game("non-saturating"), "flow", with_rates(Hyper(), 1.0), [(1.0, 1.0)], 1000
+        make_game("non-saturating"), "flow", Hyper(lr_gen=1.0, lr_disc=1.0), [(1.0, 1.0)], 1000
     ).path(0)
     r = np.hypot(path[-1, 0], path[-1, 1])
     assert r * math.sqrt(1000) == pytest.approx(math.sqrt(8), rel=5e-3)
@@ -309,7 +313,7 @@ def test_non_saturating_flow_decays_like_root_8_over_t() -> None:
 def test_non_saturating_simgd_settles_on_an_orbit_of_radius_root_8h_times_f_prime_0() -> None:
     h = 0.2
     path = simulate(
-        make_game("non-saturating"), "simgd", with_rates(Hyper(), h), [(1.0, 1.0)], 10000
+        make_game("non-saturating"), "simgd", Hyper(lr_gen=h, lr_disc=h), [(1.0, 1.0)], 10000
     ).path(0)
     r = np.hypot(path[-200:, 0], path[-200:, 1])
     assert r.mean() == pytest.approx(math.sqrt(8 * h) * FP0, rel=1e-2)
@@ -352,14 +356,14 @@ def test_altgd_at_alpha_2_is_defective_and_grows_linearly(name: str, hp: Hyper) 
 
 
 def test_altgd_below_alpha_2_stays_bounded() -> None:
-    M = get_method("altgd").operator(make_game("wgan").jacobian(), with_rates(Hyper(), 1.9))
+    M = get_method("altgd").operator(make_game("wgan").jacobian(), Hyper(lr_gen=1.9, lr_disc=1.9))
     norms = [np.linalg.norm(np.linalg.matrix_power(M, k)) for k in range(1, 3000, 7)]
     assert max(norms) < 20
 
 
 def _rotation_rho(method: str, y: float, **kw: float) -> float:
     J = make_game("wgan").jacobian()  # ω = 1, so y = ωh = h
-    hp = with_rates(Hyper(), y, **kw)
+    hp = Hyper(lr_gen=y, lr_disc=y, **kw)
     m = get_method(method)
     return float(np.abs(np.linalg.eigvals(m.operator(J, hp))).max())
 

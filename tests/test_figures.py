@@ -17,6 +17,7 @@ from dynamics.stability import available_axes
 from dynamics.streamlines import trace_streamlines
 from dynamics.variants import VARIANTS, make_game
 from tests.charts import charts
+from ui.compat import typed_array_spec
 from ui.compute import compare_grid, level, locus, params_key, stability
 from ui.figures.common import NEUTRAL
 from ui.figures.compare import Panel, compare_figure
@@ -361,10 +362,8 @@ def test_a_figure_is_built_only_when_used_and_sends_the_same_json_either_way() -
     ],
 )
 def test_typed_arrays_are_encoded_as_plotly_encodes_them(array: np.ndarray) -> None:
-    from _plotly_utils.utils import to_typed_array_spec
-
     ours = _typed_array(array)
-    theirs = to_typed_array_spec(array)
+    theirs = typed_array_spec(array)
     assert json.dumps(ours) == json.dumps(
         theirs.tolist() if isinstance(theirs, np.ndarray) else theirs
     )

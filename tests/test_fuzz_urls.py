@@ -35,9 +35,9 @@ from hypothesis import strategies as st
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 
-from bench.appserver import serve
-from bench.loadtest import RunResult, StreamlitSession, expected_rho
 from tests.app_pages import app_pages
+from tests.appserver import serve
+from tests.streamlit_session import RunResult, StreamlitSession, expected_rho
 from ui.controls import ALL_PARAM_KEYS, base_specs, param_specs, with_hide
 from ui.state import MAX_RAW, Spec, md_literal
 
@@ -855,7 +855,7 @@ def test_a_lessons_own_figure_controls_survive_hostile_states(server: str, kind:
     """The controls of a lesson's figure appear only after the prediction: commit one (as the
     browser sends it), then NaN, ±inf or 1e308 in every control at once; the run finishes
     cleanly, and so does a normal rerun afterwards."""
-    from dynamics.lessons import TRY_IT
+    from ui.content import TRY_IT
 
     lesson = "stability-map"  # two controls: the learning rate and n_disc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,12 +17,13 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 from scipy.optimize import brentq, isotonic_regression
 
-from dynamics import gmm
+from dynamics import gmm, gmm_cli
 from dynamics.cliutil import CliError, OneLineParser
 from dynamics.gmm_cli import register
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = np.array([-0.5, 0.5])
+S = gmm.GMMSettings
 
 means = st.floats(-3.0, 3.0, allow_nan=False)
 pairs = st.tuples(means, means).map(np.array)
@@ -228,7 +230,7 @@ def test_diagonal_is_invariant_under_optimal_dynamics() -> None:
 
 
 def test_optimal_dynamics_converge_from_random_starts() -> None:
-    result = gmm.batch_experiment(dynamics="optimal", runs=200, seed=1, target=(-0.5, 0.5))
+    result = gmm.batch_experiment(S(dynamics="optimal", runs=200, seed=1, target=(-0.5, 0.5)))
     assert result.converged >= 0.99
 
 
@@ -248,9 +250,9 @@ def test_first_order_dynamics_fail_often() -> None:
     # 193/200 = 0.965; with 1000 runs the failure fraction is 0.951. The bounds are a bit looser,
     # room for platform rounding, not for a qualitatively different result.
     narrow = (-0.5, 0.5)  # the old default: a unimodal data density
-    alternating = gmm.batch_experiment(dynamics="first-order", k=1, runs=200, target=narrow)
+    alternating = gmm.batch_experiment(S(dynamics="first-order", k=1, runs=200, target=narrow))
     simultaneous = gmm.batch_experiment(
-        dynamics="first-order", k=1, simultaneous=True, runs=200, seed=0, target=narrow
+        S(dynamics="first-order", k=1, simultaneous=True, runs=200, seed=0, target=narrow)
     )
     assert 1.0 - alternating.converged >= 0.85
     assert 1.0 - simultaneous.converged >= 0.85
@@ -315,20 +317,20 @@ def test_run_status_badges() -> None:
 
 
 def test_batch_is_reproducible_and_chunking_independent() -> None:
-    kwargs = {"dynamics": "first-order", "runs": 60, "steps": 200, "seed": 7}
-    a = gmm.batch_experiment(**kwargs, chunk=60)
-    b = gmm.batch_experiment(**kwargs, chunk=7)
+    settings = S(dynamics="first-order", runs=60, steps=200, seed=7)
+    a = gmm.batch_experiment(settings, chunk=60)
+    b = gmm.batch_experiment(settings, chunk=7)
     np.testing.assert_array_equal(a.mu_final, b.mu_final)
     assert a.counts == b.counts
-    c = gmm.batch_experiment(dynamics="optimal", runs=40, steps=100, seed=7, chunk=9)
-    d = gmm.batch_experiment(dynamics="optimal", runs=40, steps=100, seed=7, chunk=40)
+    c = gmm.batch_experiment(S(dynamics="optimal", runs=40, steps=100, seed=7), chunk=9)
+    d = gmm.batch_experiment(S(dynamics="optimal", runs=40, steps=100, seed=7), chunk=40)
     np.testing.assert_array_equal(c.mu_final, d.mu_final)
 
 
 def test_batch_fractions_and_progress() -> None:
     seen: list[float] = []
     r = gmm.batch_experiment(
-        dynamics="first-order", runs=30, steps=100, chunk=8, progress=seen.append
+        S(dynamics="first-order", runs=30, steps=100), chunk=8, progress=seen.append
     )
     assert r.converged + r.collapsed + r.stuck + r.other == pytest.approx(1.0, abs=1e-12)
     assert sum(r.counts.values()) == 30
@@ -337,12 +339,12 @@ def test_batch_fractions_and_progress() -> None:
 
 
 def test_outcome_grid() -> None:
-    grid = gmm.outcome_grid(n=5, steps=400, target=(-0.5, 0.5))
+    grid = gmm.outcome_grid(S(steps=400, target=(-0.5, 0.5)), n=5)
     assert grid.codes.shape == (5, 5) and grid.axis.shape == (5,)
     assert np.all(np.diag(grid.codes) == 1)  # the diagonal is invariant: mode collapse
     off = ~np.eye(5, dtype=bool)
     assert np.all(grid.codes[off] == 0)
-    fo = gmm.outcome_grid(n=4, dynamics="first-order", steps=50, ell0="optimal")
+    fo = gmm.outcome_grid(S(dynamics="first-order", steps=50), n=4, ell0="optimal")
     assert set(np.unique(fo.codes)) <= {0, 1, 2, 3}
 
 
@@ -359,6 +361,44 @@ def test_settings_defaults_and_ranges() -> None:
     ):
         with pytest.raises(ValueError):
             gmm.GMMSettings(**bad)
+
+
+@pytest.mark.parametrize("name", list(gmm.GMM_PARAMS))
+def test_each_setting_is_declared_once(name: str) -> None:
+    """GMMSettings' default, range and validation and the CLI flag come from GMM_PARAMS."""
+    p = gmm.GMM_PARAMS[name]
+    assert getattr(gmm.GMMSettings(), name) == p.default
+    if p.choices:
+        assert gmm.GMMSettings.CHOICES[name] == p.choices
+        with pytest.raises(ValueError, match=name):
+            gmm.GMMSettings(**{name: "neither"})
+        return
+    assert gmm.GMMSettings.RANGES[name] == (p.lo, p.hi)
+    assert (name in gmm.GMMSettings.INTEGERS) == p.integer
+    assert (name in gmm.GMMSettings.OPEN_LOW) == p.lo_open
+    above = p.hi + 1
+    with pytest.raises(ValueError, match=name):
+        gmm.GMMSettings(**{name: (above, above) if p.pair else above})
+    if name in ("mu_range", "ell_range"):
+        return  # the CLI draws starts from the default ranges
+    parser = OneLineParser(prog="python -m dynamics")
+    register(parser.add_subparsers(dest="command"))
+    flag = gmm_cli.FLAGS.get(name, p.flag)
+    batch = parser._subparsers._group_actions[0].choices["gmm-batch"]  # type: ignore[union-attr]
+    action = batch._option_string_actions[flag]
+    lo, hi = (int(p.lo), int(p.hi)) if p.integer else (p.lo, p.hi)
+    rng = f"{lo}..{hi}" if p.integer else f"{p.lo:g}, {p.hi:g}]"
+    assert p.label in action.help and rng in action.help
+    bad = f"{above},{above}" if p.pair else str(above)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["gmm-batch", "--dynamics", "first-order", f"{flag}={bad}"])
+
+
+def test_settings_are_one_cache_key_whatever_the_number_types() -> None:
+    a = gmm.GMMSettings(k=np.int64(3), dynamics="first-order", target=[-1, 1], tol=np.float32(0.5))
+    b = gmm.GMMSettings(k=3, dynamics="first-order", target=(-1.0, 1.0), tol=0.5)
+    assert a == b and hash(a) == hash(b) and type(a.k) is int and a.target == (-1.0, 1.0)
+    assert {a: 1}[b] == 1
 
 
 def test_extreme_inputs_stay_finite() -> None:
@@ -417,7 +457,7 @@ def test_cli_gmm_batch_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert sum(out[name] for name in gmm.OUTCOMES) == pytest.approx(1.0)
     assert out["settings"]["runs"] == 40 and out["settings"]["seed"] == 0
-    direct = gmm.batch_experiment(dynamics="first-order", runs=40, steps=100)
+    direct = gmm.batch_experiment(S(dynamics="first-order", runs=40, steps=100))
     assert out["counts"] == direct.counts
 
 
@@ -557,8 +597,8 @@ def test_batch_kernel_equals_the_recorded_and_the_reference_paths(target, k, sim
     ref_mu, ref_ell = reference_first_order(mu0, ell0, target, 0.1, 0.1, steps, k, simultaneous)
     np.testing.assert_allclose(mu, ref_mu, rtol=0, atol=1e-12)
     np.testing.assert_allclose(ell, ref_ell, rtol=0, atol=1e-12)
-    b = gmm.batch_experiment("first-order", k=k, simultaneous=simultaneous, runs=runs,
-                             seed=3, steps=steps, target=target)  # fmt: skip
+    b = gmm.batch_experiment(S(dynamics="first-order", k=k, simultaneous=simultaneous,
+                               runs=runs, seed=3, steps=steps, target=target))  # fmt: skip
     np.testing.assert_array_equal(b.mu_final, recorded_from_seed(3, runs, steps, target, k,
                                                                  simultaneous))  # fmt: skip
 
@@ -594,25 +634,25 @@ def test_a_batch_stops_when_cancelled() -> None:
         return len(calls) > 3
 
     with pytest.raises(gmm.Cancelled):
-        gmm.batch_experiment("first-order", runs=50, steps=1000, cancel=cancel)
+        gmm.batch_experiment(S(dynamics="first-order", runs=50, steps=1000), cancel=cancel)
     assert len(calls) == 4  # checked every 50 steps: stopped at the 4th check
     with pytest.raises(gmm.Cancelled):
-        gmm.separation_map([1.0, 2.0], (1,), runs=10, steps=500, cancel=lambda: True)
+        gmm.separation_map(S(runs=10, steps=500), [1.0, 2.0], (1,), cancel=lambda: True)
 
 
 def test_separation_map_cells_are_batches() -> None:
     seps, ks = [1.0, 4.0], (1, 3)
-    m = gmm.separation_map(seps, ks, runs=30, steps=150, seed=2, target=(-1.0, 1.0))
+    m = gmm.separation_map(S(runs=30, steps=150, seed=2, target=(-1.0, 1.0)), seps, ks)
     assert m.fractions.shape == (2, 2, len(gmm.OUTCOMES))
     np.testing.assert_allclose(m.fractions.sum(axis=2), 1.0, atol=1e-12)
     for i, k in enumerate(ks):
         for j, sep in enumerate(seps):
-            b = gmm.batch_experiment("first-order", k=k, runs=30, steps=150, seed=2,
-                                     target=(-sep / 2, sep / 2))  # fmt: skip
+            b = gmm.batch_experiment(S(dynamics="first-order", k=k, runs=30, steps=150, seed=2,
+                                       target=(-sep / 2, sep / 2)))  # fmt: skip
             got = m.fractions[i, j]
             assert got.tolist() == [getattr(b, o) for o in gmm.OUTCOMES]
     with pytest.raises(ValueError):
-        gmm.separation_map([12.0], (1,))
+        gmm.separation_map(S(), [12.0], (1,))
 
 
 def test_gmm_commands_skip_the_dirac_gan_imports() -> None:
@@ -621,11 +661,17 @@ def test_gmm_commands_skip_the_dirac_gan_imports() -> None:
         "'--runs', '5', '--steps', '5'];\n"
         "try:\n runpy.run_module('dynamics', run_name='__main__')\n"
         "except SystemExit as e:\n assert e.code == 0\n"
-        "assert 'scipy.integrate' not in sys.modules and 'dynamics.methods' not in sys.modules"
+        "assert 'dynamics.methods' not in sys.modules\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('scipy', 'plotly', 'streamlit')]\n"
+        "assert not heavy, heavy\n"
+        "import os; assert os.environ['OPENBLAS_NUM_THREADS'] == '1'"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
     assert out.returncode == 0, out.stderr
     assert (
         json.loads(out.stdout)["counts"]
-        == gmm.batch_experiment("first-order", runs=5, steps=5).counts
+        == gmm.batch_experiment(S(dynamics="first-order", runs=5, steps=5)).counts
     )

@@ -35,6 +35,7 @@ from ui.figures.spec import figure_json
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/mode_collapse.py"
 D = gmm.GMMSettings()
+S = gmm.GMMSettings
 START = (1.5, -1.0)  # the page's default start
 STEPS = 300  # the page's default number of single-run steps
 SHORT = 60  # steps of most control tests
@@ -386,9 +387,9 @@ def test_batch_tab_runs_on_request_and_matches_the_core() -> None:
     rows = _table(at)
     common = dict(runs=40, seed=5, steps=30, eta_gen=0.1, eta_disc=0.1)
     expect = {
-        "optimal discriminator": gmm.batch_experiment("optimal", **common),
-        "first-order, k = 1": gmm.batch_experiment("first-order", k=1, **common),
-        "first-order, k = 3": gmm.batch_experiment("first-order", k=3, **common),
+        "optimal discriminator": gmm.batch_experiment(S(dynamics="optimal", **common)),
+        "first-order, k = 1": gmm.batch_experiment(S(dynamics="first-order", k=1, **common)),
+        "first-order, k = 3": gmm.batch_experiment(S(dynamics="first-order", k=3, **common)),
     }
     assert list(rows) == list(expect)
     for label, r in expect.items():
@@ -399,7 +400,7 @@ def test_batch_tab_runs_on_request_and_matches_the_core() -> None:
     z = [t for t in maps["data"] if t["type"] == "heatmap"]
     grid_args = dict(seed=5, steps=30, eta_gen=0.1, eta_disc=0.1)
     for tr, dyn in zip(z, ("optimal", "first-order"), strict=True):
-        codes = gmm.outcome_grid(21, dyn, k=1, **grid_args).codes
+        codes = gmm.outcome_grid(S(dynamics=dyn, k=1, **grid_args), 21).codes
         shown = _arrays(tr["z"]).reshape(21, 21)
         assert np.array_equal(shown, codes), dyn
     fr = chart_spec(at, "gmm_fractions")
@@ -423,7 +424,7 @@ def test_batch_with_simultaneous_updates_adds_a_row() -> None:
         "first-order, k = 2",
         "first-order, simultaneous (k = 1)",
     ]
-    r = gmm.batch_experiment("first-order", k=1, simultaneous=True, runs=20, steps=10)
+    r = gmm.batch_experiment(S(dynamics="first-order", k=1, simultaneous=True, runs=20, steps=10))
     assert rows["first-order, simultaneous (k = 1)"][1] == _cell(r.collapsed, r.counts["collapsed"])
 
 
@@ -490,16 +491,15 @@ def assert_finite(fig) -> None:
 
 
 def build_plane(start=START, target=D.target, focus="first-order", steps=STEPS, k=1, ell="optimal"):
-    runs = {
-        d: compute.single_run(d, start, target, 0.1, 0.1, steps, k, False, ell, 0, D.mu_range,
-                              D.ell_range)
+    settings = {
+        d: S(dynamics=d, target=target, eta_gen=0.1, eta_disc=0.1, steps=steps, k=k, seed=0)
         for d in ("optimal", "first-order")
-    }  # fmt: skip
+    }
+    runs = {d: compute.single_run(s, start, ell) for d, s in settings.items()}
     view, _ = compute.plane_view(target, start, D.mu_range, tuple(r.mu for r in runs.values()))
     space = compute.data_space(
-        focus, start, target, 0.1, 0.1, steps, k, False, ell, 0, D.mu_range, D.ell_range,
-        compute.data_range(target, runs[focus].mu),
-    )  # fmt: skip
+        settings[focus], start, ell, compute.data_range(target, runs[focus].mu)
+    )
     paths = [PlanePath(d, d, r.mu, "moving") for d, r in runs.items()]
     fig = plane_figure(
         compute.tv_surface(target, view), compute.tv_streamlines(target, view), paths, target,
@@ -532,9 +532,9 @@ def test_figure_builders_draw_finite_data_only(kw: dict) -> None:
 def test_batch_figures_draw_finite_data_only() -> None:
     assert_finite(fractions_figure([Fractions("optimal", 1.0, 0.0, 0.0, 0.0),
                                     Fractions("first-order, k = 1", 0.1, 0.6, 0.1, 0.2)]))  # fmt: skip
-    m = gmm.separation_map([1.0, 4.0], (1, 2), runs=5, steps=5)
+    m = gmm.separation_map(S(runs=5, steps=5), [1.0, 4.0], (1, 2))
     assert_finite(separation_figure(m.separations, m.ks, m.fractions, current=4.0))
-    g = gmm.outcome_grid(11, "first-order", steps=5)
+    g = gmm.outcome_grid(S(dynamics="first-order", steps=5), 11)
     fig = outcome_maps_figure(g.axis, [("a", g.codes), ("b", g.codes)], D.target)
     assert_finite(fig)
 
@@ -572,7 +572,7 @@ def test_payloads_stay_small() -> None:
             assert len(tr.x) <= 1500
     long_series = [Series(d, d, t, t, t, t + 1e-3) for d in runs]
     sizes["series, 10000 steps"] = len(series_figure(long_series).to_json())
-    g = gmm.outcome_grid(81, "first-order", steps=1)
+    g = gmm.outcome_grid(S(dynamics="first-order", steps=1), 81)
     sizes["maps 81²"] = len(
         outcome_maps_figure(g.axis, [("a", g.codes), ("b", g.codes)], D.target).to_json()
     )
@@ -637,8 +637,9 @@ def test_the_sentences_state_the_core_numbers(query: dict[str, str]) -> None:
             assert f"|μ₁ − μ₂| = {r.gap[-1, 0]:.3f}" in line
     # the fractions: the core's batch with these settings
     b = gmm.batch_experiment(
-        "first-order", k=k, runs=compute.SETTING_RUNS, seed=D.seed, steps=steps, target=target
-    )
+        S(dynamics="first-order", k=k, runs=compute.SETTING_RUNS, seed=D.seed, steps=steps,
+          target=target)
+    )  # fmt: skip
     for o in gmm.OUTCOMES:
         shown = f"{OUTCOME_WORDS[o]} {getattr(b, o):.1%}"
         assert (shown in text) == (b.counts[o] > 0), (o, shown)  # 200 runs: 0.5 % steps, exact
@@ -682,10 +683,7 @@ def test_a_single_run_at_the_maximum_settings_stays_within_the_budget() -> None:
 
 
 def small_table() -> compute.BatchTable:
-    return compute.batch_table(
-        D.target, 0.1, 0.1, 30, 40, 5, (1, 3), True, 21, 1, False, D.mu_range, D.ell_range,
-        D.tol, D.collapse,
-    )  # fmt: skip
+    return compute.batch_table(compute.BatchPlan(S(steps=30, runs=40, seed=5), (1, 3), True, 21))
 
 
 def test_batch_exports_parse_back_to_the_core_numbers() -> None:
@@ -698,10 +696,10 @@ def test_batch_exports_parse_back_to_the_core_numbers() -> None:
     data = json.loads(compute.batch_json(table))
     common = dict(runs=40, seed=5, steps=30, eta_gen=0.1, eta_disc=0.1)
     expect = [
-        gmm.batch_experiment("optimal", **common),
-        gmm.batch_experiment("first-order", k=1, **common),
-        gmm.batch_experiment("first-order", k=3, **common),
-        gmm.batch_experiment("first-order", k=1, simultaneous=True, **common),
+        gmm.batch_experiment(S(dynamics="optimal", **common)),
+        gmm.batch_experiment(S(dynamics="first-order", k=1, **common)),
+        gmm.batch_experiment(S(dynamics="first-order", k=3, **common)),
+        gmm.batch_experiment(S(dynamics="first-order", k=1, simultaneous=True, **common)),
     ]
     fractions = [r for r in rows if r["kind"] == "fractions"]
     records = [r for r in data["records"] if r["kind"] == "fractions"]
@@ -712,14 +710,14 @@ def test_batch_exports_parse_back_to_the_core_numbers() -> None:
             assert abs(rec[o] - getattr(r, o)) <= 1e-12
             assert int(row[f"n_{o}"]) == rec[f"n_{o}"] == r.counts[o]
     seps = compute.separations_for(D.target)
-    m = gmm.separation_map(seps, (1, 3), runs=min(40, compute.SEPARATION_RUNS), seed=5, steps=30)
+    m = gmm.separation_map(S(runs=min(40, compute.SEPARATION_RUNS), seed=5, steps=30), seps, (1, 3))
     cells = [r for r in rows if r["kind"] == "separation"]
     assert len(cells) == 2 * len(seps)
     for row in cells:
         i, j = (1, 3).index(int(row["k"])), seps.index(float(row["separation"]))
         for n, o in enumerate(gmm.OUTCOMES):
             assert abs(float(row[o]) - m.fractions[i, j, n]) <= 1e-12
-    opt = gmm.outcome_grid(21, "optimal", seed=5, steps=30)
+    opt = gmm.outcome_grid(S(dynamics="optimal", seed=5, steps=30), 21)
     assert data["outcome_maps"]["optimal"] == opt.codes.tolist()
     assert data["outcome_maps"]["axis"] == opt.axis.tolist()
     assert data["settings"]["runs"] == 40 and data["settings"]["ks"] == [1, 3]
@@ -741,11 +739,8 @@ def test_the_batch_tab_offers_the_exports() -> None:
 # ------------------------------------------------------------- the bounded, cancellable pool
 
 
-def _args(steps: int = 30, seed: int = 11) -> tuple:
-    return (
-        D.target, 0.1, 0.1, steps, 20, seed, (1,), False, 21, 1, False, D.mu_range,
-        D.ell_range, D.tol, D.collapse,
-    )  # fmt: skip
+def _args(steps: int = 30, seed: int = 11) -> compute.BatchPlan:
+    return compute.BatchPlan(S(steps=steps, runs=20, seed=seed), (1,), False, 21)
 
 
 def test_a_full_pool_refuses_with_a_wait_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -768,7 +763,7 @@ def test_the_page_says_busy_instead_of_queuing(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_cancel_stops_a_batch_between_chunks() -> None:
-    job = compute.BatchJob(args=_args(steps=5000, seed=12), estimate=1.0)
+    job = compute.BatchJob(plan=_args(steps=5000, seed=12), estimate=1.0)
     job.cancel()
     with pytest.raises(gmm.Cancelled):
         compute._run(job)  # the flag is checked before it starts and every 50 steps
@@ -791,7 +786,7 @@ def test_a_batch_nobody_polls_is_cancelled(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_the_time_left_comes_from_the_measured_rate(monkeypatch: pytest.MonkeyPatch) -> None:
-    job = compute.BatchJob(args=_args(), estimate=1.0)
+    job = compute.BatchJob(plan=_args(), estimate=1.0)
     assert job.remaining() is None  # nothing measured yet
     job.progress(0.0, "start")
     job.started = time.monotonic() - 10.0
@@ -799,9 +794,9 @@ def test_the_time_left_comes_from_the_measured_rate(monkeypatch: pytest.MonkeyPa
     left = job.remaining()
     assert left is not None and 29.0 <= left <= 31.5  # 10 s for 25 %: 30 s to go
     monkeypatch.setattr(compute, "_SECONDS_PER_UNIT", [1e-6])
-    before = compute.estimate_for_args(_args())
+    before = compute.batch_estimate(_args())
     compute._learn_rate(_args(), 3 * before)  # a batch that took 3× the estimate
-    assert compute.estimate_for_args(_args()) == pytest.approx(2 * before)
+    assert compute.batch_estimate(_args()) == pytest.approx(2 * before)
 
 
 @pytest.mark.usefixtures("clickable")
@@ -810,24 +805,8 @@ def test_the_cancel_button_cancels_the_sessions_batch() -> None:
 
     at = page({"tab": "batch", "runs": "20", "bsteps": "10", "ks": "2"})
     assert at.button(key="gmm_cancel_batch").disabled  # nothing to cancel
-    args = (
-        D.target,
-        0.1,
-        0.1,
-        10,
-        20,
-        0,
-        (2,),
-        False,
-        41,
-        1,
-        False,
-        D.mu_range,
-        D.ell_range,
-        D.tol,
-        D.collapse,
-    )  # fmt: skip  (the page's batch arguments for this query)
-    job = compute.BatchJob(args=args, estimate=1.0, future=Future())  # still running
+    plan = compute.BatchPlan(S(steps=10, runs=20), (2,), False, 41)  # the page's, for this query
+    job = compute.BatchJob(plan=plan, estimate=1.0, future=Future())  # still running
     at.session_state["_gmm_job"] = job
     rerun(at)
     assert not at.button(key="gmm_cancel_batch").disabled
@@ -837,7 +816,35 @@ def test_the_cancel_button_cancels_the_sessions_batch() -> None:
     assert any("cancelled" in i.value for i in at.info), [i.value for i in at.info]
     assert "_gmm_job" not in at.session_state
     # a batch for other settings than the page's is cancelled as soon as the page sees it
-    other = compute.BatchJob(args=_args(seed=22), estimate=1.0, future=Future())
+    other = compute.BatchJob(plan=_args(seed=22), estimate=1.0, future=Future())
     at.session_state["_gmm_job"] = other
     rerun(at)
     assert other.cancelled.is_set()
+
+
+# ------------------------------------------------------------ settings as the one argument
+
+
+def test_the_model_controls_come_from_the_declarations() -> None:
+    from tests.test_fuzz_urls import page_defs
+
+    specs = {s.key: s for s in page_defs(PAGE)["gmm_specs"]()}
+    controls = {"lr_gen": "eta_gen", "lr_disc": "eta_disc", "k": "k", "seed": "seed",
+                "tol": "tol", "collapse": "collapse", "runs": "runs"}  # fmt: skip
+    for key, name in controls.items():
+        p = gmm.GMM_PARAMS[name]
+        assert (specs[key].default, specs[key].lo, specs[key].hi) == (p.default, *p.ui_range)
+        assert specs[key].label == p.label
+
+
+def test_a_single_run_is_keyed_on_what_changes_it() -> None:
+    import dataclasses
+
+    base = S(dynamics="first-order", steps=20)
+    run = compute.single_run(base, START)
+    same = dataclasses.replace(base, tol=0.3, runs=5, collapse=1.0)  # thresholds, batch size
+    assert compute.single_run(same, START) is run
+    assert compute.single_run(dataclasses.replace(base, k=2), START) is not run
+    opt = compute.single_run(S(dynamics="optimal", steps=20), START)
+    other_disc = S(dynamics="optimal", steps=20, k=7, eta_disc=0.2, seed=3)
+    assert compute.single_run(other_disc, START, "random") is opt

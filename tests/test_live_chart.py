@@ -15,15 +15,6 @@ from ui.controls import LR_OPTIONS
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def test_streamlits_plotly_bundle_is_found_and_defines_window_plotly() -> None:
-    # Without it every chart falls back to st.plotly_chart (remounts, no clicks): a
-    # Streamlit upgrade that moves the bundle must fail here, not silently degrade.
-    assert live_chart.PLOTLY_BUNDLE is not None
-    path = live_chart.STREAMLIT_JS / live_chart.PLOTLY_BUNDLE
-    assert path.is_file()
-    assert ".Plotly=" in path.read_text()  # the bundle sets window.Plotly, which the JS uses
-
-
 def test_the_component_carries_both_streamlit_chart_themes() -> None:
     js = live_chart._js()
     assert "__TEMPLATES__" not in js

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import fsolve
 
 from dynamics.losses import FP0
 from dynamics.methods import (
@@ -86,7 +87,7 @@ def test_simulate_validates_its_inputs() -> None:
 
 HP = Hyper(
     lr_gen=0.13, lr_disc=0.29, n_gen=2, n_disc=3, beta=-0.35, beta1=0.8, beta2=0.95, eps=1e-3,
-    sga_lambda=0.7, lookahead_k=3, lookahead_alpha=0.4, ema_beta=0.3,
+    sga_lambda=0.7, lookahead_k=3, lookahead_alpha=0.4, ema_beta=0.3, unroll_k=3,
 )  # fmt: skip
 #: For WGAN (c = 1) the discriminator's first step from here leaves [−1, 1]: clipping is hit.
 Z0 = (0.7, 0.9)
@@ -171,8 +172,15 @@ def _expected_steps(
             # The local game's Nash equilibrium: x = h_g(v_θ + J_θψ y), y = h_d(v_ψ + J_ψθ x).
             J = game.jacobian_at(z[-1][0], z[-1][1])
             g = v(z[-1])
-            system = np.array([[1.0, -hp.lr_gen * J[0, 1]], [-hp.lr_disc * J[1, 0], 1.0]])
-            z.append(_clip(game, z[-1] + np.linalg.solve(system, H * g)))
+            # Solved as in Schäfer & Anandkumar's closed form (scalar players): an LU solve
+            # rounds differently, which LSGAN's cubic far field amplifies past 1e-13 in ten steps.
+            hg, hd = hp.lr_gen, hp.lr_disc
+            den = 1.0 - hg * hd * J[0, 1] * J[1, 0]
+            step = [
+                hg * (g[0] + hd * J[0, 1] * g[1]) / den,
+                hd * (g[1] + hg * J[1, 0] * g[0]) / den,
+            ]
+            z.append(_clip(game, z[-1] + np.array(step)))
     elif method == "lookahead":
         for _ in range(n):
             fast = z[-1]
@@ -192,6 +200,30 @@ def _expected_steps(
                 z.append((1 - hp.ema_beta) * z[-1] + hp.ema_beta * w[-1])
             else:
                 z.append(np.mean(w, axis=0))
+    elif method == "implicit":
+        for _ in range(n):
+            # z' = z + H v(z'): MINPACK's hybrd, an independent root finder, from z
+            zk = z[-1]
+            root, info, ier, _ = fsolve(
+                lambda u, zk=zk: u - zk - H * v(u), zk, full_output=True, xtol=1e-15
+            )
+            assert ier == 1 or np.abs(info["fvec"]).max() < 1e-15, info
+            z.append(_clip(game, root))
+    elif method == "unrolled":
+        for _ in range(n):
+            th, ps = z[-1]
+            pk, dpk = ps, 0.0  # ψ_j and ∂ψ_j/∂θ
+            c = game.psi_limit()
+            for _ in range(hp.unroll_k):
+                J = game.jacobian_at(th, pk)  # tested against the field in test_jacobians
+                dpk = dpk + hp.lr_disc * (J[1, 0] + J[1, 1] * dpk)
+                pk = pk + hp.lr_disc * _v(game, th, pk)[1]
+                if c is not None and abs(pk) >= c:
+                    pk, dpk = min(max(pk, -c), c), 0.0
+            vt, vp = _v(game, th, pk)
+            gen = th + hp.lr_gen * (vt - dpk * vp)
+            disc = ps + hp.lr_disc * _v(game, th, ps)[1]
+            z.append(_clip(game, np.array([gen, disc])))
     elif method == "adam":
         b1, b2 = hp.beta1, hp.beta2
         m = s = np.zeros(2)
@@ -220,9 +252,15 @@ def test_first_steps_by_hand(variant: str, method: str, start: tuple[float, floa
     # Ten steps: for WGAN the path hits the clip and, rotating, leaves it again, so what a
     # rule remembers across a clipped step matters.
     game = make_game(variant)
-    got = simulate(game, method, HP, [start], 10).points[:, 0]
-    want = _expected_steps(game, method, HP, start, 10)
-    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    t = simulate(game, method, HP, [start], 10)
+    with np.errstate(over="ignore", invalid="ignore"):
+        want = _expected_steps(game, method, HP, start, 10)
+    # LSGAN's cubic field runs away from Z_FAR within ten steps of some methods: the kept
+    # part of the path is compared, and the stop is where the hand computation leaves ±10⁶.
+    n = int(t.n_valid[0])
+    np.testing.assert_allclose(t.path(0), want[:n], rtol=1e-13, atol=1e-15)
+    if n < 11:
+        assert t.status == ("diverged",) and not np.abs(want[n]).max() <= DIVERGENCE_BOUND
 
 
 def test_hand_computed_steps_do_hit_the_wgan_clip() -> None:

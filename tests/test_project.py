@@ -63,6 +63,56 @@ def test_the_core_never_imports_streamlit_or_plotly(path: Path) -> None:
     assert not _imports(path) & {"streamlit", "plotly", "matplotlib"}
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "tests").glob("*.py")), ids=lambda p: p.name)
+def test_tests_never_import_bench(path: Path) -> None:
+    # The benchmarks may use the tests' helpers (the app server, the WebSocket client), not
+    # the other way round: a benchmark script is free to change what it measures.
+    assert "bench" not in _imports(path)
+
+
+#: Framework packages whose modules are internal (not Streamlit's or Plotly's public API).
+INTERNAL_MODULES = ("_plotly_utils", "streamlit.runtime", "streamlit.web", "plotly.basedatatypes")
+APP_CODE = sorted(
+    p
+    for p in [ROOT / "app.py", ROOT / "serve.py", *(ROOT / "pages").glob("*.py"),
+              *(ROOT / "ui").rglob("*.py")]
+    if p != ROOT / "ui" / "compat.py"
+)  # fmt: skip
+
+
+def _internals(tree: ast.Module) -> list[str]:
+    """Imports of framework-internal modules and private attributes of other objects."""
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            for name in [*names, getattr(node, "module", None) or ""]:
+                if name.startswith(INTERNAL_MODULES):
+                    out.append(f"{node.lineno}: import {name}")
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+        ):
+            out.append(f"{node.lineno}: {ast.unparse(node)}")
+    return out
+
+
+@pytest.mark.parametrize("path", APP_CODE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_framework_internals_are_reached_only_through_ui_compat(path: Path) -> None:
+    # Each internal the lab relies on has a test in tests/test_compat.py that names it when a
+    # Streamlit or Plotly upgrade breaks it; that only holds if nothing else reaches for one.
+    assert not _internals(ast.parse(path.read_text())), "use a function of ui/compat.py"
+
+
+def test_the_internals_check_can_fail() -> None:
+    bad = "from streamlit.runtime.pages_manager import PagesManager\nx = fig._data\n"
+    assert len(_internals(ast.parse(bad))) == 2
+    ok = "import streamlit as st\nself._x = type(v).__name__\n"
+    assert not _internals(ast.parse(ok))
+
+
 def _raw_html_calls(tree: ast.Module) -> list[ast.Call]:
     calls = []
     for node in ast.walk(tree):

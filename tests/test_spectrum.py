@@ -70,13 +70,17 @@ def hyper_strategy(
         lookahead_k=st.integers(int(HYPER_RANGES["lookahead_k"][0]), k_max or n_max),
         lookahead_alpha=st.floats(*HYPER_RANGES["lookahead_alpha"]),
         ema_beta=log_uniform(*HYPER_RANGES["ema_beta"]),
+        unroll_k=st.integers(*(int(x) for x in HYPER_RANGES["unroll_k"])).map(
+            lambda k: min(k, k_max) if k_max else k
+        ),
     )
 
 
 #: For finite-difference checks of the real one-step map the state after one step must stay
-#: in the linear regime: rates up to 1, at most 5 sub-steps per player and 3 lookahead steps
-#: (5 lookahead steps of h = 1 with γ = 5 amplify the stencil ≈ 1000-fold). Closed forms
-#: against the analytic operator (no finite differences) use the whole of HYPER_RANGES.
+#: in the linear regime: rates up to 1, at most 5 sub-steps per player and 3 lookahead or
+#: unrolled steps (5 lookahead steps of h = 1 with γ = 5 amplify the stencil ≈ 1000-fold; 5
+#: unrolled ones by (1 − γ)⁵ ≈ 1000 too). Closed forms against the analytic operator (no
+#: finite differences) use the whole of HYPER_RANGES.
 FD_HYPER = hyper_strategy((1e-3, 1.0), 5, k_max=3)
 FULL_HYPER = hyper_strategy((LR_LO, LR_HI), N_HI)
 

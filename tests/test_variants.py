@@ -159,10 +159,12 @@ def test_registry_names() -> None:
         "consensus",
         "consensus-authors",
         "ns-gradient-penalty",
+        "least-squares",
+        "lecam",
     }
     for name, v in VARIANTS.items():
         assert v.name == name
-        assert v.label and v.explanation and v.reference
+        assert v.label and v.explanation and v.references
         assert set(v.param_index) == {p.name for p in v.params}
 
 
@@ -177,6 +179,9 @@ AUTHORS_DEFAULTS = {
     "consensus": {"gamma": 1.0},
     "consensus-authors": {"gamma": 1.0},
     "ns-gradient-penalty": {"gamma": 0.3},
+    # not in the authors' figures: c = b = 1 (docs/theory.md §1.12), λ = 1 (§1.13)
+    "least-squares": {"c": 1.0},
+    "lecam": {"lam": 1.0},
 }
 
 

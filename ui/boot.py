@@ -12,10 +12,10 @@ rerun goes through ``app.py`` to the page that was asked for.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
+
+from ui.compat import leave_pages_directory_mode
 
 
 def require_entrypoint() -> None:
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if leave_pages_directory_mode():
         st.rerun()

@@ -23,7 +23,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
-from dynamics.methods import METHODS, Hyper
+from dynamics.methods import HYPER_PARAMS, METHODS, Hyper
+
+_UNROLL_DEFAULT = int(HYPER_PARAMS["unroll_k"].default)
 
 #: Units per rerun: about 1 s of CPU on the development machine at the worst factors.
 WORK_BUDGET = 150_000
@@ -42,7 +44,14 @@ _METHOD_UNITS: Mapping[str, float] = {
     "hamiltonian": 3.5,
     "sga": 5.5,
     "cgd": 4.0,
+    # Newton's method per step (~5 iterations of field + Jacobian; measured 20.6 × SimGD)
+    "implicit": 21.0,
+    # unrolled GAN at k = 0 (one field and one v_ψ): the unroll adds ``_UNROLL_PER_K`` per k
+    "unrolled": 1.5,
 }
+#: Units per unrolled discriminator step (a Jacobian and a v_ψ; measured 13.6 × SimGD at
+#: k = 5 on the standard game, 26 × on LeCam's, whose Jacobian costs more than its field).
+_UNROLL_PER_K = 3.0
 #: Lookahead-minmax takes k SimGD steps, then averages (measured 4.8 × SimGD at k = 5,
 #: 19.2 × at k = 20): per step ``k`` units plus this.
 _LOOKAHEAD_EXTRA = 0.5
@@ -64,15 +73,24 @@ _SUBSTEP_BASE: Mapping[str, float] = {"ema": 1.0, "average": 1.0}
 VARIANT_FACTOR: Mapping[str, float] = {
     "instance-noise": 13.0,  # quadrature over the noise at every evaluation
     "consensus": 4.0,  # the field's gradient norm term
+    "consensus-authors": 4.0,  # the same terms (measured 2.6 × SimGD, 3.6 × for Hamiltonian GD)
     "wgan-gp": 1.5,
     "gradient-penalty": 1.5,
     "ns-gradient-penalty": 1.5,
     "non-saturating": 1.3,
     "wgan": 2.0,
+    "least-squares": 1.3,  # two polynomials (measured 1.0 for SimGD, 1.9 for AltGD)
+    "lecam": 1.5,  # the standard field and one more term
 }
 
 
-def step_units(method: str, n_gen: int = 1, n_disc: int = 1, lookahead_k: int = 1) -> float:
+def step_units(
+    method: str,
+    n_gen: int = 1,
+    n_disc: int = 1,
+    lookahead_k: int = 1,
+    unroll_k: int = _UNROLL_DEFAULT,
+) -> float:
     """Units of one step of ``method`` on the standard game (``KeyError`` for a method the
     tables do not price: a new method must be measured and added here)."""
     if method not in METHODS:
@@ -81,21 +99,29 @@ def step_units(method: str, n_gen: int = 1, n_disc: int = 1, lookahead_k: int = 
         return _SUBSTEP_UNITS[method] * (n_gen + n_disc) + _SUBSTEP_BASE.get(method, 0.5)
     if "lookahead_k" in METHODS[method].uses:
         return lookahead_k + _LOOKAHEAD_EXTRA
+    if "unroll_k" in METHODS[method].uses:
+        return _METHOD_UNITS[method] + _UNROLL_PER_K * unroll_k
     return _METHOD_UNITS[method]
 
 
 def path_units(
-    variant: str, method: str, n_gen: int = 1, n_disc: int = 1, lookahead_k: int = 1
+    variant: str,
+    method: str,
+    n_gen: int = 1,
+    n_disc: int = 1,
+    lookahead_k: int = 1,
+    unroll_k: int = _UNROLL_DEFAULT,
 ) -> float:
     """Units of one step of ``method`` on ``variant``."""
     if method == "flow":
         return _FLOW_FACTOR.get(variant, 1.0) * step_units(method)
-    return VARIANT_FACTOR.get(variant, 1.0) * step_units(method, n_gen, n_disc, lookahead_k)
+    units = step_units(method, n_gen, n_disc, lookahead_k, unroll_k)
+    return VARIANT_FACTOR.get(variant, 1.0) * units
 
 
 def hyper_units(variant: str, method: str, hp: Hyper) -> float:
     """``path_units`` with the counts a method's hyper-parameters set (sub-steps, k)."""
-    return path_units(variant, method, hp.n_gen, hp.n_disc, hp.lookahead_k)
+    return path_units(variant, method, hp.n_gen, hp.n_disc, hp.lookahead_k, hp.unroll_k)
 
 
 def steps_within(steps: int, units_per_step: float, budget: float | None = None) -> int:
@@ -143,7 +169,7 @@ def wait_for(history: Iterable[tuple[float, float]], now: float) -> float:
 
 
 def hold_back(
-    state: MutableMapping[str, Any],
+    state: MutableMapping[Any, Any],  # st.session_state: str or int keys
     *,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
@@ -158,7 +184,7 @@ def hold_back(
 
 
 def account(
-    state: MutableMapping[str, Any], mark: float, *, clock: Callable[[], float] = time.monotonic
+    state: MutableMapping[Any, Any], mark: float, *, clock: Callable[[], float] = time.monotonic
 ) -> None:
     """Record the CPU this session's script thread used since ``mark`` (from ``hold_back``)."""
     now = clock()

@@ -36,6 +36,24 @@ Two things the lab needs are not part of Streamlit's page API:
    computation makes none. The pages' longer loops call ``stop_if_disconnected`` between
    pieces of work. It uses ``Runtime.instance().is_active_session`` and the script run
    context.
+
+3. **Speed-ups that reach into Plotly and Streamlit internals** (each was measured; see
+   docs/performance.md). Only this module touches them; the rest of the lab calls the small
+   functions below:
+
+   * Plotly's ``_plotly_utils.utils`` (``typed_array_spec``, ``arrays_to_base64``): the
+     typed-array encoding Plotly sends numpy arrays in, reused by ``ui.figures.spec``'s
+     one-pass JSON encoder;
+   * a built figure's own dicts (``figure_parts``: ``fig._data``, ``fig._layout``,
+     ``frame._props``), encoded without ``to_dict``'s two deep copies, and the figure
+     constructor's ``_validate=False`` (``init_figure_unvalidated``);
+   * Streamlit's ``PagesManager.uses_pages_directory`` (``leave_pages_directory_mode``, for
+     ``ui.boot``);
+   * the file name of Streamlit's Plotly bundle in its static files (``plotly_bundle``, for
+     ``ui.live_chart``).
+
+   ``tests/test_compat.py`` has one test per internal that names it and the installed
+   version when an upgrade changes it.
 """
 
 from __future__ import annotations
@@ -45,6 +63,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -262,3 +281,72 @@ def stop_if_disconnected() -> None:
 
         _LOG.info("stopping a script run whose session has disconnected")
         st.stop()
+
+
+# ------------------------------------------------------------------ Plotly internals
+
+
+def typed_array_spec(a: Any) -> Any:
+    """``a`` as Plotly encodes an array for plotly.js (``{"dtype", "bdata"[, "shape"]}`` for a
+    numeric numpy array), by ``_plotly_utils.utils.to_typed_array_spec``."""
+    from _plotly_utils.utils import to_typed_array_spec
+
+    return to_typed_array_spec(a)
+
+
+def arrays_to_base64(tree: Any) -> None:
+    """Replace, in place, every numpy array in the dicts and lists of ``tree`` by its typed-array
+    spec, as Plotly does before writing JSON (``_plotly_utils.utils.convert_to_base64``)."""
+    from _plotly_utils.utils import convert_to_base64
+
+    convert_to_base64(tree)
+
+
+def figure_parts(fig: Any) -> tuple[list[dict], dict, list[dict]]:
+    """A built ``go.Figure``'s own trace dicts, layout dict and frame dicts (not copies).
+
+    ``to_dict`` deep-copies them, which was half of an explorer rerun; the JSON encoder only
+    reads them. Plotly keeps them in ``fig._data``, ``fig._layout`` and each frame's ``_props``.
+    """
+    return fig._data, fig._layout, [f._props for f in fig._frame_objs]
+
+
+def init_figure_unvalidated(fig: Any, spec: dict) -> None:
+    """Run ``go.Figure.__init__`` on ``fig`` from a plain spec without Plotly's validation
+    (the private ``_validate=False``: the builders' output is validated by the tests)."""
+    import plotly.graph_objects as go
+
+    go.Figure.__init__(fig, spec, _validate=False)
+
+
+# --------------------------------------------------------------- Streamlit internals
+
+
+def leave_pages_directory_mode() -> bool:
+    """Switch the server process out of the old "pages/ directory" multipage mode; True if
+    it was still in it (the caller then reruns through ``st.navigation``, see ``ui.boot``).
+
+    Streamlit 1.67 keeps that mode in the class attribute
+    ``streamlit.runtime.pages_manager.PagesManager.uses_pages_directory`` until the first
+    ``st.navigation`` call clears it.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        return True
+    return False
+
+
+def streamlit_js_dir() -> Path:
+    """Where Streamlit 1.67 keeps its frontend's JavaScript chunks (``static/static/js``)."""
+    import streamlit as st
+
+    return Path(st.__file__).parent / "static" / "static" / "js"
+
+
+def plotly_bundle() -> str | None:
+    """File name of Streamlit's Plotly chunk (``PlotlyChart.<hash>.js``) in its static
+    JavaScript, which ``ui/live_chart.js`` imports; None if there is not exactly one."""
+    found = sorted(streamlit_js_dir().glob("PlotlyChart.*.js"))
+    return found[0].name if len(found) == 1 else None

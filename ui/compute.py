@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,12 @@ from ui.cache import bounded_cache
 
 ParamsKey = tuple[tuple[str, float], ...]
 HyperKey = tuple[tuple[str, float | int], ...]
+
+
+def hyper_of(key: HyperKey) -> Hyper:
+    """The ``Hyper`` a cache key stands for (``hyper_key``'s inverse)."""
+    fields: dict[str, Any] = dict(key)  # floats and ints, each for its own field
+    return Hyper(**fields)
 
 
 def params_key(params: dict[str, float]) -> ParamsKey:
@@ -48,7 +55,9 @@ def streamlines(variant: str, params: ParamsKey, view: float, density: float) ->
 
 
 @bounded_cache(max_entries=128)
-def speed(variant: str, params: ParamsKey, view: float, n: int = 70) -> tuple[np.ndarray, ...]:
+def speed(
+    variant: str, params: ParamsKey, view: float, n: int = 70
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     game = make_game(variant, dict(params))
     return speed_grid(game.field, (-view, view), (-view, view), n)
 
@@ -63,7 +72,7 @@ def trajectory(
     steps: int,
 ) -> PathResult:
     game = make_game(variant, dict(params))
-    traj = simulate(game, method, Hyper(**dict(hyper)), [start], steps)
+    traj = simulate(game, method, hyper_of(hyper), [start], steps)
     div = int(traj.diverged_at[0])
     return PathResult(
         points=traj.path(0).copy(),
@@ -84,7 +93,7 @@ def spectra(
 ) -> Spectrum:
     """The spectra at (0, 0), or at the equilibrium ``at``."""
     game = make_game(variant, dict(params))
-    return spectrum(game, method, Hyper(**dict(hyper)), at)
+    return spectrum(game, method, hyper_of(hyper), at)
 
 
 @bounded_cache(max_entries=128)
@@ -162,7 +171,8 @@ HyperExtra = tuple[tuple[str, float], ...]
 
 def _hyper(lr: float, n_gen: int, n_disc: int, beta: float, extra: HyperExtra = ()) -> Hyper:
     hp = Hyper(lr_gen=lr, lr_disc=lr, n_gen=n_gen, n_disc=n_disc, beta=beta)
-    return replace(hp, **dict(extra))
+    fields: dict[str, Any] = dict(extra)
+    return replace(hp, **fields)
 
 
 # A 301 x 301 map with four eigenvalues per cell is ~6 MB: keep few.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,6 +18,9 @@ import streamlit as st
 
 from dynamics.methods import HYPER_PARAMS, METHODS, Hyper
 from dynamics.variants import get_variant
+
+if TYPE_CHECKING:  # the GMM core is imported when a mode-collapse view is drawn
+    from dynamics.gmm import Dynamics
 from ui import budget, compat, compute, presenter
 from ui.controls import (
     LR_MAX,
@@ -239,7 +242,10 @@ def draw(fig: go.Figure, *, key: str, alt: str, autoplay: bool = False) -> None:
 # ----------------------------------------------------------- the mode-collapse lesson's view
 
 #: The mode-collapse page's two dynamics, as its outcome table names them.
-GMM_LABEL = {"optimal": "Optimal discriminator", "first-order": "First-order discriminator"}
+GMM_LABEL: dict[Dynamics, str] = {
+    "optimal": "Optimal discriminator",
+    "first-order": "First-order discriminator",
+}
 #: The mode-collapse page's URL keys an embedded view reads (``target1``/``target2`` are
 #: optional); the others keep the core's defaults (``dynamics.gmm.GMMSettings``), as on the
 #: page.
@@ -269,10 +275,8 @@ def gmm_view(query: Mapping[str, Any], *, height: int = 460) -> tuple[go.Figure,
     runs = {}
     for dyn in GMM_LABEL:
         compat.stop_if_disconnected()
-        runs[dyn] = gmm_compute.single_run(
-            dyn, start, target, d.eta_gen, d.eta_disc, steps, k, False, "optimal", d.seed,
-            d.mu_range, d.ell_range,
-        )  # fmt: skip
+        settings = GMMSettings(dynamics=dyn, target=target, steps=steps, k=k)
+        runs[dyn] = gmm_compute.single_run(settings, start, "optimal")
     lines = []
     for dyn, r in runs.items():
         status = gmm_compute.status_of(r, target, d.tol, d.collapse)

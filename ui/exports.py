@@ -28,11 +28,17 @@ from ui.chart_config import chart_config
 
 
 class PathLike(Protocol):
-    """What a trajectory export needs of a path (``ui.compute.PathResult`` has it)."""
+    """What a trajectory export needs of a path (``ui.compute.PathResult`` has it).
 
-    points: np.ndarray  # (n, 2): θ, ψ per step
-    status: str
-    diverged_at: int | None
+    Read-only members: a frozen dataclass provides them.
+    """
+
+    @property
+    def points(self) -> np.ndarray: ...  # (n, 2): θ, ψ per step
+    @property
+    def status(self) -> str: ...
+    @property
+    def diverged_at(self) -> int | None: ...
 
 
 def plain(value: Any) -> Any:

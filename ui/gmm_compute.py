@@ -65,17 +65,17 @@ class RunView:
         return len(self.tv) - 1
 
 
-def start_intervals(
-    start: Pair, target: Pair, ell_mode: str, seed: int, mu_range: Pair, ell_range: Pair
-) -> FloatArray:
+def start_intervals(settings: gmm.GMMSettings, start: Pair, ell_mode: str) -> FloatArray:
     """The first-order discriminator's starting intervals.
 
     ``'optimal'``: the optimal discriminator at the start; ``'random'``: the intervals of
-    :func:`dynamics.gmm.draw_starts` with ``default_rng(seed)`` (as the CLI's ``gmm-run``).
+    :func:`dynamics.gmm.draw_starts` with ``default_rng(settings.seed)`` (as the CLI's
+    ``gmm-run``).
     """
     if ell_mode == "optimal":
-        return gmm.optimal_intervals(np.asarray(start, dtype=float), np.asarray(target))
-    _, ell0 = gmm.draw_starts(np.random.default_rng(seed), 1, mu_range, ell_range)
+        return gmm.optimal_intervals(np.asarray(start, dtype=float), np.asarray(settings.target))
+    rng = np.random.default_rng(settings.seed)
+    _, ell0 = gmm.draw_starts(rng, 1, settings.mu_range, settings.ell_range)
     return ell0[0]
 
 
@@ -99,53 +99,53 @@ def steps_within_budget(steps: int, k: int) -> int:
     return max(1, min(int(steps), int(SINGLE_RUN_BUDGET // single_run_cost(1, k))))
 
 
-@bounded_cache(max_entries=64)
-def setting_fractions(
-    target: Pair,
-    eta_gen: float,
-    eta_disc: float,
-    steps: int,
-    k: int,
-    simultaneous: bool,
-    seed: int,
-    mu_range: Pair,
-    ell_range: Pair,
-    tol: float,
-    collapse: float,
-) -> gmm.BatchResult:
+def setting_fractions(settings: gmm.GMMSettings) -> gmm.BatchResult:
     """First-order outcomes over ``SETTING_RUNS`` seeded random starts with the single run's
     settings: the fractions the single-run tab states."""
-    return gmm.batch_experiment(
-        "first-order", k=k, simultaneous=simultaneous, runs=SETTING_RUNS, seed=seed,
-        steps=steps, target=target, mu_range=mu_range, ell_range=ell_range, tol=tol,
-        collapse=collapse, eta_gen=eta_gen, eta_disc=eta_disc,
-    )  # fmt: skip
+    return _batch(dataclasses.replace(settings, dynamics="first-order", runs=SETTING_RUNS))
+
+
+@bounded_cache(max_entries=64)
+def _batch(settings: gmm.GMMSettings) -> gmm.BatchResult:
+    return gmm.batch_experiment(settings)
+
+
+def run_settings(settings: gmm.GMMSettings, dynamics: gmm.Dynamics) -> gmm.GMMSettings:
+    """The settings a single run of ``dynamics`` depends on, the others at their defaults, so
+    that the cache of :func:`single_run` is keyed on what changes the run: the thresholds and
+    the batch size never do, and the optimal dynamics ignore the discriminator's settings."""
+    d = gmm.GMMSettings()
+    s = dataclasses.replace(
+        settings, dynamics=dynamics, runs=d.runs, tol=d.tol, collapse=d.collapse
+    )
+    if dynamics == "optimal":
+        s = dataclasses.replace(
+            s, k=d.k, simultaneous=d.simultaneous, eta_disc=d.eta_disc, seed=d.seed,
+            mu_range=d.mu_range, ell_range=d.ell_range,
+        )  # fmt: skip
+    return s
+
+
+def single_run(settings: gmm.GMMSettings, start: Pair, ell_mode: str = "optimal") -> RunView:
+    """One run of ``settings.dynamics`` from ``start`` for ``settings.steps`` generator steps;
+    the first-order discriminator starts as ``ell_mode`` says (:func:`start_intervals`)."""
+    dyn = settings.dynamics
+    return _single_run(run_settings(settings, dyn), start, ell_mode if dyn != "optimal" else "")
 
 
 @bounded_cache(max_entries=256)
-def single_run(
-    dynamics: str,
-    start: Pair,
-    target: Pair,
-    eta_gen: float,
-    eta_disc: float,
-    steps: int,
-    k: int = 1,
-    simultaneous: bool = False,
-    ell_mode: str = "optimal",
-    seed: int = 0,
-    mu_range: Pair = (-2.0, 2.0),
-    ell_range: Pair = (-3.0, 3.0),
-) -> RunView:
-    """One run from ``start``; first-order arguments are ignored for the optimal dynamics."""
-    if dynamics == "optimal":
-        r = gmm.run_optimal(start, target, eta_gen, steps)
+def _single_run(settings: gmm.GMMSettings, start: Pair, ell_mode: str) -> RunView:
+    s = settings
+    if s.dynamics == "optimal":
+        r = gmm.run_optimal(start, s.target, s.eta_gen, s.steps)
         ell0 = None
     else:
-        ell0 = start_intervals(start, target, ell_mode, seed, mu_range, ell_range)
-        r = gmm.run_first_order(start, ell0, target, eta_gen, eta_disc, steps, k, simultaneous)
+        ell0 = start_intervals(s, start, ell_mode)
+        r = gmm.run_first_order(
+            start, ell0, s.target, s.eta_gen, s.eta_disc, s.steps, s.k, s.simultaneous
+        )
     return RunView(
-        dynamics=dynamics,
+        dynamics=s.dynamics,
         mu=r.mu[:, 0].copy(),
         ell=r.ell[:, 0].copy(),
         tv=r.tv[:, 0].copy(),
@@ -168,7 +168,7 @@ def status_of(run: RunView, target: Pair, tol: float, collapse: float) -> str:
         gap=run.gap[:, None],
         grad_norm=run.grad_norm[:, None],
         target=target,
-        dynamics=run.dynamics,  # type: ignore[arg-type]
+        dynamics=run.dynamics,  # type: ignore[arg-type]  # a run's dynamics is one of gmm.Dynamics
         eta_gen=0.0,
         eta_disc=0.0,
         k=0,
@@ -206,38 +206,30 @@ def data_range(target: Pair, mus: FloatArray, margin: float = 3.5, cap: float = 
     return (max(-cap, float(np.floor(lo * 2) / 2)), min(cap, float(np.ceil(hi * 2) / 2)))
 
 
+def data_space(settings: gmm.GMMSettings, start: Pair, ell_mode: str, x_range: Pair) -> DataSpace:
+    """The data space of :func:`single_run` ``(settings, start, ell_mode)`` over ``x_range``."""
+    dyn = settings.dynamics
+    return _data_space(
+        run_settings(settings, dyn), start, ell_mode if dyn != "optimal" else "", x_range
+    )
+
+
 @bounded_cache(max_entries=256)
-def data_space(
-    dynamics: str,
-    start: Pair,
-    target: Pair,
-    eta_gen: float,
-    eta_disc: float,
-    steps: int,
-    k: int,
-    simultaneous: bool,
-    ell_mode: str,
-    seed: int,
-    mu_range: Pair,
-    ell_range: Pair,
-    x_range: Pair,
-) -> DataSpace:
-    run = single_run(
-        dynamics, start, target, eta_gen, eta_disc, steps, k, simultaneous, ell_mode, seed,
-        mu_range, ell_range,
-    )  # fmt: skip
+def _data_space(settings: gmm.GMMSettings, start: Pair, ell_mode: str, x_range: Pair) -> DataSpace:
+    run = _single_run(settings, start, ell_mode)
     idx = frame_steps(run.steps)
     x = np.linspace(x_range[0], x_range[1], N_X)
     mu = run.mu[idx]
-    tg = np.asarray(target, dtype=float)
-    ell_opt = gmm.optimal_intervals(mu, tg) if dynamics != "optimal" else run.ell[idx]
+    tg = np.asarray(settings.target, dtype=float)
+    optimal = settings.dynamics == "optimal"
+    ell_opt = run.ell[idx] if optimal else gmm.optimal_intervals(mu, tg)
     return DataSpace(
         steps=idx,
         x=x,
         g_star=gmm.g_star(x, tg),
         g_mu=gmm.g_mu(x[None, :], mu),
         ell_opt=np.clip(ell_opt, *x_range),
-        ell=None if dynamics == "optimal" else np.clip(run.ell[idx], *x_range),
+        ell=None if optimal else np.clip(run.ell[idx], *x_range),
         mu=mu,
     )
 
@@ -264,7 +256,9 @@ def tv_field(target: Pair) -> Callable[[FloatArray, FloatArray], tuple[FloatArra
 
 
 @bounded_cache(max_entries=64)
-def tv_surface(target: Pair, view: Pair, n: int = N_TV) -> tuple[FloatArray, ...]:
+def tv_surface(
+    target: Pair, view: Pair, n: int = N_TV
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """``(axis, axis, TV)`` on an ``n × n`` grid over ``view²``; ``TV[i, j]`` at
     ``(mu1, mu2) = (axis[j], axis[i])``."""
     axis = np.linspace(view[0], view[1], n)
@@ -327,10 +321,10 @@ def separations_for(target: Pair) -> tuple[float, ...]:
 
 def batch_jobs(
     ks: tuple[int, ...], simultaneous: bool, map_k: int, map_simultaneous: bool
-) -> list[tuple[str, str, int, bool]]:
+) -> list[tuple[str, gmm.Dynamics, int, bool]]:
     """The configurations of a batch: ``(kind, dynamics, k, simultaneous)``; kind is
     ``'fractions'``, ``'map'`` or ``'separation'`` (one per k)."""
-    jobs = [("fractions", "optimal", 1, False)]
+    jobs: list[tuple[str, gmm.Dynamics, int, bool]] = [("fractions", "optimal", 1, False)]
     jobs += [("fractions", "first-order", int(k), False) for k in ks]
     if simultaneous:
         jobs.append(("fractions", "first-order", 1, True))
@@ -356,41 +350,56 @@ def config_label(dynamics: str, k: int, simultaneous: bool) -> str:
     return f"first-order, k = {k}"
 
 
+@dataclass(frozen=True)
+class BatchPlan:
+    """Everything a batch table depends on: the model settings and the configurations.
+
+    ``settings`` gives the runs, steps, seed, learning rates, target, start ranges and
+    thresholds; its ``k`` and ``simultaneous`` are the first-order outcome map's configuration
+    (its ``dynamics`` is irrelevant and stored as ``'first-order'``, so equal plans are equal
+    cache keys). ``ks`` are the first-order configurations, ``simultaneous`` adds one with
+    simultaneous updates, ``grid`` is the outcome maps' starts per axis.
+    """
+
+    settings: gmm.GMMSettings
+    ks: tuple[int, ...]
+    simultaneous: bool
+    grid: int
+
+    def __post_init__(self) -> None:
+        if self.settings.dynamics != "first-order":
+            object.__setattr__(
+                self, "settings", dataclasses.replace(self.settings, dynamics="first-order")
+            )
+        object.__setattr__(self, "ks", tuple(int(k) for k in self.ks))
+
+    @property
+    def jobs(self) -> list[tuple[str, gmm.Dynamics, int, bool]]:
+        """:func:`batch_jobs` of this plan."""
+        s = self.settings
+        return batch_jobs(self.ks, self.simultaneous, s.k, s.simultaneous)
+
+
 @bounded_cache(max_entries=16)
 def batch_table(
-    target: Pair,
-    eta_gen: float,
-    eta_disc: float,
-    steps: int,
-    runs: int,
-    seed: int,
-    ks: tuple[int, ...],
-    simultaneous: bool,
-    grid: int,
-    map_k: int,
-    map_simultaneous: bool,
-    mu_range: Pair,
-    ell_range: Pair,
-    tol: float,
-    collapse: float,
+    plan: BatchPlan,
     _progress: Callable[[float, str], None] | None = None,
     _cancel: Callable[[], bool] | None = None,
 ) -> BatchTable:
     """Fractions of :func:`dynamics.gmm.batch_experiment` for the optimal dynamics and for
     first-order dynamics at each ``k`` (and simultaneous updates if asked), the outcome maps
     of :func:`dynamics.gmm.outcome_grid` for the optimal dynamics and for first-order dynamics
-    at ``map_k``, and :func:`dynamics.gmm.separation_map` over :func:`separations_for` × ``ks``.
-    All seeded by ``seed``. ``_progress(fraction, what)`` and ``_cancel()`` (checked every 50
-    generator steps; :class:`dynamics.gmm.Cancelled` ends the call) are not part of the key."""
+    with the settings' ``k``, and :func:`dynamics.gmm.separation_map` over
+    :func:`separations_for` × ``ks``. All seeded by the settings' seed.
+    ``_progress(fraction, what)`` and ``_cancel()`` (checked every 50 generator steps;
+    :class:`dynamics.gmm.Cancelled` ends the call) are not part of the key."""
     t0 = time.perf_counter()
-    seps = separations_for(target)
-    jobs = batch_jobs(ks, simultaneous, map_k, map_simultaneous)
+    s = plan.settings
+    runs, ks, grid = s.runs, plan.ks, plan.grid
+    seps = separations_for(s.target)
+    jobs = plan.jobs
     costs = np.array([_job_cost(kind, d, k, runs, grid, len(seps)) for kind, d, k, _ in jobs])
     done = np.concatenate([[0.0], np.cumsum(costs)]) / costs.sum()
-    common = dict(
-        steps=steps, target=target, mu_range=mu_range, ell_range=ell_range, tol=tol,
-        collapse=collapse, eta_gen=eta_gen, eta_disc=eta_disc, seed=seed, cancel=_cancel,
-    )  # fmt: skip
     rows: list[BatchRow] = []
     maps: dict[str, FloatArray] = {}
     axis = np.zeros(0)
@@ -409,43 +418,42 @@ def batch_table(
                 _progress(float(done[i] + (done[i + 1] - done[i]) * f), what)
 
         tick(0.0)
+        config = dataclasses.replace(s, dynamics=dyn, k=k, simultaneous=sim)
         if kind == "fractions":
-            r = gmm.batch_experiment(dyn, k=k, runs=runs, progress=tick, simultaneous=sim, **common)
+            r = gmm.batch_experiment(config, progress=tick, cancel=_cancel)
             rows.append(
                 BatchRow(label, dyn, k, sim, r.converged, r.collapsed, r.stuck, r.other,
                          dict(r.counts))
             )  # fmt: skip
         elif kind == "map":
-            g = gmm.outcome_grid(grid, dyn, k=k, progress=tick, simultaneous=sim, **common)
+            g = gmm.outcome_grid(config, grid, progress=tick, cancel=_cancel)
             maps[dyn] = g.codes.astype(np.int8)
             axis = g.axis
         else:
-            m = gmm.separation_map(seps, (k,), runs=sep_runs, progress=tick, **common)
+            config = dataclasses.replace(config, runs=sep_runs)
+            m = gmm.separation_map(config, seps, (k,), progress=tick, cancel=_cancel)
             fractions.append(m.fractions[0])
     separation = gmm.SeparationMap(
         separations=np.asarray(seps, dtype=float),
         ks=tuple(ks),
         fractions=np.asarray(fractions).reshape(len(ks), len(seps), len(gmm.OUTCOMES)),
-        settings=gmm.GMMSettings(
-            dynamics="first-order", runs=sep_runs, seed=seed, steps=steps, target=target,
-            eta_gen=eta_gen, eta_disc=eta_disc, mu_range=mu_range, ell_range=ell_range,
-            tol=tol, collapse=collapse,
-        ),
-    )  # fmt: skip
+        settings=dataclasses.replace(s, runs=sep_runs, k=1, simultaneous=False),
+    )
     return BatchTable(
         rows=tuple(rows),
         axis=axis,
         map_optimal=maps["optimal"],
         map_first_order=maps["first-order"],
-        map_label=config_label("first-order", map_k, map_simultaneous),
+        map_label=config_label("first-order", s.k, s.simultaneous),
         separation=separation,
         seconds=time.perf_counter() - t0,
         settings={
-            "target": list(target), "eta_gen": eta_gen, "eta_disc": eta_disc, "steps": steps,
-            "runs": runs, "seed": seed, "ks": list(ks), "simultaneous": simultaneous,
-            "grid": grid, "map_k": map_k, "map_simultaneous": map_simultaneous,
-            "mu_range": list(mu_range), "ell_range": list(ell_range), "tol": tol,
-            "collapse": collapse, "separation_runs": sep_runs,
+            "target": list(s.target), "eta_gen": s.eta_gen, "eta_disc": s.eta_disc,
+            "steps": s.steps, "runs": runs, "seed": s.seed, "ks": list(ks),
+            "simultaneous": plan.simultaneous, "grid": grid, "map_k": s.k,
+            "map_simultaneous": s.simultaneous, "mu_range": list(s.mu_range),
+            "ell_range": list(s.ell_range), "tol": s.tol, "collapse": s.collapse,
+            "separation_runs": sep_runs,
         },
     )  # fmt: skip
 
@@ -547,7 +555,7 @@ class BatchJob:
     """One batch in the pool, owned by one session; its progress, its cancel flag and the
     heartbeat its poller renews (a job nobody polls for ``ORPHAN_SECONDS`` is cancelled)."""
 
-    args: tuple
+    plan: BatchPlan
     estimate: float
     future: Future | None = None
     cancelled: threading.Event = dataclasses.field(default_factory=threading.Event)
@@ -592,19 +600,19 @@ def _run(job: BatchJob) -> BatchTable:
         if job.should_stop():  # cancelled (or abandoned) while it waited for a worker
             raise gmm.Cancelled("batch cancelled")
         t0 = time.perf_counter()
-        table = batch_table(*job.args, _progress=job.progress, _cancel=job.should_stop)
-        _learn_rate(job.args, time.perf_counter() - t0)
+        table = batch_table(job.plan, _progress=job.progress, _cancel=job.should_stop)
+        _learn_rate(job.plan, time.perf_counter() - t0)
         return table
     finally:
         with _LOCK:
             _QUEUED.pop(id(job), None)
 
 
-def submit_batch(args: tuple) -> BatchJob:
-    """Queue :func:`batch_table` for ``args``, or raise :class:`Busy` when the pool already
+def submit_batch(plan: BatchPlan) -> BatchJob:
+    """Queue :func:`batch_table` for ``plan``, or raise :class:`Busy` when the pool already
     holds more than ``MAX_QUEUED_SECONDS`` of estimated work (one batch is always accepted
     when nothing else is queued)."""
-    job = BatchJob(args=args, estimate=estimate_for_args(args))
+    job = BatchJob(plan=plan, estimate=batch_estimate(plan))
     with _LOCK:
         pending = float(sum(_QUEUED.values()))
         if _QUEUED and pending + job.estimate > MAX_QUEUED_SECONDS:
@@ -629,18 +637,18 @@ def poll(job: BatchJob, bar: object, interval: float = 0.15) -> BatchTable:
             f, what = job.fraction, job.what
         left = job.remaining()
         eta = "" if left is None else f" · about {max(1, round(left))} s left"
-        bar.progress(min(max(f, 0.0), 1.0), text=f"{f:.0%} · {what}{eta}")  # type: ignore[attr-defined]
+        bar.progress(min(max(f, 0.0), 1.0), text=f"{f:.0%} · {what}{eta}")  # type: ignore[attr-defined]  # bar: an st.progress
         time.sleep(interval)
     return job.future.result()
 
 
-def batch_with_progress(bar: object, *args: object) -> BatchTable:
+def batch_with_progress(bar: object, plan: BatchPlan) -> BatchTable:
     """:func:`batch_table` with live progress in ``bar``: a cache hit at once, else through
     the bounded pool (:func:`submit_batch`, which may raise :class:`Busy`)."""
-    hit = batch_table.peek(*args)
+    hit = batch_table.peek(plan)
     if hit is not None:
         return hit
-    return poll(submit_batch(tuple(args)), bar)
+    return poll(submit_batch(plan), bar)
 
 
 # ------------------------------------------------------------------------------ view helpers
@@ -671,33 +679,19 @@ def plane_view(
 _SECONDS_PER_UNIT = [2.5e-6]
 
 
-def _units(
-    runs: int, ks: tuple[int, ...], simultaneous: bool, grid: int, map_k: int,
-    map_simultaneous: bool, n_sep: int,
-) -> float:  # fmt: skip
-    jobs = batch_jobs(ks, simultaneous, map_k, map_simultaneous)
-    return sum(_job_cost(kind, d, k, runs, grid, n_sep) for kind, d, k, _ in jobs)
+def _units(plan: BatchPlan) -> float:
+    n_sep = len(separations_for(plan.settings.target))
+    runs, grid = plan.settings.runs, plan.grid
+    return sum(_job_cost(kind, d, k, runs, grid, n_sep) for kind, d, k, _ in plan.jobs)
 
 
-def _learn_rate(args: tuple, seconds: float) -> None:
+def _learn_rate(plan: BatchPlan, seconds: float) -> None:
     """Update the per-unit rate from a finished batch (exponential average)."""
-    target, _, _, steps, runs, _, ks, sim, grid, map_k, map_sim = args[:11]
-    units = _units(runs, ks, sim, grid, map_k, map_sim, len(separations_for(target))) * steps
+    units = _units(plan) * plan.settings.steps
     if units > 0 and seconds > 0:
         _SECONDS_PER_UNIT[0] = 0.5 * _SECONDS_PER_UNIT[0] + 0.5 * seconds / units
 
 
-def batch_estimate(
-    runs: int, steps: int, ks: tuple[int, ...], simultaneous: bool, grid: int, map_k: int,
-    map_simultaneous: bool, target: Pair = gmm.GMMSettings.target,
-) -> float:  # fmt: skip
+def batch_estimate(plan: BatchPlan) -> float:
     """Rough duration of :func:`batch_table` in seconds at the rate measured last."""
-    n_sep = len(separations_for(target))
-    units = _units(runs, ks, simultaneous, grid, map_k, map_simultaneous, n_sep)
-    return units * steps * _SECONDS_PER_UNIT[0]
-
-
-def estimate_for_args(args: tuple) -> float:
-    """:func:`batch_estimate` for the positional arguments of :func:`batch_table`."""
-    target, _, _, steps, runs, _, ks, sim, grid, map_k, map_sim = args[:11]
-    return batch_estimate(runs, steps, ks, sim, grid, map_k, map_sim, target)
+    return _units(plan) * plan.settings.steps * _SECONDS_PER_UNIT[0]

@@ -18,23 +18,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from ui.chart_config import chart_config
+from ui.compat import plotly_bundle
 from ui.figures.spec import figure_height, figure_json, unbuilt_spec
 
 HERE = Path(__file__).resolve().parent
 NAME = "lab_live_chart"
-STREAMLIT_JS = Path(st.__file__).parent / "static" / "static" / "js"
-
-
-def _plotly_bundle() -> str | None:
-    """File name of Streamlit's Plotly chunk in its ``static/js`` (None if not found)."""
-    found = sorted(STREAMLIT_JS.glob("PlotlyChart.*.js"))
-    return found[0].name if len(found) == 1 else None
 
 
 def _js() -> str:
@@ -62,7 +56,7 @@ CSS = """
 .lab-transport .lab-half input { margin: 0 2px 0 0; vertical-align: middle; }
 .lab-transport .lab-phase { white-space: nowrap; min-width: 11em; opacity: 0.85; }
 """
-PLOTLY_BUNDLE = _plotly_bundle()
+PLOTLY_BUNDLE = plotly_bundle()
 _COMPONENT = st.components.v2.component(
     NAME,
     js=_js(),
@@ -124,7 +118,9 @@ def live_chart(
         }
     )
     data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
-    callbacks = {"on_click_change": _ignore} if clickable else {}
-    # a grid of panels may be laid out again in the browser, taller (ui/live_chart.js)
-    height = "content" if fit or _rearranged(fig) else (figure_height(fig) or "content")
+    callbacks: dict[str, Any] = {"on_click_change": _ignore} if clickable else {}
+    # a figure the browser may lay out again for its width grows with it (ui/live_chart.js)
+    height: int | Literal["content"] = (
+        "content" if fit or _rearranged(fig) else (figure_height(fig) or "content")
+    )
     _COMPONENT(key=key, data=data, height=height, **callbacks)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import streamlit as st
 
-from dynamics.methods import METHODS, Hyper
+from dynamics.methods import METHODS
 from dynamics.spectrum import Spectrum
 from dynamics.variants import Variant
 from ui import presenter
@@ -50,7 +50,8 @@ def _display(tex: str) -> str:
     return f"$$\n{tex}\n$$"
 
 
-def _bmatrix(m: np.ndarray) -> str:
+def _bmatrix(m: np.ndarray | None) -> str:
+    assert m is not None  # numeric eigenvalues come with the numeric Jacobian
     rows = r" \\ ".join(" & ".join(f"{float(x):.4f}" for x in row) for row in m)
     return r"\begin{bmatrix}" + rows + r"\end{bmatrix}"
 
@@ -82,9 +83,7 @@ def _agreement(a: np.ndarray, b: np.ndarray, rho: float = 1.0) -> str:
 
 def spectrum_panel(
     variant: Variant,
-    params: Mapping[str, float],
     methods: Sequence[str],
-    hyper: Hyper,
     spectra: Mapping[str, Spectrum],
     at: str = "(0, 0)",
     notes: Mapping[str, str] | None = None,
@@ -205,8 +204,9 @@ def _groups(
     out = []
     for m in methods:
         u = spectra[m].update
-        if u.reason is None and (u.numeric is not None or u.analytic is not None):
-            out.append((m, METHODS[m].label, u.numeric if u.numeric is not None else u.analytic))
+        eig = u.numeric if u.numeric is not None else u.analytic
+        if u.reason is None and eig is not None:
+            out.append((m, METHODS[m].label, eig))
     return out
 
 

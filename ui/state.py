@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -162,15 +162,27 @@ class UrlState:
         qp = st.query_params.to_dict()
         return bool(qp) and qp != st.session_state.get(self._written_key)
 
-    def begin(self, specs: Sequence[Spec], *, also_known: Iterable[str] = ()) -> bool:
+    def begin(
+        self,
+        specs: Sequence[Spec],
+        *,
+        then: Callable[[], Sequence[Spec]] | None = None,
+        also_known: Iterable[str] = (),
+    ) -> bool:
         """Seed ``specs`` from a new link (with notes for bad or unknown values) or keep the
-        session's values; returns whether the URL was read."""
+        session's values; returns whether the URL was read.
+
+        ``then`` gives the specs that depend on the values just seeded (the explorer's
+        variant parameters depend on its variant); they are seeded the same way next.
+        """
         from_url = self.should_load()
         if from_url:
             self.clear_notes()
         self.load(specs, from_url=from_url)
+        more = list(then()) if then is not None else []
+        self.load(more, from_url=from_url)
         if from_url:
-            self.unknown_keys([s.key for s in specs] + list(also_known))
+            self.unknown_keys([s.key for s in [*specs, *more]] + list(also_known))
         return from_url
 
     def load(self, specs: Sequence[Spec], *, from_url: bool, overwrite: bool = False) -> None:
@@ -250,7 +262,7 @@ def new_click(chart_key: str) -> tuple[float, float] | None:
     click = event.get("click") if isinstance(event, Mapping) else None
     if not isinstance(click, Mapping) or click.get("x") is None:
         return None
-    xy = (click["x"], click.get("y"))
+    xy: tuple[Any, Any] = (click["x"], click.get("y"))  # anything a client sent
     # The trigger value can outlive its rerun; the chart numbers its clicks ("n"), so one
     # seen before is ignored and a new click on the very same point is not.
     memo = f"_{chart_key}_last_click"

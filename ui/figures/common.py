@@ -33,6 +33,15 @@ METHOD_STYLE: dict[str, Style] = {
     "momentum": Style("#56B4E9", "longdashdot", "star"),
     "momentum-alt": Style("#882255", "dash", "pentagon"),
     "adam": Style("#44AA99", "dot", "hexagon"),
+    # Paul Tol's colours of mid luminance: visible on the light and on the dark chart theme
+    "hamiltonian": Style("#117733", "longdash", "cross"),
+    "sga": Style("#AA4499", "solid", "x"),
+    "cgd": Style("#999933", "dashdot", "triangle-left"),
+    "lookahead": Style("#6699CC", "dash", "triangle-right"),
+    "ema": Style("#EE7733", "dot", "star-diamond"),
+    "average": Style("#CC3311", "longdashdot", "hourglass"),
+    "implicit": Style("#009988", "solid", "bowtie"),
+    "unrolled": Style("#EE3377", "longdash", "diamond-wide"),
 }
 _FALLBACK = Style("#777777", "solid", "circle")
 

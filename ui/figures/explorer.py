@@ -10,7 +10,7 @@ import copy
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -28,6 +28,10 @@ from ui.figures.common import (
     visible_prefix,
 )
 from ui.figures.spec import FONT_SIZE, SpecFigure, figure_from_spec, scatter_trace
+
+if TYPE_CHECKING:
+    from dynamics.equilibria import Equilibrium
+    from dynamics.streamlines import Streamlines
 
 #: The chart toolbar down the right edge: across the top it covered the legends above the
 #: explorer's charts (on a phone, where the legend spans the width, most of it).
@@ -62,7 +66,7 @@ def _axis(title: str, view: float, **kw: object) -> dict:
 
 
 def explorer_figure(
-    lines: object | None,
+    lines: Streamlines | None,
     paths: Sequence[PathView],
     *,
     view: float,
@@ -70,7 +74,7 @@ def explorer_figure(
     speed: tuple[FloatArray, FloatArray, FloatArray] | None = None,
     n_frames: int = 40,
     height: int = 900,
-    equilibria: Sequence[Any] | None = None,
+    equilibria: Sequence[Equilibrium] | None = None,
     browser_replay: bool = False,
     side: bool = False,
 ) -> go.Figure:
@@ -163,10 +167,10 @@ EQUILIBRIUM_SYMBOL = {
 }
 
 
-def equilibrium_traces(equilibria: Sequence[Any]) -> list[dict]:
+def equilibrium_traces(equilibria: Sequence[Equilibrium]) -> list[dict]:
     """Every equilibrium as a marker named by its type (legend and hover), a segment as a line."""
     out: list[dict] = []
-    by_kind: dict[str, list[object]] = {}
+    by_kind: dict[str, list[Equilibrium]] = {}
     for e in equilibria:
         seg = e.segment
         if seg is not None:
@@ -228,7 +232,7 @@ def _fingerprint(*arrays: object) -> str:
 
 
 def _explorer_skeleton(
-    lines: object | None,
+    lines: Streamlines | None,
     view: float,
     psi_limit: float | None,
     speed: tuple[FloatArray, FloatArray, FloatArray] | None,
@@ -237,7 +241,9 @@ def _explorer_skeleton(
     """Static traces before and after the paths, and a fresh copy of the layout."""
     drawn = lines is not None and getattr(lines, "n_lines", 0) > 0
     arrays = (
-        (lines.x, lines.y, lines.arrow_x, lines.arrow_y, lines.arrow_angle) if drawn else (None,)
+        (lines.x, lines.y, lines.arrow_x, lines.arrow_y, lines.arrow_angle)
+        if drawn and lines is not None
+        else (None,)
     )
     before, after, layout = _SKELETONS(
         _fingerprint(*arrays, *(speed or (None,))), view, psi_limit, height,
@@ -252,7 +258,7 @@ def _build_skeleton(
     view: float,
     psi_limit: float | None,
     height: int,
-    _lines: object | None = None,
+    _lines: Streamlines | None = None,
     _speed: tuple[FloatArray, FloatArray, FloatArray] | None = None,
 ) -> tuple[list[dict], list[dict], dict]:
     lines, speed = _lines, _speed

@@ -12,7 +12,7 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import plotly.graph_objects as go
@@ -21,6 +21,9 @@ from plotly.subplots import make_subplots
 
 from ui.figures.common import MAX_PATH_POINTS, NEUTRAL, STREAMLINE_COLOR, Style, decimate
 from ui.figures.spec import FONT_SIZE, figure_from_spec, layout_without_template, scatter_trace
+
+if TYPE_CHECKING:
+    from dynamics.streamlines import Streamlines
 
 FloatArray = NDArray[np.float64]
 
@@ -63,15 +66,25 @@ class PlanePath:
 
 
 class SpaceFrames(Protocol):
-    """What the data-space panel needs (``ui.gmm_compute.DataSpace`` provides it)."""
+    """What the data-space panel needs (``ui.gmm_compute.DataSpace`` provides it).
 
-    steps: NDArray[np.int64]
-    x: FloatArray
-    g_star: FloatArray
-    g_mu: FloatArray
-    ell_opt: FloatArray
-    ell: FloatArray | None
-    mu: FloatArray
+    Read-only members: a frozen dataclass provides them.
+    """
+
+    @property
+    def steps(self) -> NDArray[np.int64]: ...
+    @property
+    def x(self) -> FloatArray: ...
+    @property
+    def g_star(self) -> FloatArray: ...
+    @property
+    def g_mu(self) -> FloatArray: ...
+    @property
+    def ell_opt(self) -> FloatArray: ...
+    @property
+    def ell(self) -> FloatArray | None: ...
+    @property
+    def mu(self) -> FloatArray: ...
 
 
 def _axis_style(title: str, **kw: object) -> dict:
@@ -109,7 +122,7 @@ def _merge(dst: dict, src: dict) -> None:
 
 def plane_figure(
     surface: tuple[FloatArray, FloatArray, FloatArray] | None,
-    lines: object | None,
+    lines: Streamlines | None,
     paths: Sequence[PlanePath],
     target: tuple[float, float],
     *,

@@ -13,7 +13,8 @@ import json
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
-from _plotly_utils.utils import convert_to_base64, to_typed_array_spec
+
+from ui.compat import arrays_to_base64, figure_parts, init_figure_unvalidated, typed_array_spec
 
 FONT_SIZE = 15  # readable on a projector
 
@@ -46,14 +47,14 @@ class SpecFigure(go.Figure):
         if spec is None or name.startswith("__"):
             raise AttributeError(name)
         object.__setattr__(self, "_lab_spec", None)
-        go.Figure.__init__(self, spec, _validate=False)
+        init_figure_unvalidated(self, spec)
         return getattr(self, name)
 
     def to_dict(self) -> dict:
         out = super().to_dict()
         if self._plain_frames:
             frames = _copy_tree(self._plain_frames)
-            convert_to_base64(frames)  # numpy arrays as compact typed arrays, as Plotly does
+            arrays_to_base64(frames)  # numpy arrays as compact typed arrays, as Plotly does
             out["frames"] = frames
         return out
 
@@ -100,11 +101,14 @@ def _typed_array(a: np.ndarray) -> object:
                     break
         name = _TYPED.get(str(a.dtype))
         if name is not None:
-            spec = {"dtype": name, "bdata": base64.b64encode(np.ascontiguousarray(a)).decode()}
+            spec = {
+                "dtype": name,
+                "bdata": base64.b64encode(np.ascontiguousarray(a).data).decode(),
+            }
             if a.ndim > 1:
                 spec["shape"] = str(a.shape)[1:-1]
             return spec
-    spec = to_typed_array_spec(a)  # anything else exactly as Plotly does it
+    spec = typed_array_spec(a)  # anything else exactly as Plotly does it
     return spec.tolist() if isinstance(spec, np.ndarray) else spec
 
 
@@ -128,15 +132,14 @@ def figure_json(fig: go.Figure) -> str:
     unbuilt = unbuilt_spec(fig)
     if unbuilt is not None:
         data, layout = unbuilt.get("data", []), unbuilt.get("layout", {})
+        built_frames: list[dict] = []
     else:
-        data, layout = fig._data, fig._layout
+        data, layout, built_frames = figure_parts(fig)
     spec: dict[str, object] = {
         "data": data,
         "layout": {k: v for k, v in layout.items() if k != "template"},
     }
-    frames = fig.__dict__.get("_plain_frames") or (
-        [f._props for f in fig._frame_objs] if unbuilt is None else []
-    )
+    frames = fig.__dict__.get("_plain_frames") or built_frames
     if frames:
         spec["frames"] = frames
     try:
