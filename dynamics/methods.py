@@ -815,6 +815,9 @@ class Method:
     #: why a path can stop with "solver failed" (a method that solves an equation per step:
     #: its step returns NaN where the solve fails), else None
     failure_note: str | None = None
+    #: The order in which the players move within one step when they take turns (names from
+    #: ``PLAYERS``); empty when they move at once. ``half_steps`` reads it.
+    phases: tuple[str, ...] = ()
 
     @property
     def state_dim(self) -> int:
@@ -856,6 +859,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 step=altgd_step,
                 operator=_altgd_operator,
                 closed_form=_altgd_closed,
+                phases=("generator", "discriminator"),
                 formula=(  # two lines: on one, it ran past the explorer's spectrum card
                     r"\begin{aligned}\mu &= 1 - \tfrac{\alpha^2}{2} \pm "
                     r"\sqrt{\left(1 - \tfrac{\alpha^2}{2}\right)^2 - 1},\\"
@@ -943,6 +947,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 closed_form=None,
                 formula=None,
                 memory_size=1,
+                phases=("generator", "discriminator"),
             ),
             Method(
                 name="adam",
@@ -1126,6 +1131,29 @@ def get_method(name: str) -> Method:
         return METHODS[name]
     except KeyError:
         raise KeyError(f"unknown method {name!r}; choose one of: {', '.join(METHODS)}") from None
+
+
+#: The players, in the order of their coordinates in z = (θ, ψ).
+PLAYERS = ("generator", "discriminator")
+
+
+def half_steps(method: str | Method, points: ArrayLike) -> FloatArray | None:
+    """Where a method whose players take turns stands between their moves.
+
+    ``points`` are a path's states ``(n, ..., 2)``; the result ``(n − 1, ..., 2)`` holds, for
+    each step k, the state after the first player's sub-steps of that step: its coordinate
+    already at step k + 1, the other player's still at step k. Exact, because within a step
+    each player's sub-steps change only its own coordinate (a projection touches ψ only,
+    after the discriminator's moves). None when the players move at once (``phases`` empty).
+    """
+    m = get_method(method) if isinstance(method, str) else method
+    if not m.phases:
+        return None
+    z = np.asarray(points, dtype=float)
+    first = PLAYERS.index(m.phases[0])
+    out = z[:-1].copy()
+    out[..., first] = z[1:, ..., first]
+    return out
 
 
 # ----------------------------------------------------------------------------- the driver

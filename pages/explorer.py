@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from dynamics.equilibria import fmt_point, path_disagreement
-from dynamics.methods import METHODS, Hyper, get_method
+from dynamics.methods import METHODS, Hyper, get_method, half_steps
 from dynamics.presets import PRESETS
 from dynamics.references import cite
 from dynamics.variants import VARIANTS, get_variant
@@ -51,12 +51,17 @@ require_entrypoint()
 #: space above the title, a smaller title. A constant style sheet, never built from input.
 ONE_SCREEN_CSS = (
     "<style>.stMainBlockContainer { padding-top: 3.6rem; } "
-    ".stMain h1 { font-size: 2rem; padding: 0 0 0.2rem; }</style>"
+    ".stMain h1 { font-size: 2rem; padding: 0 0 0.2rem; } "
+    # a short laptop screen (1280×800): every pixel of height goes to the field
+    "@media (max-height: 860px) and (min-width: 640px) { .stMain h1 { font-size: 1.6rem; "
+    "padding: 0; } }</style>"
 )
 #: The field chart's height follows the window (ui/live_chart.py ``fit``): at most this
 #: times its width, so the square plane fills the width with the data space below (beside it
-#: on a projector), and never below ``min`` px.
-FIT_STACKED = {"aspect": 1.45, "min": 380}
+#: on a projector), and never below ``min`` px. Below it, the data space keeps ``below`` px
+#: and ``gap`` px separate the two (the plane's ticks and θ title); the plane takes the rest
+#: (``legend``: the two legend rows above the plane).
+FIT_STACKED = {"aspect": 1.6, "min": 380, "below": 76, "gap": 60, "legend": 30}
 FIT_SIDE = {"aspect": 0.8, "min": 380}
 SNAP_CELLS = 100  # a start clicked on the field is rounded to view / 100 (0.02 at the default view)
 
@@ -375,7 +380,14 @@ speed = compute.speed(c.variant, c.params, c.view) if c.speed else None
 budget.account(st.session_state, cpu_mark)
 if waited:
     st.info(budget.waited_note(waited), icon="⏳")
-paths = [PathView(m, METHODS[m].label, r.points, r.status, r.diverged_at) for m, r in runs.items()]
+paths = [
+    PathView(
+        m, METHODS[m].label, r.points, r.status, r.diverged_at,
+        # the replay's "half-steps": between the players' turns (AltGD and the like)
+        half=half_steps(m, r.points), phases=METHODS[m].phases,
+    )
+    for m, r in runs.items()
+]  # fmt: skip
 psi_limit = variant.psi_bound(dict(c.params)) if variant.psi_bound else None
 
 # a projector's wide screen: the field and the data space side by side take two thirds
@@ -432,7 +444,9 @@ st.caption(
         "one training method from the same start (open marker) to its end (filled marker). "
         "Press ▶ Play (or step with −1 / +1) to replay training in the browser: the large marker "
         "is each method's position at that step, and the data-space panel shows the data point "
-        "mass at 0, the generator's point mass at θ and the discriminator's line D(x) = ψx."
+        "mass at 0, the generator's point mass at θ and the discriminator's line D(x) = ψx. "
+        'Where the players take turns (AltGD), tick "half-steps" to step through the '
+        "generator's move and then the discriminator's."
     )
 )
 st.caption(

@@ -335,6 +335,27 @@ def _single_run_tab(c: GMMControls) -> None:
     fig = plane_figure(
         surface, lines, paths, s.target, view=view, space=space, focus=c.focus,
     )  # fmt: skip
+    # the picture first (on the first screen of a laptop), the numbers and words below it
+    live_chart(
+        for_projector(fig, presenter.scale()), key="gmm_plane", clickable=True,
+        config={"toImageButtonOptions": {"filename": "gmm-gan"}},
+        alt="Left: heat map of the total-variation distance over the generator means "
+        "(μ₁, μ₂) with grey streamlines of its negative gradient, the optimum, its mirror, "
+        "the collapse diagonal and the paths of the optimal and the first-order dynamics. "
+        "Right: the data and generator densities with both discriminators' intervals at "
+        "the current step.",
+    )  # fmt: skip
+    st.caption(
+        "Left: shading = TV between the generator and the data (white = 0); grey lines "
+        "follow −∇TV, the way the optimal discriminator makes the generator go; ★ marks the "
+        "data's means, ☆ the same means swapped (an equally good answer); the dotted "
+        "diagonal is mode collapse. Click anywhere to start there. Blue solid: optimal "
+        "discriminator; orange dashed: first-order discriminator (its state also holds the "
+        "intervals ℓ; the plane shows its μ). Right (press ▶ or drag the step slider): the "
+        "data density (grey), the generator's (coloured), where the optimal discriminator "
+        "says 'real' (dashed green) and, for the first-order run, where its own intervals "
+        "are (orange bands)."
+    )
     st.markdown(
         outcome_table(runs, status, s.steps),
         help="**converged**: every mean within the tolerance of the data's (in some order). "
@@ -361,26 +382,6 @@ def _single_run_tab(c: GMMControls) -> None:
             ]
             + [gmm_text.fractions_sentence(fractions)]
         )
-    )
-    live_chart(
-        for_projector(fig, presenter.scale()), key="gmm_plane", clickable=True,
-        config={"toImageButtonOptions": {"filename": "gmm-gan"}},
-        alt="Left: heat map of the total-variation distance over the generator means "
-        "(μ₁, μ₂) with grey streamlines of its negative gradient, the optimum, its mirror, "
-        "the collapse diagonal and the paths of the optimal and the first-order dynamics. "
-        "Right: the data and generator densities with both discriminators' intervals at "
-        "the current step.",
-    )  # fmt: skip
-    st.caption(
-        "Left: shading = TV between the generator and the data (white = 0); grey lines "
-        "follow −∇TV, the way the optimal discriminator makes the generator go; ★ marks the "
-        "data's means, ☆ the same means swapped (an equally good answer); the dotted "
-        "diagonal is mode collapse. Click anywhere to start there. Blue solid: optimal "
-        "discriminator; orange dashed: first-order discriminator (its state also holds the "
-        "intervals ℓ; the plane shows its μ). Right (press ▶ or drag the step slider): the "
-        "data density (grey), the generator's (coloured), where the optimal discriminator "
-        "says 'real' (dashed green) and, for the first-order run, where its own intervals "
-        "are (orange bands)."
     )
     st.subheader("Over training")
     live_chart(

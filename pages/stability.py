@@ -127,7 +127,9 @@ st.caption(
     Linker()(  # each glossary term the introduction uses links to its entry
         "Where does each training method converge? Every cell is the spectral radius ρ of the "
         "method's linearised update at the equilibrium (0, 0) (Mescheder et al., ICML 2018): blue "
-        "ρ < 1 converges, white ρ = 1 circles, red ρ > 1 diverges. These are local predictions: "
+        "ρ < 1 converges, grey ρ = 1 circles, red ρ > 1 diverges, each shade a factor of ten "
+        "closer to 1 than the next darker one (so ρ = 0.99 is a clear blue, not the grey of "
+        "ρ = 1). These are local predictions: "
         "they describe paths that start close enough to (0, 0); a path from farther away can do "
         "otherwise (saturation, or other equilibria such as the saddles of consensus optimisation)."
     )
@@ -234,4 +236,7 @@ with col2:
         key="locus_update",
         alt="Locus of the update operator's eigenvalues with the unit circle.",
     )  # fmt: skip
-    st.caption("Inside the unit circle the method converges; the ★ marks the current value.")
+    st.caption(
+        "Inside the unit circle the method converges; the ★ marks the current value. The view "
+        "is zoomed to the eigenvalues, with the nearest part of the unit circle."
+    )

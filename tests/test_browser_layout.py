@@ -1,11 +1,12 @@
 """The explorer as a one-screen instrument, checked from the layout (bounding boxes) in
 headless Chromium at a laptop's, a projector's and a phone's size.
 
-Without scrolling, at 1440×900 (sidebar open) and at 1920×1080 in presenter mode, the field,
-the replay's transport bar and the spectrum summary are inside the window and do not
-overlap; on a phone (400×850) they come one below the other, none cut off at the sides. In
-every chart no legend, title or axis title overlaps another element. Screenshots of each
-size, light and dark, go to screenshots/ for a person to look at.
+Without scrolling, at 1440×900 and 1280×800 (sidebar open) and at 1920×1080 in presenter
+mode, the field, the replay's transport bar and the spectrum summary are inside the window and
+do not overlap; on a phone (400×850) they come one below the other, none cut off at the sides.
+In every chart no legend, title or axis title overlaps another element. The compare and
+mode-collapse pages' main charts are checked the same way at the three sizes. Screenshots of
+each size go to screenshots/ for a person to look at.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ SIZES = [
     ("projector", 1920, 1080, "?present=1"),
     ("phone", 400, 850, ""),
 ]
+#: The explorer also on a short laptop screen, where its field was 320 px tall.
+EXPLORER_SIZES = [*SIZES, ("small-laptop", 1280, 800, "")]
 
 # Boxes (viewport pixels) of the three parts of the instrument, and of the plane's plot area.
 PARTS_JS = """() => {
@@ -125,7 +128,7 @@ def _chart_overlaps(page: Page) -> list[str]:
     return bad
 
 
-@pytest.mark.parametrize("size", SIZES, ids=[s[0] for s in SIZES])
+@pytest.mark.parametrize("size", EXPLORER_SIZES, ids=[s[0] for s in EXPLORER_SIZES])
 def test_field_transport_and_spectrum_fit_one_screen(
     browser: Browser, app_url: str, size: tuple[str, int, int, str]
 ) -> None:
@@ -153,6 +156,8 @@ def test_field_transport_and_spectrum_fit_one_screen(
         assert plane[3] - plane[1] > 0.5 * (summary[3] - summary[1]), parts
         if name == "projector":
             assert plane[3] - plane[1] >= 0.6 * height, parts
+        else:  # a laptop: the data space below the plane and the transport bar take less
+            assert plane[3] - plane[1] >= 0.42 * height, parts
     bad = _chart_overlaps(page)
     assert bad == [], "\n".join(bad)
     page.close()
@@ -167,6 +172,58 @@ def test_no_chart_title_or_legend_overlaps_in_dark_presenter_mode(
     screenshot(page, "layout-projector-dark")
     bad = _chart_overlaps(page)
     assert bad == [], "\n".join(bad)
+    page.close()
+
+
+# The main chart of a page: its box and the plot area of each of its subplots.
+MAIN_CHART_JS = """(i) => {
+    const gd = document.querySelectorAll('.js-plotly-plot')[i];
+    const box = (r) => [r.left, r.top, r.right, r.bottom];
+    const plots = [...gd.querySelectorAll('.draglayer > g .nsewdrag')]
+        .map((el) => box(el.getBoundingClientRect()))
+        .filter((b) => b[2] > b[0] && b[3] > b[1]);
+    return {chart: box(gd.getBoundingClientRect()), plots,
+            page: [0, 0, document.documentElement.clientWidth, window.innerHeight]};
+}"""
+
+#: (page, URL path, what must be in view on a laptop or a projector): the compare page's grid
+#: is taller than any screen, so its first row of panels; the mode-collapse plane whole.
+MAIN_VIEWS = [("compare", "/compare", "first row"), ("mode_collapse", "/mode_collapse", "all")]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[s[0] for s in SIZES])
+@pytest.mark.parametrize("view", MAIN_VIEWS, ids=[v[0] for v in MAIN_VIEWS])
+def test_main_views_of_compare_and_mode_collapse(
+    browser: Browser, app_url: str, view: tuple[str, str, str], size: tuple[str, int, int, str]
+) -> None:
+    """The page's main chart is on the first screen, within the width, and none of its
+    titles, legends or axis titles overlaps another element (compare's panel titles did on a
+    phone: three columns of 110 px)."""
+    name, path, in_view = view
+    size_name, width, height, query = size
+    page, errors = open_page(browser, app_url + path + query, width=width, height=height)
+    screenshot(page, f"layout-{name}-{size_name}")
+    assert not errors, errors
+    main = page.evaluate(MAIN_CHART_JS, 0)
+    plots, screen = main["plots"], main["page"]
+    assert plots, main
+    for box in plots:  # nothing cut off at the sides
+        assert box[0] >= -1 and box[2] <= screen[2] + 1, (size_name, main)
+    if size_name == "phone":
+        # below the title and introduction, the first panel starts on the first screen
+        first = min(plots, key=lambda b: (b[1], b[0]))
+        assert first[1] < screen[3] - 0.25 * (first[3] - first[1]), main
+    else:
+        top = min(b[1] for b in plots)
+        shown = [b for b in plots if in_view == "all" or b[1] < top + 1]
+        for box in shown:
+            assert _inside(box, screen), (size_name, main)
+    bad = _chart_overlaps(page)
+    assert bad == [], "\n".join(bad)
+    if size_name == "phone":
+        for i, (toolbar, legend) in enumerate(page.evaluate(TOOLBAR_JS)):
+            if toolbar and legend:
+                assert not _overlap(toolbar, legend), f"chart {i}: the toolbar covers its legend"
     page.close()
 
 
@@ -225,4 +282,55 @@ def test_transport_steps_in_the_browser_without_a_rerun(browser: Browser, app_ur
             [label["x"], label["y"], label["x"] + label["width"], label["y"] + label["height"]],
             [bb["x"], bb["y"], bb["x"] + bb["width"], bb["y"] + bb["height"]],
         )
+    page.close()
+
+
+def test_half_steps_show_each_players_move_in_the_browser(browser: Browser, app_url: str) -> None:
+    """With "half-steps" ticked, +½ moves AltGD's marker to the state between its players'
+    turns (the generator moved, the discriminator not yet: θ of step 1, ψ of step 0), then
+    to step 1; SimGD, whose players move at once, waits for the whole step. No rerun."""
+    page = _open(browser, app_url, 1440, 900, "")
+    bar = page.locator(".lab-transport")
+    alt = trace_xy(page, "AltGD")
+    sim = trace_xy(page, "SimGD")
+    toggle = bar.get_by_role("checkbox", name="Show half-steps")
+    assert toggle.is_visible()
+    page.evaluate(COUNT_JS)
+    toggle.check()
+    fwd = bar.get_by_role("button", name="One step forward")
+    assert fwd.inner_text() == "+½ ▶"
+    phase = bar.locator(".lab-phase")
+
+    def now(name: str, want: list[list[float]]) -> list[list[float]] | None:
+        deadline = time.monotonic() + 5
+        got = trace_xy(page, name + " now")
+        while time.monotonic() < deadline and got != want:
+            time.sleep(0.1)
+            got = trace_xy(page, name + " now")
+        return got
+
+    fwd.click()
+    assert page.evaluate(STEP_JS) == "step 0½ / 500"
+    assert phase.inner_text() == "generator moved"
+    assert now("AltGD", [[alt[0][1]], [alt[1][0]]]) == [[alt[0][1]], [alt[1][0]]]
+    assert now("SimGD", [[sim[0][0]], [sim[1][0]]]) == [[sim[0][0]], [sim[1][0]]]
+    fwd.click()
+    assert page.evaluate(STEP_JS) == "step 1 / 500"
+    assert phase.inner_text() == "discriminator moved"
+    assert now("AltGD", [[alt[0][1]], [alt[1][1]]]) == [[alt[0][1]], [alt[1][1]]]
+    assert now("SimGD", [[sim[0][1]], [sim[1][1]]]) == [[sim[0][1]], [sim[1][1]]]
+    bar.get_by_role("button", name="One step back").click()
+    assert page.evaluate(STEP_JS) == "step 0½ / 500"
+    toggle.uncheck()  # whole steps again, from the step begun
+    assert page.evaluate(STEP_JS) == "step 0 / 500"
+    assert fwd.inner_text() == "+1 ▶"
+    assert not phase.is_visible()
+    assert page.evaluate("() => [window.__sent, window.__reacts]") == [0, 0]
+    page.close()
+
+
+def test_no_half_steps_toggle_without_a_turn_taking_method(browser: Browser, app_url: str) -> None:
+    page = _open(browser, app_url, 1440, 900, "?methods=simgd,extragradient")
+    assert page.locator(".lab-transport").is_visible()
+    assert not page.locator(".lab-transport .lab-half").is_visible()
     page.close()

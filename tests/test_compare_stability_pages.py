@@ -60,7 +60,7 @@ def test_compare_defaults_reproduce_the_authors_grid() -> None:
             sc = SCHEMES[s]
             hp = Hyper(n_disc=sc.n_disc)
             u = spectrum(make_game(v), sc.method, hp).update
-            title = f"{VARIANTS[v].label} · {sc.label}"
+            title = f"{VARIANTS[v].label}<br>{sc.label}"  # the two on two lines
             assert title in fig
             if u.spectral_radius is not None:
                 assert f"near (0, 0): {u.verdict} (ρ = {u.spectral_radius:.4f})" in fig

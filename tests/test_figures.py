@@ -206,7 +206,7 @@ def test_compare_figure_passes_plotly_validation_and_places_every_panel(h: float
     notes = [a["text"] for a in layout["annotations"]]
     assert len(notes) == rows * cols + len(diverged)
     for i, p in enumerate(p for row in panels for p in row):
-        assert p.title in notes[i]
+        assert "<br>".join(p.title.split(" · ", 1)) in notes[i]  # variant and scheme: two lines
         axis = layout["yaxis" if i == 0 else f"yaxis{i + 1}"]
         assert axis["range"] == [-3.0, 3.0] and axis["scaleanchor"] == (
             "x" if i == 0 else f"x{i + 1}"

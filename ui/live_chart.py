@@ -25,7 +25,7 @@ import streamlit as st
 
 from ui.chart_config import chart_config
 from ui.compat import plotly_bundle
-from ui.figures.spec import figure_height, figure_json
+from ui.figures.spec import figure_height, figure_json, unbuilt_spec
 
 HERE = Path(__file__).resolve().parent
 NAME = "lab_live_chart"
@@ -52,7 +52,9 @@ CSS = """
 .lab-transport input[type="range"] { flex: 1 1 140px; min-width: 110px; margin: 0; }
 .lab-transport .lab-step { font-variant-numeric: tabular-nums; white-space: nowrap;
   min-width: 8.5em; }
-.lab-transport .lab-speed { white-space: nowrap; }
+.lab-transport .lab-speed, .lab-transport .lab-half { white-space: nowrap; }
+.lab-transport .lab-half input { margin: 0 2px 0 0; vertical-align: middle; }
+.lab-transport .lab-phase { white-space: nowrap; min-width: 11em; opacity: 0.85; }
 """
 PLOTLY_BUNDLE = plotly_bundle()
 _COMPONENT = st.components.v2.component(
@@ -61,6 +63,14 @@ _COMPONENT = st.components.v2.component(
     css=CSS,
     isolate_styles=False,  # Plotly styles its modebar and hover labels with global CSS
 )
+
+
+def _rearranged(fig: go.Figure) -> bool:
+    """Whether the browser may lay the figure out again for its width (``meta["grid"]``, a
+    grid of panels, or ``meta["narrow"]``, a phone's layout), without building it."""
+    spec = unbuilt_spec(fig)
+    meta = (spec.get("layout", {}) if spec is not None else fig.layout.to_plotly_json()).get("meta")
+    return isinstance(meta, dict) and bool({"grid", "narrow"} & set(meta))
 
 
 def _ignore() -> None:
@@ -109,5 +119,8 @@ def live_chart(
     )
     data = (head[:-1] + ',"figure":' + figure_json(fig) + "}").encode()
     callbacks: dict[str, Any] = {"on_click_change": _ignore} if clickable else {}
-    height: int | Literal["content"] = "content" if fit else (figure_height(fig) or "content")
+    # a figure the browser may lay out again for its width grows with it (ui/live_chart.js)
+    height: int | Literal["content"] = (
+        "content" if fit or _rearranged(fig) else (figure_height(fig) or "content")
+    )
     _COMPONENT(key=key, data=data, height=height, **callbacks)

@@ -92,8 +92,11 @@ def compare_figure(
     for row in panels:
         for p in row:
             color = VERDICT_COLOR.get(p.verdict or "", "#777777")
+            # "variant · scheme" on two lines: on one, neighbouring titles ran into each
+            # other (three columns on a laptop, 320 px each)
+            name = "<br>".join(p.title.split(" · ", 1))
             titles.append(
-                f'<a href="{p.link}" target="_self"><span style="color:{color}">{p.title} ↗</span></a>'
+                f'<a href="{p.link}" target="_self"><span style="color:{color}">{name} ↗</span></a>'
                 f'<br><span style="color:{color}">{_verdict_line(p)}</span>'
             )
     layout = json.loads(_subplot_grid(max(rows, 1), max(cols, 1), bool(titles)))
@@ -208,8 +211,11 @@ def compare_figure(
         del layout["annotations"]
     layout.update(
         height=max(1, rows) * panel_px + 90,
-        margin=dict(l=60, r=10, t=70, b=50),
+        margin=dict(l=60, r=10, t=80, b=50),
         showlegend=False,
         dragmode=False,
+        # ui/live_chart.js lays the panels out again in fewer columns where these do not
+        # fit (one on a phone), each at least min_panel px wide, rows gap px apart
+        meta={"grid": {"n": rows * cols, "cols": cols, "min_panel": 250, "gap": 105}},
     )
     return figure_from_spec({"data": data, "layout": layout})

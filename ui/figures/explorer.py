@@ -47,6 +47,10 @@ class PathView:
     points: FloatArray  # (n_valid, 2): the kept points, start first
     status: str
     diverged_at: int | None
+    #: (n_valid − 1, 2): the state between the players' turns of each step, for a method
+    #: whose players take turns (``dynamics.methods.half_steps``), else None
+    half: FloatArray | None = None
+    phases: tuple[str, ...] = ()
 
 
 def _axis(title: str, view: float, **kw: object) -> dict:
@@ -114,8 +118,8 @@ def explorer_figure(
                     "steps": max(len(p.points) for p in paths) - 1,
                     "paths": [
                         {"line": line, "now": first + 3 * k, "gen": first + 3 * k + 1,
-                         "disc": first + 3 * k + 2}
-                        for k, line in enumerate(lines_at)
+                         "disc": first + 3 * k + 2, **_half_steps(p, view)}
+                        for k, (line, p) in enumerate(zip(lines_at, paths, strict=True))
                     ],
                     # see _replay: every static scatter joins each animation step unchanged
                     "static": [i for i, tr in enumerate(data[:first])
@@ -417,13 +421,30 @@ def _build_skeleton(
 _SKELETONS = bounded_cache(max_entries=32)(_build_skeleton)
 
 
-def _path_traces(p: PathView, view: float) -> list[dict]:
-    """A path in the (θ, ψ) plane: its line, its start and (when in view) its end."""
-    st_ = style_of(p.method)
+def _kept(p: PathView, view: float) -> tuple[FloatArray, NDArray[np.int64]]:
+    """The points of a path that are drawn (a diverged one up to where it leaves the view)
+    and the steps of those its line keeps (``decimate``)."""
     pts = p.points
     if p.status == "diverged":
         pts = pts[: visible_prefix(pts, view)]
-    shown, idx = decimate(pts)
+    return pts, decimate(pts)[1]
+
+
+def _half_steps(p: PathView, view: float) -> dict:
+    """The replay's half-steps of a path (``PathView.half``) at the steps its line keeps:
+    row j is the state between the players' turns of the step of the line's point j."""
+    if p.half is None:
+        return {}
+    pts, idx = _kept(p, view)
+    idx = idx[idx < min(len(pts) - 1, len(p.half))]
+    return {"half": f32(p.half[idx]), "phases": list(p.phases)}
+
+
+def _path_traces(p: PathView, view: float) -> list[dict]:
+    """A path in the (θ, ψ) plane: its line, its start and (when in view) its end."""
+    st_ = style_of(p.method)
+    pts, idx = _kept(p, view)
+    shown = pts[idx]
     out = [
         scatter_trace(
             x=f32(shown[:, 0]),

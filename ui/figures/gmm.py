@@ -155,19 +155,8 @@ def plane_figure(
                 x=_f32(xs),
                 y=_f32(ys),
                 z=_f32(np.nan_to_num(tv, nan=0.0)),
-                zmin=0.0,
-                zmax=max(float(np.nanmax(tv)) if np.size(tv) else 1.0, 1e-6),
-                colorscale=TV_SCALE,
-                colorbar=dict(
-                    title=dict(text="TV", side="right", font=dict(size=FONT_SIZE - 1)),
-                    thickness=10,
-                    len=0.55,
-                    y=1.0,
-                    yanchor="top",
-                    x=PLANE_X[1] + 0.01 if space is not None else 1.02,
-                    xanchor="left",
-                    tickfont=dict(size=FONT_SIZE - 3),
-                ),
+                # colours and colour bar in the layout, which a phone's layout can move
+                coloraxis="coloraxis",
                 name="TV(G<sub>μ</sub>, G*)",
                 hovertemplate="μ₁ = %{x:.2f}, μ₂ = %{y:.2f}<br>TV = %{z:.3f}<extra></extra>",
                 **plane,
@@ -264,6 +253,18 @@ def plane_figure(
             orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0,
             font=dict(size=FONT_SIZE - 2),
         )  # fmt: skip
+    if surface is not None:
+        tv = surface[2]
+        layout["coloraxis"] = dict(
+            cmin=0.0, cmax=max(float(np.nanmax(tv)) if np.size(tv) else 1.0, 1e-6),
+            colorscale=TV_SCALE,
+            colorbar=dict(
+                title=dict(text="TV", side="right", font=dict(size=FONT_SIZE - 1)),
+                thickness=10, len=0.55, y=1.0, yanchor="top",
+                x=PLANE_X[1] + 0.01 if two else 1.02, xanchor="left",
+                tickfont=dict(size=FONT_SIZE - 3),
+            ),
+        )  # fmt: skip
     layout.update(
         annotations=notes,
         height=height,
@@ -276,7 +277,54 @@ def plane_figure(
         dragmode="pan",
         uirevision="gmm-plane",
     )  # fmt: skip
+    if two:
+        layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": _narrow_plane(layout)}}
     return figure_from_spec({"data": data, "layout": layout, "frames": frames})
+
+
+#: Below this width (px, the chart's) the data space goes under the plane (ui/live_chart.js).
+NARROW_BELOW = 640
+#: The narrow layout, in paper fractions of a taller figure: the plane on top, the data space
+#: under it, then its ▶ and step slider, then the legend.
+_N_HEIGHT = 800
+_N_PLANE_Y = (0.65, 1.0)
+_N_SPACE_Y = (0.33, 0.535)
+_N_REGION = _N_HEIGHT - 40 - 20  # the plot region's height, px: margins t and b
+
+
+def _below_space(px: float) -> float:
+    """``px`` below the narrow data space's bottom, as a paper y."""
+    return _N_SPACE_Y[0] - px / _N_REGION
+
+
+def _narrow_plane(layout: dict) -> dict:
+    """What changes in ``plane_figure``'s layout (with the data space) on a phone: the data
+    space under the plane, each full width, and everything placed around them anew."""
+    plane_title = "(μ₁, μ₂) plane: TV (shading),<br>−∇TV (grey lines), paths"  # two lines
+    notes = [
+        {"x": 0.0, "y": _N_PLANE_Y[1], "text": plane_title}
+        if a.get("text", "").startswith("(μ₁, μ₂) plane")
+        else {"x": 0.0, "y": _N_SPACE_Y[1]} if a.get("text", "").startswith("Data space")
+        else {}
+        for a in layout.get("annotations", [])
+    ]  # fmt: skip
+    # the same distances below the data space as in the wide layout, in px
+    out: dict = {
+        "height": _N_HEIGHT,
+        "margin": {"b": 20, "r": 62},
+        "annotations": notes,
+        "xaxis": {"domain": [0.0, 1.0]},
+        "yaxis": {"domain": list(_N_PLANE_Y)},
+        "xaxis2": {"domain": [0.0, 1.0]},
+        "yaxis2": {"domain": list(_N_SPACE_Y)},
+        "yaxis3": {"domain": list(_N_SPACE_Y)},
+        "legend": {"x": 0.0, "y": _below_space(126), "yanchor": "top"},
+        "updatemenus": [{"x": 0.0, "y": _below_space(68)}],
+        "sliders": [{"x": 0.32, "len": 0.68, "y": _below_space(53)}],
+    }
+    if "coloraxis" in layout:
+        out["coloraxis"] = {"colorbar": {"x": 1.0, "len": _N_PLANE_Y[1] - _N_PLANE_Y[0]}}
+    return out
 
 
 def _focus_label(key: str) -> str:
@@ -540,6 +588,9 @@ def series_figure(series: Sequence[Series], *, height: int = 520) -> go.Figure:
     """TV, the discriminator's sub-optimality (1 + TV) − L, |μ₁ − μ₂| and ‖∇_μ L‖ per step."""
     layout = json.loads(_series_layout())
     layout["height"] = height
+    # one column on a phone (ui/live_chart.js): side by side, the panels' titles overlapped
+    layout["meta"] = {"grid": {"n": 4, "cols": 2, "min_panel": 260, "gap": 85, "aspect": 0.62}}
+    layout["modebar"] = {"orientation": "v"}  # across the top it covered the legend on a phone
     data: list[dict] = []
     for s in series:
         st_ = DYN_STYLE.get(s.key, DYN_STYLE["optimal"])

@@ -11,11 +11,46 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import NDArray
 
+from dynamics.methods import NEUTRAL_TOL
 from ui.figures.common import FloatArray, f32
 from ui.figures.spec import FONT_SIZE, figure_from_spec, scatter_trace
 
 #: Plotly.py's Viridis stops (the browser's built-in "Viridis" differs slightly).
 VIRIDIS = [list(stop) for stop in go.scatter.Marker(colorscale="Viridis").colorscale]
+
+#: The map's colour scale, in "bands" (``rho_band``): 0 is ρ = 1 (within the core's
+#: NEUTRAL_TOL: "neutral", grey), ±1 … ±4 are |ρ − 1| = 10⁻³, 10⁻², 10⁻¹, 1 on a log scale,
+#: blue below 1 and red above. Every ρ ≠ 1 is at least one band away from the grey, so a
+#: slow convergence (ρ = 0.97–0.999) reads as blue at a glance, not as the white of ρ = 1.
+BAND_MAX = 4.0
+NEUTRAL_COLOR = "#e3e3e3"
+RHO_COLORSCALE = [
+    [0.0, "#08306b"],  # ρ = 0
+    [0.125, "#2171b5"],  # ρ = 0.9
+    [0.25, "#6baed6"],  # ρ = 0.99
+    [0.375, "#9ecae1"],  # ρ = 0.999 (and closer to 1)
+    [0.49, "#9ecae1"],
+    [0.49, NEUTRAL_COLOR],  # ρ = 1: only the band value 0 falls in here
+    [0.51, NEUTRAL_COLOR],
+    [0.51, "#fc9272"],
+    [0.625, "#fc9272"],  # ρ = 1.001 (and closer to 1)
+    [0.75, "#fb6a4a"],  # ρ = 1.01
+    [0.875, "#cb181d"],  # ρ = 1.1
+    [1.0, "#67000d"],  # ρ ≥ 2
+]
+#: Colour-bar ticks: band value → ρ.
+RHO_TICKS = {-4: "0", -3: "0.9", -2: "0.99", -1: "0.999", 0: "1 (neutral)", 1: "1.001",
+             2: "1.01", 3: "1.1", 4: "≥ 2"}  # fmt: skip
+
+
+def rho_band(rho: FloatArray) -> FloatArray:
+    """ρ on the map's colour scale: 0 where |ρ − 1| ≤ NEUTRAL_TOL, else ±(1 + log₁₀ of
+    |ρ − 1| / 10⁻³, clipped to [0, 3]), + above 1; NaN stays NaN."""
+    rho = np.asarray(rho, dtype=float)
+    d = np.abs(rho - 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = 1.0 + np.clip(np.log10(np.maximum(d, 1e-300)) + 3.0, 0.0, BAND_MAX - 1.0)
+        return np.where(d <= NEUTRAL_TOL, 0.0, np.sign(rho - 1.0) * mag)
 
 
 def stability_figure(
@@ -38,27 +73,19 @@ def stability_figure(
     ``hover`` = (x, y, customdata[n, 5] = ρ, Re μ₁, Im μ₁, Re μ₂, Im μ₂): an invisible, coarser
     grid of points that carries the hover read-out (``ui.live_chart`` reports clicks).
     """
-    shown = np.clip(rho, 0.0, 2.0)  # colours saturate beyond ρ = 2; the hover has the value
     data: list[dict] = [
         dict(
             type="heatmap",
             x=f32(x),
             y=f32(y),
-            z=f32(shown),
-            zmin=0.0,
-            zmax=2.0,
-            zmid=1.0,
-            colorscale=[
-                [0.0, "#0b5394"],
-                [0.45, "#cfe2f3"],
-                [0.5, "#f7f7f7"],
-                [0.55, "#f4cccc"],
-                [1.0, "#990000"],
-            ],
+            z=f32(rho_band(rho)),  # the hover has the value of ρ itself
+            zmin=-BAND_MAX,
+            zmax=BAND_MAX,
+            colorscale=RHO_COLORSCALE,
             colorbar=dict(
-                title=dict(text="ρ", side="right"),
-                tickvals=[0, 0.5, 1, 1.5, 2],
-                ticktext=["0", "0.5", "1", "1.5", "≥ 2"],
+                title=dict(text="spectral radius ρ (log scale of |ρ − 1|)", side="right"),
+                tickvals=list(RHO_TICKS),
+                ticktext=list(RHO_TICKS.values()),
                 thickness=14,
             ),
             hoverinfo="skip",
@@ -143,6 +170,34 @@ def stability_figure(
     return figure_from_spec({"data": data, "layout": layout})
 
 
+def unit_circle_view(values: NDArray[np.complex128]) -> tuple[list[float], list[float]]:
+    """x and y ranges that frame the finite ``values`` and the point of the unit circle
+    nearest to them (so that inside and outside can be told), with a margin; a view of the
+    whole circle when there is nothing to frame."""
+    v = values[np.isfinite(values)]
+    if not len(v):
+        return [-1.2, 1.2], [-1.2, 1.2]
+    centre = complex(v.real.mean(), v.imag.mean())
+    near = centre / abs(centre) if abs(centre) > 1e-12 else 1.0 + 0j
+    pts = np.append(v, near)
+    lo = complex(pts.real.min(), pts.imag.min())
+    hi = complex(pts.real.max(), pts.imag.max())
+    pad = max(0.12 * max(hi.real - lo.real, hi.imag - lo.imag), 0.005)
+    return [lo.real - pad, hi.real + pad], [lo.imag - pad, hi.imag + pad]
+
+
+def _arc(box: tuple[list[float], list[float]], n: int = 720) -> FloatArray:
+    """Angles of the unit circle's points drawn for the view ``box``: ``n`` of them on the
+    arc that the box's corners span (the whole circle when the box holds the origin)."""
+    (x0, x1), (y0, y1) = box
+    if x0 <= 0 <= x1 and y0 <= 0 <= y1:
+        return np.linspace(0, 2 * np.pi, n)
+    corners = np.angle(np.array([x0 + 1j * y0, x0 + 1j * y1, x1 + 1j * y0, x1 + 1j * y1]))
+    mid = np.angle(complex((x0 + x1) / 2, (y0 + y1) / 2))
+    off = np.angle(np.exp(1j * (corners - mid)))  # each corner's angle from the box's centre
+    return np.linspace(mid + off.min(), mid + off.max(), n)
+
+
 def locus_figure(
     values: FloatArray,
     eigs: NDArray[np.complex128],
@@ -162,15 +217,21 @@ def locus_figure(
     special values (e.g. critical damping), drawn at ``mark_eigs``.
     """
     data: list[dict] = []
+    eigs = np.asarray(eigs)
+    box = None
     if unit_circle:
-        t = np.linspace(0, 2 * np.pi, 181)
+        # zoomed to the eigenvalues (at the defaults they all lie within 0.1 of 1, one dot
+        # on a view of the whole circle), with the part of the circle in view drawn finely
+        shown = [eigs.ravel(), np.ravel(current_eigs if current_eigs is not None else [])]
+        shown += [np.ravel(e) for e in mark_eigs]
+        box = unit_circle_view(np.concatenate(shown))
+        t = _arc(box)
         data.append(
             scatter_trace(
                 x=np.cos(t), y=np.sin(t), mode="lines", line=dict(color="rgba(128,128,128,0.8)"),
                 name="unit circle", hoverinfo="skip",
             )
         )  # fmt: skip
-    eigs = np.asarray(eigs)
     finite = np.isfinite(eigs)
     for j in range(eigs.shape[1]):
         ok = finite[:, j]
@@ -211,9 +272,10 @@ def locus_figure(
             )
         )  # fmt: skip
     zero = dict(zeroline=True, zerolinecolor="rgba(128,128,128,0.6)")
+    ranges = ({}, {}) if box is None else ({"range": box[0]}, {"range": box[1]})
     layout = dict(
-        xaxis=dict(title=dict(text="Re"), **zero),
-        yaxis=dict(title=dict(text="Im"), **zero, scaleanchor="x", scaleratio=1),
+        xaxis=dict(title=dict(text="Re"), **zero, **ranges[0]),
+        yaxis=dict(title=dict(text="Im"), **zero, scaleanchor="x", scaleratio=1, **ranges[1]),
         height=height,
         title=dict(text=title, font=dict(size=FONT_SIZE)) if title else {},
         margin=dict(l=60, r=20, t=50 if title else 20, b=50),
