@@ -3,45 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import streamlit as st
 
 from dynamics.equilibria import path_disagreement
-from dynamics.presets import DEFAULT_SCHEMES, FIGURE_VARIANTS, SCHEMES
+from dynamics.presets import SCHEMES
 from dynamics.variants import VARIANTS
 from ui import budget, compat, compute, presenter
 from ui.boot import require_entrypoint
-from ui.controls import (
-    START_MAX,
-    STEPS_MAX,
-    VIEW_MAX,
-    VIEW_MIN,
-    format_lr,
-    hyper_spec,
-    lr_options,
-)
+from ui.controls import START_MAX, STEPS_MAX, VIEW_MAX, VIEW_MIN, format_lr, lr_options
 from ui.figures.compare import VERDICT_COLOR, Panel, compare_figure
 from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
-from ui.state import Spec, UrlState
+from ui.routes import COMPARE, EXPLORER, ROUTE, link
+from ui.state import UrlState
 
 require_entrypoint()
 
-SPECS = [
-    Spec(
-        "variants", "multi", list(FIGURE_VARIANTS), choices=tuple(VARIANTS), label="variants (rows)"
-    ),
-    Spec(
-        "schemes", "multi", list(DEFAULT_SCHEMES), choices=tuple(SCHEMES), label="schemes (columns)"
-    ),
-    hyper_spec("lr_gen", "h", label="learning rate h"),
-    Spec("steps", "int", 500, 1, STEPS_MAX, label="number of steps"),
-    Spec("theta0", "float", 1.0, -START_MAX, START_MAX, label="start θ₀"),
-    Spec("psi0", "float", 1.0, -START_MAX, START_MAX, label="start ψ₀"),
-    Spec("view", "float", 2.0, VIEW_MIN, VIEW_MAX, label="view half-width"),
-]
+SPECS = ROUTE[COMPARE].specs({})  # declared in ui/specs.py
 
 
 @dataclass(frozen=True)
@@ -129,17 +109,20 @@ def compare_controls(url: UrlState) -> CompareControls:
 
 
 def explorer_link(variant: str, scheme: str, c: CompareControls) -> str:
+    """The explorer with this panel's settings (every one stated, defaults too)."""
     sc = SCHEMES[scheme]
-    q = {"variant": variant, "methods": sc.method, "h": f"{c.lr:g}", "steps": c.steps,
-         "theta0": f"{c.start[0]:g}", "psi0": f"{c.start[1]:g}", "view": f"{c.view:g}"}  # fmt: skip
+    extra: dict[str, float] = {}
     if sc.n_disc != 1:
-        q["n_disc"] = sc.n_disc
+        extra["n_disc"] = sc.n_disc
     if sc.beta != 0.0:
-        q["beta"] = f"{sc.beta:g}"
-    return "/?" + urlencode(q)
+        extra["beta"] = sc.beta
+    return link(
+        EXPLORER, variant=variant, methods=[sc.method], h=c.lr, steps=c.steps,
+        theta0=c.start[0], psi0=c.start[1], view=c.view, **extra,
+    )  # fmt: skip
 
 
-url = UrlState("compare", prefix="cmp_")
+url = UrlState.of(COMPARE)
 url.begin(SPECS)
 c = compare_controls(url)
 url.publish(url.values(SPECS), SPECS)

@@ -42,11 +42,11 @@ from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.panels import spectrum_panel, spectrum_summary
+from ui.routes import EXPLORER
 from ui.state import Spec, UrlState, new_click
 
 require_entrypoint()
 
-PAGE = "explorer"
 #: One screen (field, transport, spectrum summary in view without scrolling): less blank
 #: space above the title, a smaller title. A constant style sheet, never built from input.
 ONE_SCREEN_CSS = (
@@ -303,7 +303,7 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
 
 # ---------------------------------------------------------------------------- the page
 
-url = UrlState(PAGE)
+url = UrlState.of(EXPLORER)
 specs = with_hide(base_specs())
 
 

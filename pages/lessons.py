@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import embedded, presenter
+from ui import embedded, presenter, routes
 from ui.boot import require_entrypoint
 from ui.content import (
     GLOSSARY,
@@ -16,9 +16,9 @@ from ui.content import (
     Link,
     content_problems,
 )
-from ui.glossary import SLUGS, TERM_BY_SLUG, Linker
-from ui.routes import EXPLORER, MODE_COLLAPSE, PAGE_TITLE, ROUTE, page_url
-from ui.state import Spec, UrlState
+from ui.glossary import TERM_BY_SLUG, Linker
+from ui.routes import EXPLORER, MODE_COLLAPSE, PAGE_TITLE, ROUTE
+from ui.state import UrlState
 
 require_entrypoint()
 
@@ -26,10 +26,7 @@ IDS = tuple(LESSON_INDEX)
 #: Numbers in words for the introduction ("Ten short lessons"); digits beyond.
 COUNT = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
          "Eleven", "Twelve")  # fmt: skip
-SPECS = [
-    Spec("lesson", "choice", IDS[0] if IDS else "", choices=IDS, label="lesson"),
-    Spec("glossary", "choice", "", choices=("", *SLUGS), label="glossary term"),
-]
+SPECS = ROUTE[routes.LESSONS].specs({})  # declared in ui/specs.py
 MAX_WIDTH = 980  # px: lines of text stay readable on wide screens
 FIGURE_WIDTH = 1400  # px: the lesson's figure may use more
 FIGURE_HEIGHT = 740  # px: the field and the data space below it (less: their titles collide)
@@ -87,15 +84,18 @@ def base_url() -> str:
 def link_block(link: Link, base: str, n: int) -> None:
     """The link (in presenter mode it opens the view in presenter mode too) and its URL.
     The view it opens shows "← Back to lesson n"; the copyable URL is the plain view."""
-    query = dict(link.query) | {presenter.FROM_LESSON: str(n)}
-    if presenter.active():
-        query[presenter.FLAG] = "1"
+    shown = {presenter.FLAG: True} if presenter.active() else {}
+    query, problems = routes.check(link.page, {**link.query, presenter.FROM_LESSON: n, **shown})
+    if problems:  # a teacher's slip in a lesson file: say which setting, draw no broken link
+        st.error(f"The link “{link.label}” has settings the page would not take: "
+                 + "; ".join(problems), icon=":material/error:")  # fmt: skip
+        return
     with st.container(border=True):
         st.page_link(
             link.page, label=f"**{link.label}**", icon=ROUTE[link.page].icon, query_params=query,
             help=f"Opens the {PAGE_TITLE[link.page]} page with exactly these settings.",
         )  # fmt: skip
-        st.code(f"{base}/{page_url(link.page, link.query)}", language=None, wrap_lines=True)
+        st.code(f"{base}/{routes.link(link.page, **link.query)}", language=None, wrap_lines=True)
 
 
 def predict_key(lesson_id: str) -> str:
@@ -207,7 +207,7 @@ def lesson_figure(lesson: Lesson, n: int) -> None:
             )  # fmt: skip
 
 
-url = UrlState("lessons", prefix="les_")
+url = UrlState.of(routes.LESSONS)
 if LESSONS:
     url.begin(SPECS)
 

@@ -30,7 +30,16 @@ from ui.figures.gmm import (
 from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
-from ui.state import Spec, UrlState, new_click
+from ui.routes import MODE_COLLAPSE, ROUTE
+from ui.specs import GMM_DYN_LABEL as DYN_LABEL
+from ui.specs import GMM_ELL_LABEL as ELL_LABEL
+from ui.specs import GMM_GRID_CHOICES as GRID_CHOICES
+from ui.specs import GMM_KS_CHOICES as KS_CHOICES
+from ui.specs import GMM_LR_MIN as LR_MIN
+from ui.specs import GMM_STEPS_MAX as STEPS_MAX
+from ui.specs import GMM_TAB_LABEL as TAB_LABEL
+from ui.specs import GMM_TOL_MIN as TOL_MIN
+from ui.state import UrlState, new_click
 
 require_entrypoint()
 
@@ -39,31 +48,12 @@ R = GMMSettings.RANGES
 P = GMM_PARAMS
 Pair = tuple[float, float]
 
-# Page-level choices (the model's own defaults and ranges come from GMMSettings).
-#: A single run records TV, L and the optimal discriminator at every step (about 0.7 ms per
-#: step and dynamics), so the page starts with fewer steps than the batch experiment; 300 is
-#: enough for the default first-order run to end with a collapsed discriminator.
-STEPS_DEFAULT = 300
-STEPS_MAX = 3000
-START_DEFAULT = (1.5, -1.0)  # both dynamics part ways from here
-LR_MIN = P["eta_gen"].ui_range[0]  # learning rates are in (0, 5]; the slider starts here
-TOL_MIN = P["tol"].ui_range[0]  # tol is in (0, 2]
 LR_CHOICES = tuple(
     v
     for e in (-3, -2, -1, 0)
     for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8)
     if LR_MIN <= (v := round(m * 10.0**e, 6)) <= R["eta_gen"][1]
 )
-KS_CHOICES = ("1", "2", "3", "5", "10", "25", "50", "100")
-KS_DEFAULT = ["1", "5", "25"]
-GRID_CHOICES = ("21", "41", "61", "81")
-GRID_DEFAULT = "41"  # the core's outcome_grid default
-DYN_LABEL: dict[gmm.Dynamics, str] = {
-    "optimal": "Optimal discriminator",
-    "first-order": "First-order discriminator",
-}
-ELL_LABEL = {"optimal": "optimal at the start", "random": "random (from the seed)"}
-TAB_LABEL = {"single": "Single run", "batch": "Batch experiment"}
 TAB_KEY = {v: k for k, v in TAB_LABEL.items()}
 BADGE = {
     "converged": ("green", ":material/check_circle:"),
@@ -73,45 +63,6 @@ BADGE = {
     "moving": ("gray", ":material/trending_flat:"),
 }
 CITATION = cite(("li2018",))
-
-
-def gmm_specs() -> list[Spec]:
-    """Every control of the page with its URL key, default and range (the model's settings
-    from their declarations in ``GMM_PARAMS``)."""
-    t_lo, t_hi = R["target"]
-    m_lo, m_hi = R["mu_range"]
-    e_lo, e_hi = R["ell_range"]
-
-    def num(key: str, name: str, kind: str = "float", **kw: object) -> Spec:
-        p = P[name]
-        return Spec(key, kind, p.default, *p.ui_range, label=p.label, **kw)  # type: ignore[arg-type]  # kw: Spec's keyword fields
-
-    return [
-        Spec("target1", "float", D.target[0], t_lo, t_hi, label="true mean μ\\*₁"),
-        Spec("target2", "float", D.target[1], t_lo, t_hi, label="true mean μ\\*₂"),
-        num("lr_gen", "eta_gen"),
-        num("lr_disc", "eta_disc"),
-        num("k", "k", "int"),
-        Spec("sim", "bool", D.simultaneous, label=P["simultaneous"].label),
-        Spec("mu1", "float", START_DEFAULT[0], m_lo, m_hi, label="start μ₁"),
-        Spec("mu2", "float", START_DEFAULT[1], m_lo, m_hi, label="start μ₂"),
-        Spec("steps", "int", STEPS_DEFAULT, 1, STEPS_MAX, label="generator steps"),
-        Spec("dyn", "choice", "first-order", choices=tuple(DYN_LABEL), label="data-space view"),
-        Spec("ell", "choice", "optimal", choices=tuple(ELL_LABEL), label="first-order start"),
-        num("seed", "seed", "int"),
-        num("tol", "tol"),
-        num("collapse", "collapse"),
-        Spec("mu_lo", "float", D.mu_range[0], m_lo, m_hi, label="start means: low"),
-        Spec("mu_hi", "float", D.mu_range[1], m_lo, m_hi, label="start means: high"),
-        Spec("ell_lo", "float", D.ell_range[0], e_lo, e_hi, label="start ends: low"),
-        Spec("ell_hi", "float", D.ell_range[1], e_lo, e_hi, label="start ends: high"),
-        Spec("tab", "choice", "single", choices=tuple(TAB_LABEL), label="tab"),
-        num("runs", "runs", "int"),
-        Spec("bsteps", "int", D.steps, *R["steps"], label="generator steps (batch)"),
-        Spec("ks", "multi", KS_DEFAULT, choices=KS_CHOICES, label="values of k"),
-        Spec("bsim", "bool", False, label="also simultaneous"),
-        Spec("grid", "choice", GRID_DEFAULT, choices=GRID_CHOICES, label="outcome-map grid"),
-    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -632,8 +583,8 @@ def batch_markdown(table: compute.BatchTable) -> str:
 
 # ---------------------------------------------------------------------------- the page
 
-url = UrlState("gmm", prefix="gmm_")
-specs = gmm_specs()
+url = UrlState.of(MODE_COLLAPSE)
+specs = ROUTE[MODE_COLLAPSE].specs({})  # declared in ui/specs.py
 from_url = url.begin(specs)
 _consume_click(url)
 

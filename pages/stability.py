@@ -12,88 +12,25 @@ from dynamics.stability import available_axes
 from dynamics.variants import VARIANTS, get_variant
 from ui import compute, presenter
 from ui.boot import require_entrypoint
-from ui.controls import OTHER_HYPER, format_lr, hyper_spec, hyper_widgets, lr_options
+from ui.controls import format_lr, hyper_spec, hyper_widgets, lr_options
 from ui.figures.spec import for_projector
 from ui.figures.stability import locus_figure, stability_figure
 from ui.glossary import Linker
 from ui.live_chart import live_chart
-from ui.state import Spec, UrlState, new_click
+from ui.routes import EXPLORER, STABILITY, link_query
+from ui.specs import EXTRA_HYPER as _EXTRA_HYPER
+from ui.specs import MAP_HYPER as _MAP_HYPER
+from ui.specs import RESOLUTIONS
+from ui.specs import STABILITY_METHODS as _LINEAR
+from ui.specs import STABILITY_VARIANTS as _SMOOTH
+from ui.specs import map_pairs as _pairs
+from ui.specs import map_specs as specs
+from ui.specs import map_sweeps as _sweeps
+from ui.state import UrlState, new_click
 
 require_entrypoint()
 
-_LINEAR = [m for m, meth in METHODS.items() if meth.operator is not None]
-_SMOOTH = [v for v, var in VARIANTS.items() if var.differentiable]
-RESOLUTIONS = (101, 201, 301)
-#: The hyper-parameters besides h that the linear methods use (n_gen, n_disc, β, ...).
-_MAP_HYPER = [n for n in OTHER_HYPER if any(n in METHODS[m].uses for m in _LINEAR)]
-#: Those passed to the core as (name, value) pairs; n_gen, n_disc and β have their own fields.
-_EXTRA_HYPER = [n for n in _MAP_HYPER if n not in ("n_gen", "n_disc", "beta")]
 HOVER_EVERY = 3  # the hover/click grid takes every 3rd cell: small payload, fine enough
-
-
-def _pairs(variant: str, method: str) -> list[str]:
-    """Axis pairs "x,y" that change this spectrum (learning rates on x when present)."""
-    order = ["h", "h_gen", "h_disc", "beta", "n_gen", "n_disc", "gamma", "sigma"]
-    axes = available_axes(variant, method)
-    names = [n for n in order if n in axes]
-    names += [n for n in _EXTRA_HYPER if n in axes]  # the schema's later entries (SGA λ, ...)
-    out = []
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            if {a, b} & {"h_gen", "h_disc"} and "h" in {a, b}:
-                continue  # h already sets both learning rates
-            if axes[a].integer and axes[b].integer:
-                continue
-            out.append(f"{a},{b}")
-    return out
-
-
-def _default_pair(variant: str, method: str) -> str:
-    pairs = _pairs(variant, method)
-    prefs = ["h,gamma", "h,sigma", "h,n_disc", "h,beta", "h,lookahead_alpha", "h,sga_lambda"]
-    prefs.append("h_gen,h_disc")
-    return next((p for p in prefs if p in pairs), pairs[0])
-
-
-def _sweeps(variant: str, method: str) -> list[str]:
-    """Locus sweep choices: the variant parameters the Jacobian depends on, then h."""
-    axes = available_axes(variant, method)
-    return [p.name for p in get_variant(variant).params if p.name in axes] + ["h"]
-
-
-def specs(variant: str, method: str) -> list[Spec]:
-    var = get_variant(variant)
-    out = [
-        Spec("variant", "choice", "gradient-penalty", choices=tuple(_SMOOTH), label="variant"),
-        Spec("method", "choice", "simgd", choices=tuple(_LINEAR), label="method"),
-        Spec(
-            "axes",
-            "choice",
-            _default_pair(variant, method),
-            choices=tuple(_pairs(variant, method)),
-            label="axes",
-        ),
-        Spec(
-            "res",
-            "int",
-            201,
-            min(RESOLUTIONS),
-            max(RESOLUTIONS),
-            label="resolution",
-            allowed=RESOLUTIONS,
-        ),
-        hyper_spec("lr_gen", "h", label="learning rate h"),
-        *(hyper_spec(n) for n in _MAP_HYPER),
-        Spec(
-            "sweep",
-            "choice",
-            _sweeps(variant, method)[0],
-            choices=tuple(_sweeps(variant, method)),
-            label="sweep",
-        ),
-    ]
-    out += [Spec(p.name, "float", p.default, p.lo, p.hi, label=p.label) for p in var.params]
-    return out
 
 
 @dataclass(frozen=True)
@@ -167,7 +104,7 @@ def stability_controls(url: UrlState) -> StabilityControls:
     )  # fmt: skip
 
 
-url = UrlState("stability", prefix="stab_")
+url = UrlState.of(STABILITY)
 first_variant = st.session_state.get(url.sk("variant"), "gradient-penalty")
 raw_v = st.query_params.get("variant", first_variant).strip()  # as Spec.parse reads it
 raw_m = st.query_params.get("method", "simgd").strip()
@@ -239,19 +176,26 @@ clicked = new_click("stability_chart")
 if clicked is not None:
     px, py = clicked
     cell = {c.x: px, c.y: py}
-    q: dict[str, str] = {"variant": c.variant, "methods": c.method, "steps": "500"}
-    vals = {**fixed, **cell}
+    # the clicked point to 6 significant digits: finer than a cell, and a short link
+    raw = {**fixed, **cell}
+    vals = {k: float(f"{v:.6g}") for k, v in raw.items()}
+    q: dict[str, object] = {"variant": c.variant, "methods": [c.method], "steps": 500}
     if "h_gen" in cell or "h_disc" in cell:
-        q.update(split="1", h_gen=f"{vals['h_gen']:.6g}", h_disc=f"{vals['h_disc']:.6g}")
+        q.update(split=True, h_gen=vals["h_gen"], h_disc=vals["h_disc"])
     else:
-        q["h"] = f"{vals['h']:.6g}"
+        q["h"] = vals["h"]
     for name in _MAP_HYPER:
         if name in METHODS[c.method].uses:
             integer = HYPER_PARAMS[name].integer
-            q[name] = str(round(vals[name])) if integer else f"{vals[name]:.6g}"
+            q[name] = round(raw[name]) if integer else vals[name]
     for name, _ in c.params:
-        q[name] = f"{vals[name]:.6g}"
-    st.switch_page("pages/explorer.py", query_params=q)
+        q[name] = vals[name]
+    try:
+        query = link_query(EXPLORER, **q)
+    except ValueError as e:  # a click no browser sends (far outside the map)
+        st.warning(f"That point cannot be opened in the explorer: {e}.", icon="⚠️")
+    else:
+        st.switch_page(EXPLORER, query_params=query)
 
 st.subheader("Eigenvalue locus")
 sweep_axis = axes.get(c.sweep)

@@ -10,15 +10,15 @@ import streamlit as st
 
 from ui import embedded, presenter
 from ui.boot import require_entrypoint
-from ui.controls import ALL_PARAM_KEYS, base_specs, with_hide
+from ui.controls import ALL_PARAM_KEYS
 from ui.glossary import Linker
-from ui.routes import COMPARE, EXPLORER, LESSONS, PAGE_TITLE, ROUTE
+from ui.routes import COMPARE, EXPLORER, LESSONS, PAGE_TITLE, ROUTE, START, link_query
 from ui.state import UrlState
 
 require_entrypoint()
 
 #: Every URL key of the explorer: a link to ``/`` with any of them is an explorer link.
-EXPLORER_KEYS = frozenset([s.key for s in with_hide(base_specs())] + list(ALL_PARAM_KEYS))
+EXPLORER_KEYS = frozenset([s.key for s in ROUTE[EXPLORER].specs({})] + list(ALL_PARAM_KEYS))
 #: The picture: the authors' Figure 1 setting, one method at a time.
 PICTURE_METHODS = {"simgd": "SimGD", "altgd": "AltGD", "flow": "Continuous flow"}
 MAX_WIDTH = 1280  # px
@@ -28,7 +28,7 @@ PICTURE_VIEW = "3.5"  # SimGD ends 3.1 from the equilibrium: the whole spiral in
 if EXPLORER_KEYS & set(st.query_params):
     st.switch_page(EXPLORER, query_params={k: st.query_params.get_all(k) for k in st.query_params})
 
-url = UrlState("start", prefix="start_")
+url = UrlState.of(START)
 url.begin([])
 url.publish({}, [])
 
@@ -67,7 +67,7 @@ with left:
         horizontal=True, format_func=lambda m: PICTURE_METHODS.get(m, str(m)),
         help="The same start and learning rate (h = 0.2, 500 steps) for each method.",
     )  # fmt: skip
-    query = {presenter.FLAG: "1"} if presenter.active() else {}
+    shown = {presenter.FLAG: True} if presenter.active() else {}  # presenter mode carries on
     doors = st.container(border=True, gap="small")
     for script, label, words in (
         (LESSONS, "Take the lessons", "short lessons: predict, run, check"),
@@ -76,7 +76,8 @@ with left:
     ):
         row = doors.container(horizontal=True, vertical_alignment="center", gap="small")
         row.page_link(
-            script, label=f"**{label}**", icon=ROUTE[script].icon, query_params=query,
+            script, label=f"**{label}**", icon=ROUTE[script].icon,
+            query_params=link_query(script, **shown),
             help=f"Opens the {PAGE_TITLE[script]} page.",
         )  # fmt: skip
         row.caption(words)

@@ -25,6 +25,7 @@ from dynamics.stability import (
 from dynamics.variants import VARIANTS, make_game
 from tests.charts import charts
 from ui.compute import compare_grid
+from ui.routes import EXPLORER, read_link
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -69,15 +70,16 @@ def test_compare_panels_link_to_the_explorer_with_their_settings() -> None:
     at = page("pages/compare.py", {"h": "0.1", "steps": "300", "schemes": "altgd5,negmom"})
     links = re.findall(r'href="([^"]+)"', annotation_texts(at))
     assert len(links) == 2 * len(FIGURE_VARIANTS)
-    q = parse_qs(urlparse(links[0]).query)
-    assert q["h"] == ["0.1"] and q["steps"] == ["300"] and q["n_disc"] == ["5"]
+    # decoded with the explorer's own specs (an unknown key or a bad value would raise)
+    (page0, q), (page1, q2) = read_link(links[0]), read_link(links[1])
+    assert page0 == page1 == EXPLORER
+    assert q["h"] == 0.1 and q["steps"] == 300 and q["n_disc"] == 5
     assert q["methods"] == ["altgd"]
-    q2 = parse_qs(urlparse(links[1]).query)
-    assert q2["methods"] == ["momentum-alt"] and q2["beta"] == ["-0.5"]
+    assert q2["methods"] == ["momentum-alt"] and q2["beta"] == -0.5
     # the explorer understands every link: no note about a bad parameter
     explorer = AppTest.from_file(APP, default_timeout=120)
-    explorer.query_params.update({k: v[0] for k, v in q2.items()})
-    explorer.run()
+    explorer.query_params.update({k: v[-1] for k, v in parse_qs(urlparse(links[1]).query).items()})
+    explorer.switch_page(page1).run()
     assert not explorer.exception and not explorer.warning
     assert explorer.number_input(key="n_disc").value == 1
     assert explorer.slider(key="beta").value == -0.5

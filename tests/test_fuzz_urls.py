@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import concurrent.futures
 import math
@@ -24,7 +23,6 @@ import re
 import urllib.parse
 from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +33,11 @@ from hypothesis import strategies as st
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 
+from dynamics.variants import VARIANTS
 from tests.app_pages import app_pages
 from tests.appserver import serve
 from tests.streamlit_session import RunResult, StreamlitSession, expected_rho
-from ui.controls import ALL_PARAM_KEYS, base_specs, param_specs, with_hide
+from ui.routes import COMPARE, EXPLORER, LESSONS, MODE_COLLAPSE, ROUTE, STABILITY, START
 from ui.state import MAX_RAW, Spec, md_literal
 
 pytestmark = pytest.mark.slow
@@ -49,29 +48,6 @@ APP = str(ROOT / "app.py")
 STREAMLIT_KEYS = {"embed", "embed_options"}
 
 # ------------------------------------------------------------------ the pages' URL specs
-
-
-@cache
-def page_defs(path: str) -> dict[str, Any]:
-    """The constants and functions of a page script, without running the page.
-
-    A page is a script (it draws on import), so we execute only its imports, functions and
-    UPPER_CASE constants: that gives us its ``Spec`` lists as the page builds them.
-    """
-    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-
-    def keep(node: ast.stmt) -> bool:
-        if isinstance(node, ast.Import | ast.ImportFrom | ast.FunctionDef):
-            return True
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            return all(isinstance(t, ast.Name) and t.id.lstrip("_")[:1].isupper() for t in targets)
-        return False
-
-    module = ast.Module(body=[n for n in tree.body if keep(n)], type_ignores=[])
-    ns: dict[str, Any] = {"__name__": f"fuzz_{Path(path).stem}"}
-    exec(compile(module, path, "exec"), ns)
-    return ns
 
 
 @dataclass(frozen=True)
@@ -96,75 +72,60 @@ class Page:
     reserved: frozenset[str] = frozenset()
 
 
+def _route_page(script: str, title: str, **kw: Any) -> Page:
+    """A page as the route table declares it: its prefix, selectors and specs."""
+    route = ROUTE[script]
+    first = route.specs({})
+    return Page(
+        path=script,
+        title=title,
+        prefix=route.prefix,
+        selectors={k: next(s.default for s in first if s.key == k) for k in route.selectors},
+        specs=lambda acc: list(route.specs(acc)),
+        known=frozenset(kw.pop("known", {s.key for s in first})),
+        **kw,
+    )
+
+
 def _start() -> Page:
     # Only unknown keys to name: a key of the explorer opens the explorer (old links to "/";
     # tests/test_teaching.py checks that).
+    explorer = ROUTE[EXPLORER]
     return Page(
-        path="pages/start.py",
+        path=START,
         title="GAN dynamics lab",
-        reserved=page_defs("pages/start.py")["EXPLORER_KEYS"],
+        reserved=frozenset(s.key for v in VARIANTS for s in explorer.specs({"variant": v})),
     )
 
 
 def _explorer() -> Page:
-    base = with_hide(base_specs())
-    return Page(
-        path="pages/explorer.py",
-        title="Dirac-GAN explorer",
-        selectors={"variant": next(s.default for s in base if s.key == "variant")},
-        specs=lambda acc: base + param_specs(acc["variant"]),
-        known=frozenset([s.key for s in base] + list(ALL_PARAM_KEYS)),
-        cheap={"steps": 400},
-    )
+    every = {s.key for v in VARIANTS for s in ROUTE[EXPLORER].specs({"variant": v})}
+    return _route_page(EXPLORER, "Dirac-GAN explorer", known=every, cheap={"steps": 400})
 
 
 def _compare() -> Page:
-    specs = page_defs("pages/compare.py")["SPECS"]
-    return Page(
-        path="pages/compare.py",
-        title="Compare variants and training schemes",
-        prefix="cmp_",
-        specs=lambda _: list(specs),
-        known=frozenset(s.key for s in specs),
-        cheap={"steps": 200},
-    )
+    return _route_page(COMPARE, "Compare variants and training schemes", cheap={"steps": 200})
 
 
 def _stability() -> Page:
-    d = page_defs("pages/stability.py")
-    first = d["specs"](d["_SMOOTH"][0], d["_LINEAR"][0])
-    known = {s.key for v in d["_SMOOTH"] for m in d["_LINEAR"] for s in d["specs"](v, m)}
-    return Page(
-        path="pages/stability.py",
-        title="Stability map",
-        prefix="stab_",
-        selectors={first[0].key: first[0].default, first[1].key: first[1].default},
-        specs=lambda acc: d["specs"](acc["variant"], acc["method"]),
-        known=frozenset(known | {"gamma", "sigma"}),
-    )
+    specs = ROUTE[STABILITY].specs
+    first = specs({})
+    choices = {s.key: s.choices for s in first if s.key in ROUTE[STABILITY].selectors}
+    known = {
+        s.key
+        for v in choices["variant"]
+        for m in choices["method"]
+        for s in specs({"variant": v, "method": m})
+    }
+    return _route_page(STABILITY, "Stability map", known=known | {"gamma", "sigma"})
 
 
 def _mode_collapse() -> Page:
-    specs = page_defs("pages/mode_collapse.py")["gmm_specs"]()
-    return Page(
-        path="pages/mode_collapse.py",
-        title="Mode collapse (GMM-GAN)",
-        prefix="gmm_",
-        specs=lambda _: list(specs),
-        known=frozenset(s.key for s in specs),
-        cheap={"steps": 120, "k": 10},
-    )
+    return _route_page(MODE_COLLAPSE, "Mode collapse (GMM-GAN)", cheap={"steps": 120, "k": 10})
 
 
 def _lessons() -> Page:
-    specs = page_defs("pages/lessons.py")["SPECS"]
-    return Page(
-        path="pages/lessons.py",
-        title="Guided lessons",
-        prefix="les_",
-        specs=lambda _: list(specs),
-        known=frozenset(s.key for s in specs),
-    )
+    return _route_page(LESSONS, "Guided lessons")
 
 
 PAGES: dict[str, Callable[[], Page]] = {
@@ -725,7 +686,7 @@ def test_explorer_survives_a_hostile_widget_state(
     before the script sees it (for these keyed widgets without ``value=``: the minimum, or
     the first option; no note is shown). The page must render normally, the control must
     hold a value inside its range, and the session must stay usable."""
-    specs = {s.key: s for s in base_specs()}
+    specs = {s.key: s for s in ROUTE[EXPLORER].specs({})}
 
     async def scenario() -> None:
         s = await _session(server, "explorer")

@@ -826,9 +826,9 @@ def test_the_cancel_button_cancels_the_sessions_batch() -> None:
 
 
 def test_the_model_controls_come_from_the_declarations() -> None:
-    from tests.test_fuzz_urls import page_defs
+    from ui.routes import MODE_COLLAPSE, ROUTE
 
-    specs = {s.key: s for s in page_defs(PAGE)["gmm_specs"]()}
+    specs = {s.key: s for s in ROUTE[MODE_COLLAPSE].specs({})}
     controls = {"lr_gen": "eta_gen", "lr_disc": "eta_disc", "k": "k", "seed": "seed",
                 "tol": "tol", "collapse": "collapse", "runs": "runs"}  # fmt: skip
     for key, name in controls.items():

@@ -41,14 +41,14 @@ from ui.content import (
     get_lesson,
 )
 from ui.glossary import Linker
-from ui.routes import COMPARE, EXPLORER, MODE_COLLAPSE, PAGE_URL, STABILITY, page_url
+from ui.routes import COMPARE, EXPLORER, MODE_COLLAPSE, PAGE_URL, ROUTE, STABILITY, page_url
 from ui.state import md_literal
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 LINKS = [(les.id, i, link) for les in LESSONS for i, link in enumerate(les.links)]
 LINK_IDS = [f"{lid}-{i}" for lid, i, _ in LINKS]
-#: Widget-key prefix of each page (the URL key is the rest).
-PREFIX = {EXPLORER: "", COMPARE: "cmp_", STABILITY: "stab_", MODE_COLLAPSE: "gmm_"}
+#: Widget-key prefix of each page (the URL key is the rest), from the route table.
+PREFIX = {page: ROUTE[page].prefix for page in (EXPLORER, COMPARE, STABILITY, MODE_COLLAPSE)}
 #: Claim kinds each page understands.
 KINDS = {
     EXPLORER: {"rho", "verdict", "status", "distance", "peak", "range", "drift", "psi_max",

@@ -26,8 +26,9 @@ from streamlit.testing.v1 import AppTest
 
 from dynamics.methods import HYPER_PARAMS, METHODS
 from dynamics.variants import VARIANTS
-from tests.test_fuzz_urls import PAGES, Page, check_widget_ranges, named, page_defs, run_page
+from tests.test_fuzz_urls import PAGES, Page, check_widget_ranges, named, run_page
 from ui.controls import LEARNING_RATES
+from ui.routes import ROUTE, STABILITY
 from ui.state import Spec
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ def _context(name: str) -> dict[str, str]:
     if name == "explorer":
         return {"methods": ",".join(METHODS), "split": "1"}
     if name == "stability":
-        linear = page_defs("pages/stability.py")["_LINEAR"]
+        linear = next(s for s in ROUTE[STABILITY].specs({}) if s.key == "method").choices
         return {"method": max(linear, key=lambda m: len(METHODS[m].uses))}
     return {}
 

@@ -73,7 +73,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from dynamics.references import REFERENCES, cite
-from ui.routes import COMPARE, EXPLORER, MODE_COLLAPSE, ROUTES, STABILITY
+from ui.routes import COMPARE, EXPLORER, MODE_COLLAPSE, ROUTE, ROUTES, STABILITY, check
 
 #: One checkable fact: (kind, subject, value); see the module docstring for the vocabulary.
 Claim = tuple[str, Any, Any]
@@ -365,33 +365,16 @@ def load_lessons(directory: Path = LESSON_DIR) -> tuple[tuple[Lesson, ...], tupl
 
 
 def settings_problems(lessons: tuple[Lesson, ...]) -> tuple[str, ...]:
-    """Explorer links whose settings the explorer would not accept, and figure controls it
-    does not have, as "<file>: <problem>" lines. (Reads the explorer's URL specs, which
-    import Streamlit: kept out of the loader so that it stays free of it.)"""
-    from ui.controls import base_specs, param_specs
-
+    """Links whose settings their page would not take as they are (read with that page's
+    URL specs, ``ui.routes``), and figure controls the explorer does not have, as
+    "<file>: <problem> (<link label>)" lines."""
     out = []
     for les in lessons:
         for link in les.links:
-            if link.page != EXPLORER:
-                continue
-            variant = link.query.get("variant", "standard")
-            try:
-                specs = {s.key: s for s in base_specs() + param_specs(variant)}
-            except (KeyError, ValueError):
-                out.append(f"{les.source}: unknown variant {variant!r} in {link.label!r}")
-                continue
-            for key, raw in link.query.items():
-                if key not in specs:
-                    out.append(
-                        f"{les.source}: the explorer has no setting {key!r} ({link.label!r})"
-                    )
-                    continue
-                try:
-                    specs[key].parse(raw)
-                except ValueError as e:
-                    out.append(f"{les.source}: bad setting {key}={raw!r} ({link.label!r}): {e}")
-            if link is next(x for x in les.links if x.page == EXPLORER):
+            _, problems = check(link.page, link.query)
+            out += [f"{les.source}: {p} ({link.label!r})" for p in problems]
+            if link is next((x for x in les.links if x.page == EXPLORER), None) and not problems:
+                specs = {s.key for s in ROUTE[EXPLORER].specs(link.query)}
                 for key in les.try_it.controls:
                     if key not in specs:
                         out.append(f"{les.source}: the explorer has no control {key!r} to offer")

@@ -1,7 +1,10 @@
-"""Widget specs shared by the pages: URL keys, ranges and the log-spaced learning rates.
+"""Widgets shared by the pages: hyper-parameter controls, the log-spaced learning rates, a
+NaN-safe integer input, click snapping, and the session state of a preset.
 
-The method hyper-parameters' ranges, labels and help come from ``dynamics.methods.HYPER_PARAMS``:
-``hyper_spec`` makes their URL specs and ``hyper_widgets`` their controls.
+The URL specs themselves (keys, ranges, defaults) are declared in ``ui.specs``, free of
+Streamlit; the names below are re-exported from there for the pages. The method
+hyper-parameters' ranges, labels and help come from ``dynamics.methods.HYPER_PARAMS``:
+``hyper_widgets`` makes their controls.
 """
 
 from __future__ import annotations
@@ -13,35 +16,27 @@ from typing import Any
 import streamlit as st
 
 from dynamics.methods import HYPER_PARAMS, METHODS, HyperParam
-from dynamics.presets import DEFAULT_PRESET, Preset
-from dynamics.variants import VARIANTS, get_variant
-from ui.state import Spec
-
-#: Values offered by a log-spaced slider: "nice" values, ~21 per decade (1, 2, 5 per decade
-#: over a range of more than four decades).
-_MANTISSAS = (1, 1.1, 1.2, 1.3, 1.5, 1.6, 1.8, 2, 2.2, 2.5, 2.8, 3, 3.5, 4, 4.5, 5, 5.5, 6, 7, 8, 9)
-_COARSE = (1, 2, 5)
-
-
-def log_grid(lo: float, hi: float) -> tuple[float, ...]:
-    """Nice log-spaced values in [lo, hi]."""
-    e0, e1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    mantissas = _MANTISSAS if e1 - e0 <= 4 else _COARSE
-    return tuple(
-        v
-        for e in range(e0, e1 + 1)
-        for m in mantissas
-        if lo <= (v := float(f"{m * 10.0**e:.6g}")) <= hi
-    )
-
-
-LR_MIN, LR_MAX = HYPER_PARAMS["lr_gen"].ui_range
-LR_OPTIONS: tuple[float, ...] = log_grid(LR_MIN, LR_MAX)
-STEPS_MAX = 5000
-START_MAX = 20.0
-VIEW_MIN, VIEW_MAX = 0.5, 20.0
-DENSITY_MIN, DENSITY_MAX = 0.3, 3.0
-N_SUBSTEPS_MAX = int(HYPER_PARAMS["n_gen"].ui_range[1])
+from dynamics.presets import Preset
+from dynamics.variants import get_variant
+from ui.specs import ALL_PARAM_KEYS as ALL_PARAM_KEYS
+from ui.specs import DENSITY_MAX as DENSITY_MAX
+from ui.specs import DENSITY_MIN as DENSITY_MIN
+from ui.specs import HIDE_KEY as HIDE_KEY
+from ui.specs import LEARNING_RATES as LEARNING_RATES
+from ui.specs import LR_MAX as LR_MAX
+from ui.specs import LR_MIN as LR_MIN
+from ui.specs import LR_OPTIONS as LR_OPTIONS
+from ui.specs import N_SUBSTEPS_MAX as N_SUBSTEPS_MAX
+from ui.specs import OTHER_HYPER as OTHER_HYPER
+from ui.specs import START_MAX as START_MAX
+from ui.specs import STEPS_MAX as STEPS_MAX
+from ui.specs import VIEW_MAX as VIEW_MAX
+from ui.specs import VIEW_MIN as VIEW_MIN
+from ui.specs import base_specs as base_specs
+from ui.specs import hyper_spec as hyper_spec
+from ui.specs import log_grid as log_grid
+from ui.specs import param_specs as param_specs
+from ui.specs import with_hide as with_hide
 
 
 def lr_options(current: float) -> list[float]:
@@ -54,30 +49,6 @@ def lr_options(current: float) -> list[float]:
 
 def format_lr(x: float) -> str:
     return f"{x:g}"
-
-
-#: The learning rates have their own controls (one h, or h_gen and h_disc when split).
-LEARNING_RATES = ("lr_gen", "lr_disc")
-#: The other hyper-parameters: one control each, for the methods that use them.
-OTHER_HYPER = tuple(n for n in HYPER_PARAMS if n not in LEARNING_RATES)
-
-
-def hyper_spec(
-    name: str, key: str | None = None, *, default: float | None = None, label: str | None = None
-) -> Spec:
-    """URL spec of hyper-parameter ``name``: the core's range, the controls' narrower one."""
-    p = HYPER_PARAMS[name]
-    value = p.default if default is None else default
-    return Spec(
-        key or name,
-        "int" if p.integer else "float",
-        int(value) if p.integer else float(value),
-        p.lo,
-        p.hi,
-        label=label or p.title,
-        ui_lo=p.ui_lo,
-        ui_hi=p.ui_hi,
-    )
 
 
 def _decimals(x: float) -> int:
@@ -144,50 +115,6 @@ def hyper_widgets(
             out[p.name] = hyper_widget(where, p, key=key(p.name), **kw)
             i += 1
     return out
-
-
-def base_specs() -> list[Spec]:
-    """Controls of the explorer that do not depend on the variant."""
-    d = DEFAULT_PRESET
-    preset_hyper = {"n_gen": d.n_gen, "n_disc": d.n_disc}
-    return [
-        Spec("variant", "choice", d.variant, choices=tuple(VARIANTS), label="variant"),
-        Spec("methods", "multi", list(d.methods), choices=tuple(METHODS), label="methods"),
-        hyper_spec("lr_gen", "h", default=d.lr, label="learning rate h"),
-        Spec("split", "bool", False, label="separate learning rates"),
-        hyper_spec("lr_gen", "h_gen", default=d.lr),
-        hyper_spec("lr_disc", "h_disc", default=d.lr),
-        *(hyper_spec(n, default=preset_hyper.get(n)) for n in OTHER_HYPER),
-        Spec("steps", "int", d.steps, 1, STEPS_MAX, label="number of steps"),
-        Spec("theta0", "float", d.start[0], -START_MAX, START_MAX, label="start θ₀"),
-        Spec("psi0", "float", d.start[1], -START_MAX, START_MAX, label="start ψ₀"),
-        Spec("view", "float", d.view, VIEW_MIN, VIEW_MAX, label="view half-width"),
-        Spec("density", "float", 1.0, DENSITY_MIN, DENSITY_MAX, label="streamline density"),
-        Spec("speed", "bool", False, label="colour by speed"),
-    ]
-
-
-#: URL key of a curated link's hidden controls (a teacher's link: students see the others).
-HIDE_KEY = "hide"
-
-
-def with_hide(specs: list[Spec]) -> list[Spec]:
-    """``specs`` and the ``hide`` spec, whose choices are the controls of ``specs`` and every
-    variant's parameters: any control of the page can be hidden, nothing else."""
-    own = tuple(s.key for s in specs)
-    keys = own + tuple(k for k in ALL_PARAM_KEYS if k not in own)
-    return [*specs, Spec(HIDE_KEY, "multi", [], choices=keys, label="hidden controls")]
-
-
-def param_specs(variant: str) -> list[Spec]:
-    """The variant's own parameters (their defaults are the variant's)."""
-    return [
-        Spec(p.name, "float", p.default, p.lo, p.hi, label=p.label)
-        for p in get_variant(variant).params
-    ]
-
-
-ALL_PARAM_KEYS = tuple(sorted({p.name for v in VARIANTS.values() for p in v.params}))
 
 
 def preset_state(p: Preset) -> dict[str, object]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ui.content import GLOSSARY, GLOSSARY_ALIASES
-from ui.routes import LESSONS, page_url
+from ui.routes import LESSONS, link
 
 
 def slug(term: str) -> str:
@@ -26,7 +26,7 @@ TERM_BY_SLUG: dict[str, tuple[str, str]] = {slug(t): (t, d) for t, d in GLOSSARY
 
 def href(term: str) -> str:
     """Relative link to a term's entry on the lessons page."""
-    return page_url(LESSONS, {"glossary": slug(term)})
+    return link(LESSONS, glossary=slug(term))
 
 
 def _phrases(term: str) -> list[str]:

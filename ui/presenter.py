@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from ui.content import LESSONS as ALL
-from ui.routes import LESSONS
+from ui.routes import LESSONS, link_query
 from ui.state import md_literal
 
 FLAG = "present"
@@ -73,7 +73,8 @@ def back_link() -> None:
         del st.query_params[FROM_LESSON]
         return
     n, lesson_id = found
-    query = {"lesson": lesson_id} | ({FLAG: "1"} if active() else {})
+    shown = {FLAG: True} if active() else {}
+    query = link_query(LESSONS, lesson=lesson_id, **shown)
     st.page_link(
         LESSONS, label=f"← Back to lesson {n}", query_params=query,
         help="Return to the lesson this view was opened from.",

@@ -19,119 +19,18 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import streamlit as st
 
-Kind = Literal["float", "int", "bool", "choice", "multi"]
+from ui.routes import ROUTE
+from ui.specs import GLOBAL_SPECS
+from ui.urlspec import MAX_RAW as MAX_RAW  # re-exported: the spec lives in ui.urlspec
+from ui.urlspec import Spec as Spec
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-#: Longest URL value we look at; anything longer is rejected outright.
-MAX_RAW = 200
 #: Query parameters that belong to the whole app, not to a page: presenter mode and the
 #: lesson a view was opened from (``ui.presenter`` validates both).
-GLOBAL_KEYS = ("present", "from_lesson")
-
-
-@dataclass(frozen=True)
-class Spec:
-    """One URL-addressable control."""
-
-    key: str
-    kind: Kind
-    default: Any
-    lo: float | None = None
-    hi: float | None = None
-    choices: tuple[str, ...] = ()
-    label: str = ""  # words for notes ("learning rate h")
-    allowed: tuple[float, ...] = ()  # numbers only: the values a select-slider offers
-    #: numbers only: the narrower range the control offers inside [lo, hi] (None: lo / hi)
-    ui_lo: float | None = None
-    ui_hi: float | None = None
-
-    @property
-    def ui_range(self) -> tuple[float, float]:
-        """The range the page's control offers: [ui_lo, ui_hi], else [lo, hi]."""
-        assert self.lo is not None and self.hi is not None
-        return (
-            self.lo if self.ui_lo is None else self.ui_lo,
-            self.hi if self.ui_hi is None else self.ui_hi,
-        )
-
-    def clamp(self, value: Any) -> Any:
-        """A parsed number moved into the control's range (other kinds unchanged)."""
-        if self.kind not in ("float", "int") or (self.ui_lo is None and self.ui_hi is None):
-            return value
-        lo, hi = self.ui_range
-        out = min(max(value, lo), hi)
-        return int(out) if self.kind == "int" else float(out)
-
-    def describe(self) -> str:
-        if self.allowed:
-            return "one of " + ", ".join(f"{a:g}" for a in self.allowed)
-        if self.kind in ("float", "int"):
-            return f"a number in [{self.lo:g}, {self.hi:g}]"
-        if self.kind == "bool":
-            return "1 or 0"
-        return "one of " + ", ".join(self.choices)
-
-    def parse(self, raw: str | list[str]) -> Any:
-        """The value for a raw URL value, or raise ``ValueError``."""
-        if self.kind == "multi":
-            joined = ",".join(raw) if isinstance(raw, list) else raw
-            if len(joined) > MAX_RAW:
-                raise ValueError
-            items = [s.strip() for s in joined.split(",") if s.strip()]
-            if not items or any(s not in self.choices for s in items):
-                raise ValueError
-            return list(dict.fromkeys(items))  # keep order, drop repeats
-        text = raw[-1] if isinstance(raw, list) else raw
-        text = text.strip()
-        if len(text) > MAX_RAW:
-            raise ValueError
-        if self.kind == "choice":
-            if text not in self.choices:
-                raise ValueError
-            return text
-        if self.kind == "bool":
-            low = text.lower()
-            if low in _TRUE:
-                return True
-            if low in _FALSE:
-                return False
-            raise ValueError
-        x = float(text)  # ValueError for junk
-        if not math.isfinite(x):
-            raise ValueError
-        assert self.lo is not None and self.hi is not None
-        if not self.lo <= x <= self.hi:
-            raise ValueError
-        if self.allowed and x not in self.allowed:
-            raise ValueError
-        if self.kind == "int":
-            if x != int(x):
-                raise ValueError
-            return int(x)
-        return x
-
-    def encode(self, value: Any) -> str | list[str]:
-        if self.kind == "multi":
-            return ",".join(value)
-        if self.kind == "bool":
-            return "1" if value else "0"
-        if self.kind == "float":
-            return f"{float(value):.10g}"
-        if self.kind == "int":
-            return str(int(value))
-        return str(value)
-
-    def is_default(self, value: Any) -> bool:
-        if self.kind == "multi":
-            return list(value) == list(self.default)
-        if self.kind == "float":
-            return math.isclose(float(value), float(self.default), rel_tol=0, abs_tol=1e-12)
-        return bool(value == self.default)
+GLOBAL_KEYS = tuple(s.key for s in GLOBAL_SPECS)
 
 
 @dataclass
@@ -144,6 +43,12 @@ class UrlState:
 
     page: str
     prefix: str = ""
+
+    @classmethod
+    def of(cls, script: str) -> UrlState:
+        """The URL sync of a page, named and prefixed as its route declares (``ui.routes``)."""
+        route = ROUTE[script]
+        return cls(route.name, route.prefix)
 
     def sk(self, key: str) -> str:
         """Session-state key of the control with URL key ``key``."""
@@ -201,7 +106,7 @@ class UrlState:
                         f"URL parameter **{name}** = “{md_literal(shown)}” is not valid "
                         f"(expected {spec.describe()}); using the default {_show(spec.default)}."
                     )
-                    st.session_state[self.sk(spec.key)] = spec.default
+                    st.session_state[self.sk(spec.key)] = _fresh(spec.default)
                     continue
                 fitted = spec.clamp(value)
                 if fitted != value:
@@ -214,7 +119,7 @@ class UrlState:
                 st.session_state[self.sk(spec.key)] = fitted
                 continue
             if overwrite or self.sk(spec.key) not in st.session_state:
-                st.session_state[self.sk(spec.key)] = spec.default
+                st.session_state[self.sk(spec.key)] = _fresh(spec.default)
 
     def unknown_keys(self, known: Iterable[str]) -> None:
         """Note URL parameters this page does not know (they are dropped from the URL)."""
@@ -296,6 +201,12 @@ def md_literal(text: str, limit: int = 40) -> str:
     printable = "".join(ch if ch.isprintable() else "\ufffd" for ch in one_line)
     unlinked = _AUTOLINK.sub(WORD_JOINER, printable)
     return _MD_SPECIAL.sub(r"\\\1", unlinked)
+
+
+def _fresh(default: Any) -> Any:
+    """A control's default for one session: a list is copied (the specs are shared by every
+    session, and a session must not change another's default)."""
+    return list(default) if isinstance(default, list) else default
 
 
 def _show(value: Any) -> str:
