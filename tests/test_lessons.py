@@ -640,7 +640,7 @@ def shown_explorer(at: AppTest, claim: Claim) -> None:
 def shown_compare(at: AppTest, claim: Claim) -> None:
     _, subj, val = claim
     variant, scheme = subj.split("/")
-    title = f"{VARIANTS[variant].label} · {SCHEMES[scheme].label}"
+    title = f"{VARIANTS[variant].label}<br>{SCHEMES[scheme].label}"  # two lines per title
     notes = [a.get("text", "") for a in specs(at)[0]["layout"]["annotations"]]
     hit = [a for a in notes if f">{title} ↗<" in a]
     assert len(hit) == 1 and f"near (0, 0): {val} (ρ" in hit[0], hit
@@ -661,16 +661,15 @@ def shown_stability(at: AppTest, claim: Claim) -> None:
         x_name, y_name = at.selectbox(key="stab_axes").value.split(",")
         i = np.abs(np.log(ys / cell[y_name]) if y_name == "h" else ys - cell[y_name]).argmin()
         j = np.abs(np.log(xs / cell[x_name]) if x_name == "h" else xs - cell[x_name]).argmin()
-        rho = z[i, j]
-        ok = {"converges": rho < 1 - 1e-6, "neutral": abs(rho - 1) < 1e-6,
-              "diverges": rho > 1 + 1e-6}  # fmt: skip
-        assert ok[val], (cell, rho)
+        band = z[i, j]  # the map draws ρ as a signed band (ui.figures.stability.rho_band)
+        ok = {"converges": band < 0, "neutral": band == 0, "diverges": band > 0}
+        assert ok[val], (cell, band)
     elif kind == "fastest_at":
         hm = trace(at, "spectral radius")
         xs, ys, z = arrays(hm["x"]), arrays(hm["y"]), arrays(hm["z"])
         ((fixed, value),), (other, best) = subj, val
         assert at.selectbox(key="stab_axes").value == f"{fixed},{other}"
-        column = z[:, np.abs(np.log(xs / value)).argmin()]
+        column = z[:, np.abs(np.log(xs / value)).argmin()]  # bands: monotone in ρ below 1
         assert abs(ys[column.argmin()] - best) < 1e-6, ys[column.argmin()]
     else:
         raise AssertionError(kind)
