@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +122,21 @@ def test_every_page_starts_with_the_plotly_preload(page: str) -> None:
     assert live_chart.PLOTLY_BUNDLE in str(first)
     # hidden: no box and no gap in the layout (the element container's class is st-key-<key>)
     assert f".st-key-{live_chart.PRELOAD_KEY} {{ display: none; }}" in live_chart._PRELOAD_CSS
+
+
+def test_pages_do_not_import_pandas() -> None:
+    """Component data other than bytes makes Streamlit look for dataframes, which imports
+    pandas and pyarrow: +60 MB per server process (the Plotly preload did, with a str)."""
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120)\n"
+        "for page in ('pages/explorer.py', 'pages/compare.py', 'pages/start.py'):\n"
+        "    at.switch_page(page).run()\n"
+        "    assert not at.exception, page\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

@@ -101,7 +101,9 @@ def preload_plotly() -> None:
     """Have the browser fetch Plotly while the page's script runs (call it at the top of
     every page, on every run, so the elements below keep their places)."""
     if PLOTLY_BUNDLE is not None:
-        _PRELOAD(key=PRELOAD_KEY, data=PLOTLY_BUNDLE, height="content")
+        # bytes: other data makes Streamlit look for dataframes, importing pandas and
+        # pyarrow (+60 MB per server process)
+        _PRELOAD(key=PRELOAD_KEY, data=PLOTLY_BUNDLE.encode(), height="content")
 
 
 def _ignore() -> None:
