@@ -96,6 +96,7 @@ COPY app.py serve.py ./
 COPY pages/ ./pages/
 COPY dynamics/ ./dynamics/
 COPY ui/ ./ui/
+COPY content/ ./content/
 COPY .streamlit/config.toml ./.streamlit/config.toml
 
 USER ${APP_UID}:${APP_GID}

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from dynamics.methods import Hyper
 from dynamics.presets import DEFAULT_PRESET
 from ui import compute, exports
-from ui.figures import PathView, explorer_figure
+from ui.figures.explorer import PathView, explorer_figure
 
 
 def default_figure():  # type: ignore[no-untyped-def]

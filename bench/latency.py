@@ -135,7 +135,8 @@ def payload_bytes() -> int:
     from dynamics.presets import DEFAULT_PRESET as P
     from dynamics.streamlines import trace_streamlines
     from dynamics.variants import make_game
-    from ui.figures import PathView, explorer_figure, figure_json
+    from ui.figures.explorer import PathView, explorer_figure
+    from ui.figures.spec import figure_json
 
     game = make_game(P.variant)
     lines = trace_streamlines(game.field, (-P.view, P.view), (-P.view, P.view), 1.0)

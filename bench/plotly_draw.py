@@ -35,7 +35,7 @@ from dynamics.presets import DEFAULT_PRESET as P  # noqa: E402
 from dynamics.streamlines import trace_streamlines  # noqa: E402
 from dynamics.variants import make_game  # noqa: E402
 from ui.controls import LR_OPTIONS  # noqa: E402
-from ui.figures import PathView, explorer_figure  # noqa: E402
+from ui.figures.explorer import PathView, explorer_figure  # noqa: E402
 
 CLICK_CELLS = 10  # the former click grid: 2·10 + 1 invisible markers per axis
 

@@ -26,6 +26,7 @@ from dynamics.methods import (
     get_method,
     simulate,
 )
+from dynamics.references import cite
 from dynamics.spectrum import spectrum
 from dynamics.variants import VARIANTS, get_variant, make_game
 
@@ -158,7 +159,7 @@ def cmd_variants(args: argparse.Namespace) -> list[dict[str, Any]]:
             "differentiable_at_equilibrium": v.differentiable,
             "eigenvalue_formula": v.eig_latex,
             "reason": v.no_jacobian_reason,
-            "reference": v.reference,
+            "reference": cite(v.references, markdown=False),
         }
         for v in VARIANTS.values()
     ]
@@ -182,7 +183,7 @@ def cmd_methods(args: argparse.Namespace) -> list[dict[str, Any]]:
             },
             "update_eigenvalue_formula": m.formula,
             "reason": m.no_operator_reason,
-            "reference": m.reference,
+            "reference": cite(m.references, markdown=False),
         }
         for m in METHODS.values()
     ]

@@ -691,7 +691,7 @@ class Method:
     name: str
     label: str
     explanation: str
-    reference: str
+    references: tuple[str, ...]  # keys of content/references.toml (dynamics.references)
     uses: frozenset[str]  # Hyper fields this method reads
     step: StepFn | None  # None for the continuous flow
     init: InitFn = _no_memory
@@ -707,9 +707,6 @@ class Method:
         return 2 * (1 + self.memory_size)
 
 
-_MESCHEDER = (
-    'Mescheder, Geiger, Nowozin, "Which Training Methods for GANs do actually Converge?", ICML 2018'
-)
 _RATES = frozenset({"lr_gen", "lr_disc"})
 
 METHODS: Mapping[str, Method] = MappingProxyType(
@@ -724,7 +721,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "own gradient from the same point. Its update operator is I + hJ with "
                     "eigenvalues 1 + hλ; a purely imaginary λ gives |1 + hλ| > 1, so it spirals out."
                 ),
-                reference=_MESCHEDER,
+                references=("mescheder2018",),
                 uses=_RATES,
                 step=simgd_step,
                 operator=_simgd_operator,
@@ -740,7 +737,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "keeps circling (eigenvalues on the unit circle) while α = √(n_gen n_disc) h "
                     "f'(0) ≤ 2."
                 ),
-                reference=_MESCHEDER,
+                references=("mescheder2018",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=altgd_step,
                 operator=_altgd_operator,
@@ -759,7 +756,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "Runge–Kutta method (DOP853) to tight tolerances and sampled once per step "
                     "(time h per step for equal learning rates). Its one-step map is exp(hJ)."
                 ),
-                reference=_MESCHEDER,
+                references=("mescheder2018",),
                 uses=_RATES,
                 step=None,
                 operator=_flow_operator,
@@ -775,9 +772,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "at the look-ahead point. The extra term h²λ² pulls the eigenvalues of a "
                     "rotation inside the unit circle for small h: it converges where SimGD spirals out."
                 ),
-                reference=(
-                    "Korpelevich, Ekonomika i Matematicheskie Metody 1976; Gidel et al., ICLR 2019"
-                ),
+                references=("korpelevich1976", "gidel2019-vi"),
                 uses=_RATES,
                 step=extragradient_step,
                 operator=_extragradient_operator,
@@ -792,7 +787,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "prediction of the next one. It converges on bilinear games for small h, "
                     "where SimGD diverges."
                 ),
-                reference="Daskalakis et al., ICLR 2018; Gidel et al., ICLR 2019",
+                references=("daskalakis2018", "gidel2019-vi"),
                 uses=_RATES,
                 step=optimistic_step,
                 init=_previous_gradient,
@@ -809,7 +804,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "Positive β makes the rotation worse; with simultaneous updates even negative "
                     "β cannot stop a pure rotation from spiralling out."
                 ),
-                reference="Polyak 1964; Gidel et al., AISTATS 2019",
+                references=("polyak1964", "gidel2019-momentum"),
                 uses=_RATES | {"beta"},
                 step=momentum_step,
                 init=_zero_velocity,
@@ -826,7 +821,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "velocity. Gidel et al. show that suitably negative momentum (β < 0) makes "
                     "alternating training of the bilinear game converge."
                 ),
-                reference='Gidel et al., "Negative Momentum for Improved Game Dynamics", AISTATS 2019',
+                references=("gidel2019-momentum",),
                 uses=_RATES | {"beta", "n_gen", "n_disc"},
                 step=momentum_alt_step,
                 init=_zero_velocity,
@@ -843,7 +838,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "simultaneously: bias-corrected running means of the gradient (β₁) and of its "
                     "square (β₂) set each coordinate's step."
                 ),
-                reference="Kingma & Ba, ICLR 2015",
+                references=("kingma2015",),
                 uses=_RATES | {"beta1", "beta2", "eps"},
                 step=adam_step,
                 init=_adam_init,
@@ -863,10 +858,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "instead of following it. Near the equilibrium the operator is I − hJᵀJ, "
                     "so on the standard GAN ‖v‖ shrinks every step where SimGD spirals out."
                 ),
-                reference=(
-                    "Balduzzi et al., ICML 2018; Abernethy, Lai & Wibisono, "
-                    '"Last-iterate convergence rates for min-max optimization", 2019'
-                ),
+                references=("balduzzi2018", "abernethy2019"),
                 uses=_RATES,
                 step=hamiltonian_step,
                 operator=_hamiltonian_operator,
@@ -883,10 +875,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "downhill on ½‖ξ‖². On the rotation it turns the circling into an inward "
                     "spiral while keeping the players' own gradients in the step."
                 ),
-                reference=(
-                    'Balduzzi et al., "The Mechanics of n-Player Differentiable Games", ICML 2018; '
-                    "Letcher et al., JMLR 2019"
-                ),
+                references=("balduzzi2018", "letcher2019"),
                 uses=_RATES | {"sga_lambda"},
                 step=sga_step,
                 operator=_sga_operator,
@@ -905,7 +894,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "the mixed second derivatives. On a bilinear game its operator is "
                     "(I − hJ)⁻¹, the implicit step, which converges for every h."
                 ),
-                reference=('Schäfer & Anandkumar, "Competitive Gradient Descent", NeurIPS 2019'),
+                references=("schafer2019",),
                 uses=_RATES,
                 step=cgd_step,
                 operator=_cgd_operator,
@@ -921,7 +910,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "inwards: μ = 1 − α + α(1 + hλ)ᵏ lies inside the unit circle when (1 + hλ)ᵏ "
                     "has turned far enough, even where SimGD itself spirals out."
                 ),
-                reference=('Chavdarova et al., "Taming GANs with Lookahead-Minmax", ICLR 2021'),
+                references=("chavdarova2021",),
                 uses=_RATES | {"lookahead_k", "lookahead_alpha"},
                 step=lookahead_step,
                 operator=_lookahead_operator,
@@ -938,10 +927,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "β/√(β² + φ²) of the orbit's radius, φ the turn per step) but, unlike the "
                     "uniform average, does not converge."
                 ),
-                reference=(
-                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
-                    "ICLR 2019"
-                ),
+                references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc", "ema_beta"},
                 step=ema_step,
                 init=_raw_iterate,
@@ -961,10 +947,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                     "its iterates so far. Where AltGD circles the equilibrium, the mean "
                     "converges to it, slowly (like 1/k), while the iterates themselves never do."
                 ),
-                reference=(
-                    'Yazıcı et al., "The Unusual Effectiveness of Averaging in GAN Training", '
-                    "ICLR 2019"
-                ),
+                references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=average_step,
                 init=_raw_iterate_and_count,

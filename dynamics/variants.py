@@ -73,7 +73,7 @@ class Variant:
     params: tuple[Param, ...]
     field: FieldFn
     explanation: str
-    reference: str
+    references: tuple[str, ...]  # keys of content/references.toml (dynamics.references)
     #: analytic Jacobian of the field at (0, 0); None where the field is not differentiable
     jacobian: Callable[[Params], FloatArray] | None
     #: closed-form eigenvalues of that Jacobian, and the formula as LaTeX (symbolic and with
@@ -342,9 +342,6 @@ _GAMMA_PENALTY = Param(
     "Weight of the gradient penalty (γ/2)ψ² on the discriminator. γ = 1 is critical damping: "
     "below it the path spirals into the equilibrium, above it it creeps in without turning.",
 )
-_REF = (
-    'Mescheder, Geiger, Nowozin, "Which Training Methods for GANs do actually Converge?", ICML 2018'
-)
 
 _FP0_TEX = r"\tfrac{1}{2}"
 
@@ -365,7 +362,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "spirals outwards and alternating descent keeps circling. In the quadrants "
                     "θψ > 0 the loss saturates and the arrows almost vanish."
                 ),
-                reference="Goodfellow et al., NeurIPS 2014; " + _REF,
+                references=("goodfellow2014", "mescheder2018"),
                 jacobian=_rotation_jacobian(FP0),
                 eigenvalues=_rotation_eigs(FP0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
@@ -386,7 +383,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "so the eigenvalues alone predict no convergence; the nonlinear terms make "
                     "alternating descent converge, but only sublinearly (slower than any ρᵏ)."
                 ),
-                reference="Goodfellow et al., NeurIPS 2014; " + _REF,
+                references=("goodfellow2014", "mescheder2018"),
                 jacobian=_rotation_jacobian(FP0),
                 eigenvalues=_rotation_eigs(FP0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
@@ -416,7 +413,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "eigenvalues ±i, and the discriminator weight is clipped to |ψ| ≤ c after "
                     "every step. Training oscillates and does not converge to the equilibrium."
                 ),
-                reference="Arjovsky, Chintala, Bottou, ICML 2017; " + _REF,
+                references=("arjovsky2017", "mescheder2018"),
                 jacobian=_rotation_jacobian(1.0),
                 eigenvalues=_rotation_eigs(1.0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i",
@@ -461,7 +458,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "for γ ≥ 2 it ends at an end (±γg₀, 0) of the segment. With γg₀ = 0 the "
                     "field is smooth again, with eigenvalues −γ/2 ± √(γ²/4 − 1)."
                 ),
-                reference="Gulrajani et al., NeurIPS 2017; " + _REF,
+                references=("gulrajani2017", "mescheder2018"),
                 jacobian=None,
                 eigenvalues=None,
                 eig_latex=None,
@@ -505,7 +502,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "It adds damping 2f''(0)σ² to the discriminator: the eigenvalues move into the "
                     "left half-plane and training converges."
                 ),
-                reference="Sønderby et al., ICLR 2017; Arjovsky & Bottou, ICLR 2017; " + _REF,
+                references=("sonderby2017", "arjovsky-bottou2017", "mescheder2018"),
                 jacobian=_noise_jacobian,
                 eigenvalues=_noise_eigs,
                 eig_latex=(
@@ -530,7 +527,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "eigenvalues −γ/2 ± √(γ²/4 − f'(0)²) have negative real part for every γ > 0: "
                     "training converges locally. γ = 2f'(0) = 1 is critical damping."
                 ),
-                reference="Roth et al., NeurIPS 2017; " + _REF,
+                references=("roth2017", "mescheder2018"),
                 jacobian=_penalty_jacobian,
                 eigenvalues=_penalty_eigs,
                 eig_latex=r"\lambda_{1,2} = -\tfrac{\gamma}{2} \pm \sqrt{\tfrac{\gamma^2}{4} - f'(0)^2}",
@@ -564,7 +561,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "halves the cubic term: see the variant \"Consensus optimisation (authors' "
                     'code)".'
                 ),
-                reference="Mescheder, Nowozin, Geiger, NeurIPS 2017; " + _REF,
+                references=("mescheder2017", "mescheder2018"),
                 **_CONSENSUS_AT_EQUILIBRIUM,
             ),
             Variant(
@@ -589,7 +586,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "eigenvalues −γf'(0)² ± i f'(0) at (0, 0) as the exact consensus field, a "
                     "different field away from it; use it to reproduce the paper's figure."
                 ),
-                reference="Mescheder, Nowozin, Geiger, NeurIPS 2017; " + _REF,
+                references=("mescheder2017", "mescheder2018"),
                 **_CONSENSUS_AT_EQUILIBRIUM,
             ),
             Variant(
@@ -605,7 +602,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "linearisation, hence the same eigenvalues, as the gradient penalty on the "
                     "standard loss; it converges locally for every γ > 0."
                 ),
-                reference=_REF,
+                references=("mescheder2018",),
                 jacobian=_penalty_jacobian,
                 eigenvalues=_penalty_eigs,
                 eig_latex=r"\lambda_{1,2} = -\tfrac{\gamma}{2} \pm \sqrt{\tfrac{\gamma^2}{4} - f'(0)^2}",

@@ -21,7 +21,8 @@ from ui.controls import (
     hyper_spec,
     lr_options,
 )
-from ui.figures import VERDICT_COLOR, Panel, compare_figure, for_projector
+from ui.figures.compare import VERDICT_COLOR, Panel, compare_figure
+from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState

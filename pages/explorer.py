@@ -11,9 +11,11 @@ import streamlit as st
 from dynamics.equilibria import fmt_point, path_disagreement
 from dynamics.methods import METHODS, Hyper, get_method
 from dynamics.presets import PRESETS
+from dynamics.references import cite
 from dynamics.variants import VARIANTS, get_variant
 from ui import budget, compat, compute, exports, presenter
 from ui.boot import require_entrypoint
+from ui.content import definitions
 from ui.controls import (
     ALL_PARAM_KEYS,
     DENSITY_MAX,
@@ -35,7 +37,8 @@ from ui.controls import (
     snap,
     with_hide,
 )
-from ui.figures import PathView, distance_figure, explorer_figure, for_projector
+from ui.figures.explorer import PathView, distance_figure, explorer_figure
+from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.panels import spectrum_panel, spectrum_summary
@@ -525,22 +528,17 @@ with st.expander("What am I looking at?", expanded=False):
     # one Markdown element: every element is a message and a React node on each rerun
     st.markdown(
         "\n\n".join(
-            [f"**{variant.label}.** {variant.explanation}  \n*Reference:* {variant.reference}."]
-            + [
-                f"**{meth.label}.** {meth.explanation}  \n*Reference:* {meth.reference}."
-                for meth in map(get_method, c.methods)
+            [
+                f"**{variant.label}.** {variant.explanation}  \n*Reference:* {cite(variant.references)}."
             ]
             + [
-                "**Equilibrium**: a point where the field vanishes; (0, 0), where the generator "
-                "matches the data and the discriminator is flat, is one for every variant. "
-                "**Jacobian J**: the matrix of derivatives of the vector "
-                "field there; its eigenvalues λ tell how the continuous flow behaves nearby "
-                "(Re λ < 0: it spirals in). **Update operator**: the linearised one-step map of a "
-                "training method (I + hJ for SimGD). **Spectral radius ρ**: its largest "
-                "eigenvalue modulus; near the equilibrium the error is multiplied by about ρ each "
-                "step, so ρ < 1 converges, ρ = 1 neither shrinks nor grows it (the nonlinear "
-                "terms decide), ρ > 1 diverges. These verdicts are local: a path that starts "
-                "far away can do otherwise, and the page says so where the drawn path does."
+                f"**{meth.label}.** {meth.explanation}  \n*Reference:* {cite(meth.references)}."
+                for meth in map(get_method, c.methods)
+            ]
+            + [  # the terms as the glossary (content/glossary.md) defines them
+                definitions("Equilibrium", "Jacobian", "Update operator", "Spectral radius ρ")
+                + " These verdicts are local: a path that starts far away can do otherwise, "
+                "and the page says so where the drawn path does."
             ]
         )
     )

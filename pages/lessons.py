@@ -5,27 +5,29 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dynamics.lessons import (
-    EXPLORER,
+from ui import embedded, presenter
+from ui.boot import require_entrypoint
+from ui.content import (
     GLOSSARY,
     LESSON_INDEX,
     LESSONS,
-    MODE_COLLAPSE,
     TRY_IT,
     Lesson,
     Link,
+    content_problems,
 )
-from ui import embedded, presenter
-from ui.boot import require_entrypoint
 from ui.glossary import SLUGS, TERM_BY_SLUG, Linker
-from ui.routes import PAGE_TITLE, ROUTE, page_url
+from ui.routes import EXPLORER, MODE_COLLAPSE, PAGE_TITLE, ROUTE, page_url
 from ui.state import Spec, UrlState
 
 require_entrypoint()
 
 IDS = tuple(LESSON_INDEX)
+#: Numbers in words for the introduction ("Ten short lessons"); digits beyond.
+COUNT = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
+         "Eleven", "Twelve")  # fmt: skip
 SPECS = [
-    Spec("lesson", "choice", IDS[0], choices=IDS, label="lesson"),
+    Spec("lesson", "choice", IDS[0] if IDS else "", choices=IDS, label="lesson"),
     Spec("glossary", "choice", "", choices=("", *SLUGS), label="glossary term"),
 ]
 MAX_WIDTH = 980  # px: lines of text stay readable on wide screens
@@ -206,15 +208,21 @@ def lesson_figure(lesson: Lesson, n: int) -> None:
 
 
 url = UrlState("lessons", prefix="les_")
-url.begin(SPECS)
+if LESSONS:
+    url.begin(SPECS)
 
 page = st.container(width=MAX_WIDTH)
 page.title("Guided lessons")
+for problem in content_problems():  # a teacher's new file with a slip: say which and why
+    page.error(f"Content file problem: {problem}", icon=":material/error:")
+if not LESSONS:
+    st.stop()
+n_lessons = COUNT[len(LESSONS)] if len(LESSONS) < len(COUNT) else str(len(LESSONS))
 page.caption(
-    "Ten short lessons on why GAN training circles, diverges or converges. Each one explains an "
-    "idea and asks you to predict what will happen; once you have chosen an answer, its figure "
-    "runs here and the lesson says why. Its links open the full view with exactly the right "
-    "settings, to go further."
+    f"{n_lessons} short lessons on why GAN training circles, diverges or converges. Each one "
+    "explains an idea and asks you to predict what will happen; once you have chosen an "
+    "answer, its figure runs here and the lesson says why. Its links open the full view with "
+    "exactly the right settings, to go further."
 )
 for note in url.notes():
     page.warning(note, icon="⚠️")

@@ -10,13 +10,13 @@ import streamlit as st
 from dynamics import gmm
 from dynamics.gmm import GMMSettings
 from dynamics.gmm_cli import MAX_DISC_STEPS, MAX_RUN_STEPS
+from dynamics.references import cite
 from ui import gmm_compute as compute
 from ui import gmm_text, presenter
 from ui.boot import require_entrypoint
+from ui.content import definitions
 from ui.controls import snap, whole_number_input
-from ui.figures import for_projector
-from ui.glossary import Linker
-from ui.gmm_figures import (
+from ui.figures.gmm import (
     Fractions,
     PlanePath,
     Series,
@@ -26,6 +26,8 @@ from ui.gmm_figures import (
     separation_figure,
     series_figure,
 )
+from ui.figures.spec import for_projector
+from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState, new_click
 
@@ -65,10 +67,7 @@ BADGE = {
     "stuck": ("violet", ":material/pause_circle:"),
     "moving": ("gray", ":material/trending_flat:"),
 }
-CITATION = (
-    "J. Li, A. Madry, J. Peebles, L. Schmidt, *On the Limitations of First-Order Approximation "
-    "in GAN Dynamics*, ICML 2018"
-)
+CITATION = cite(("li2018",))
 
 
 def gmm_specs() -> list[Spec]:
@@ -670,23 +669,23 @@ if tab_batch.open:
         _batch_tab(c, url)
 
 with st.expander("What do “mode collapse” and “discriminator collapse” mean here?"):
-    st.markdown(
-        "**Mode collapse**: the generator puts its two means in one place, μ₁ ≈ μ₂ (the "
-        "dotted diagonal): one bump. When the data's means are more than 2 apart the data "
-        "has two modes and one bump is visibly wrong; closer, the data itself is a single "
-        "bump. The diagonal is invariant for the optimal dynamics, so they only end there if "
-        "they start there.  \n"
-        "**Discriminator collapse**: the first-order discriminator's intervals shrink to "
-        "nothing or merge (ends meet: a band disappears or two bands fuse). Its gradient "
-        "then tells the generator little or the wrong thing, and training stalls, "
-        "oscillates or collapses although a perfect discriminator would lead it home.  \n"
-        "**Total variation (TV)**: the largest difference in probability the two "
-        "distributions give to any set; 0 means identical. The optimal discriminator "
-        "achieves L = 1 + TV, so (1 + TV) − L measures how far a discriminator is from "
-        "optimal.  \n"
-        "**First-order dynamics**: k projected gradient-ascent steps on the interval ends "
-        "ℓ₁ ≤ ℓ₂ ≤ ℓ₃ ≤ ℓ₄ (ends that cross are pooled, so intervals can empty or merge), "
-        "then one gradient-descent step on μ."
+    st.markdown(  # the glossary's definitions (content/glossary.md), then this page's view
+        "  \n".join(
+            [
+                definitions("Mode collapse") + " On this page that is the dotted diagonal; "
+                "with the data's means closer than 2, the data itself is a single bump. The "
+                "diagonal is invariant for the optimal dynamics, so they only end there if "
+                "they start there.",
+                definitions("Discriminator collapse") + " On this page: two interval ends "
+                "meet, so a band disappears or two bands fuse; training then stalls, "
+                "oscillates or collapses although a perfect discriminator would lead it home.",
+                definitions("Total variation (TV)") + " So (1 + TV) − L measures how far a "
+                "discriminator is from optimal.",
+                "**First-order dynamics**: k projected gradient-ascent steps on the interval "
+                "ends ℓ₁ ≤ ℓ₂ ≤ ℓ₃ ≤ ℓ₄ (ends that cross are pooled, so intervals can empty or "
+                "merge), then one gradient-descent step on μ.",
+            ]
+        )
     )
     st.markdown(
         f"*Reference*: {CITATION}. From the paper we take only the qualitative dichotomy: "

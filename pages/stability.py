@@ -13,7 +13,8 @@ from dynamics.variants import VARIANTS, get_variant
 from ui import compute, presenter
 from ui.boot import require_entrypoint
 from ui.controls import OTHER_HYPER, format_lr, hyper_spec, hyper_widgets, lr_options
-from ui.figures import for_projector, locus_figure, stability_figure
+from ui.figures.spec import for_projector
+from ui.figures.stability import locus_figure, stability_figure
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.state import Spec, UrlState, new_click

@@ -70,7 +70,7 @@ with left:
     query = {presenter.FLAG: "1"} if presenter.active() else {}
     doors = st.container(border=True, gap="small")
     for script, label, words in (
-        (LESSONS, "Take the lessons", "ten short lessons: predict, run, check"),
+        (LESSONS, "Take the lessons", "short lessons: predict, run, check"),
         (EXPLORER, "Explore freely", "every variant, method and setting"),
         (COMPARE, "Reproduce the paper's figures", "variants × training schemes"),
     ):

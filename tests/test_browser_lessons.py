@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, Page
 
-from dynamics.lessons import LESSON_INDEX, LESSONS, Link
 from tests.browser import href, open_page, screenshot, wait_idle
+from ui.content import LESSON_INDEX, LESSONS, Link
 from ui.routes import PAGE_TITLE, PAGE_URL, page_url
 
 pytestmark = pytest.mark.browser

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, Page
 
-from dynamics.lessons import LESSON_INDEX, TRY_IT
 from tests.browser import href, open_page, screenshot, wait_idle
+from ui.content import LESSON_INDEX, TRY_IT
 from ui.controls import HIDE_KEY, base_specs
 
 pytestmark = pytest.mark.browser

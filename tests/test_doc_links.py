@@ -56,13 +56,13 @@ def test_the_readme_links_every_docs_page() -> None:
         assert f"(docs/{page.name})" in readme, page.name
 
 
-def test_the_teaching_page_lists_every_lesson_in_order() -> None:
-    """docs/teaching.md's lesson table is the lessons' registry, in order (no drift)."""
-    from dynamics.lessons import LESSONS
-
+def test_the_teaching_page_points_at_the_lesson_files() -> None:
+    """docs/teaching.md names the lessons' folder rather than keeping a list of lessons that
+    could drift from it: adding a lesson is adding one file. (Its example lesson file is
+    loaded and its claims checked in tests/test_lessons.py.)"""
     text = (ROOT / "docs" / "teaching.md").read_text()
-    rows = re.findall(r"^\| (\d+) \| `([\w-]+)`", text, re.M)
-    assert rows == [(str(i), les.id) for i, les in enumerate(LESSONS, 1)]
+    assert "](../content/lessons/)" in text
+    assert not re.findall(r"^\| (\d+) \| `([\w-]+)`", text, re.M)
 
 
 def test_teaching_is_described_in_one_place() -> None:

@@ -221,7 +221,8 @@ def test_presenter_mode_keeps_the_view_and_offers_a_student_link() -> None:
 
 
 def test_projector_scaling_enlarges_fonts_and_lines() -> None:
-    from ui.figures import distance_figure, for_projector
+    from ui.figures.explorer import distance_figure
+    from ui.figures.spec import for_projector
 
     fig = distance_figure([("simgd", "SimGD", np.linspace(1, 2, 50), 1.01)])
     big = for_projector(fig, 1.5)

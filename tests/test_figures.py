@@ -11,7 +11,6 @@ import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui.figures as figures
 from dynamics.methods import METHODS, Hyper, simulate
 from dynamics.presets import SCHEMES
 from dynamics.stability import available_axes
@@ -19,18 +18,24 @@ from dynamics.streamlines import trace_streamlines
 from dynamics.variants import VARIANTS, make_game
 from tests.charts import charts
 from ui.compute import compare_grid, level, locus, params_key, stability
-from ui.figures import (
-    Panel,
+from ui.figures.common import NEUTRAL
+from ui.figures.compare import Panel, compare_figure
+from ui.figures.explorer import (
+    _SKELETONS,
     PathView,
-    compare_figure,
     distance_figure,
     eigen_figure,
     explorer_figure,
+)
+from ui.figures.spec import (
+    FONT_SIZE,
+    _typed_array,
+    figure_height,
     figure_json,
     for_projector,
-    locus_figure,
-    stability_figure,
+    unbuilt_spec,
 )
+from ui.figures.stability import locus_figure, stability_figure
 
 
 def _paths(variant: str, h: float, methods: tuple[str, ...] = ("simgd", "altgd")) -> list:
@@ -70,9 +75,9 @@ def _build(variant: str, h: float, view: float = 2.0, **kw) -> dict:
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_cached_layer_gives_the_same_figure_as_a_cold_build(variant: str) -> None:
-    figures._SKELETONS.clear()
+    _SKELETONS.clear()
     cold = _build(variant, 0.3)
-    assert len(figures._SKELETONS) == 1
+    assert len(_SKELETONS) == 1
     warm = _build(variant, 0.3)
     assert warm == cold
     # and after other inputs went through the cache, still the cold figure
@@ -82,7 +87,7 @@ def test_cached_layer_gives_the_same_figure_as_a_cold_build(variant: str) -> Non
 
 
 def test_different_fields_and_views_do_not_share_a_cached_layer() -> None:
-    figures._SKELETONS.clear()
+    _SKELETONS.clear()
     a = _build("standard", 0.2)
     b = _build("gradient-penalty", 0.2)
     c = _build("standard", 0.2, view=3.0)
@@ -90,12 +95,12 @@ def test_different_fields_and_views_do_not_share_a_cached_layer() -> None:
              (("a", a), ("b", b), ("c", c))}  # fmt: skip
     assert lines["a"]["x"] != lines["b"]["x"] and lines["a"]["x"] != lines["c"]["x"]
     assert c["layout"]["xaxis"]["range"] == [-3.0, 3.0]
-    figures._SKELETONS.clear()
+    _SKELETONS.clear()
     assert _build("gradient-penalty", 0.2) == b
 
 
 def test_changing_a_returned_figure_does_not_leak_into_the_next() -> None:
-    figures._SKELETONS.clear()
+    _SKELETONS.clear()
     first = _build("standard", 0.2)
     game = make_game("standard")
     lines = trace_streamlines(game.field, (-2.0, 2.0), (-2.0, 2.0), 1.0)
@@ -103,7 +108,7 @@ def test_changing_a_returned_figure_does_not_leak_into_the_next() -> None:
     fig.update_layout(title="changed", height=100)
     fig.data[0].line.width = 9
     big = _validated(for_projector(fig, 1.5))  # frames and all, as ui/live_chart.py sends it
-    assert big.layout.font.size == pytest.approx(figures.FONT_SIZE * 1.5)
+    assert big.layout.font.size == pytest.approx(FONT_SIZE * 1.5)
     assert _build("standard", 0.2) == first
 
 
@@ -237,7 +242,7 @@ def test_presenter_scaling_scales_every_font_once() -> None:
     assert len(ticks) == 2 * len(panels) * len(panels[0])
     assert ticks == [pytest.approx(11 * 1.5)] * len(ticks)
     notes = [a["font"]["size"] for a in spec["layout"]["annotations"]]
-    assert notes == [pytest.approx((figures.FONT_SIZE - 2) * 1.5)] * len(notes)
+    assert notes == [pytest.approx((FONT_SIZE - 2) * 1.5)] * len(notes)
 
 
 @pytest.mark.parametrize("variant", [v for v, var in VARIANTS.items() if var.differentiable])
@@ -289,7 +294,7 @@ def test_every_chart_a_page_sends_passes_plotly_validation(page: str) -> None:
 def test_mode_collapse_plane_alone_and_series_pass_plotly_validation(
     target: tuple[float, float],
 ) -> None:
-    from ui.gmm_figures import PlanePath, Series, plane_figure, series_figure
+    from ui.figures.gmm import PlanePath, Series, plane_figure, series_figure
 
     t = np.linspace(0.0, 1.0, 60)
     mu = np.stack([np.cos(3 * t), np.sin(3 * t)], axis=1)
@@ -307,7 +312,7 @@ def test_mode_collapse_plane_alone_and_series_pass_plotly_validation(
 
 
 def test_presenter_scaling_reaches_point_labels() -> None:
-    from ui.gmm_figures import PlanePath, plane_figure
+    from ui.figures.gmm import PlanePath, plane_figure
 
     mu = np.zeros((5, 2))
     fig = plane_figure(None, None, [PlanePath("optimal", "Optimal", mu, "converged")],
@@ -326,15 +331,15 @@ def test_a_figure_is_built_only_when_used_and_sends_the_same_json_either_way() -
     game = make_game("standard")
     lines = trace_streamlines(game.field, (-2.0, 2.0), (-2.0, 2.0), 1.0)
     fig = explorer_figure(lines, _paths("standard", 0.2), view=2.0)
-    assert figures.unbuilt_spec(fig) is not None
+    assert unbuilt_spec(fig) is not None
     lazy = figure_json(fig)
-    assert figures.figure_height(fig) == 900
-    assert figures.unbuilt_spec(fig) is not None  # sending it and sizing it built nothing
+    assert figure_height(fig) == 900
+    assert unbuilt_spec(fig) is not None  # sending it and sizing it built nothing
     assert len(fig.data) > 0  # a graph-object access builds it ...
-    assert figures.unbuilt_spec(fig) is None
+    assert unbuilt_spec(fig) is None
     assert json.loads(figure_json(fig)) == json.loads(lazy)  # ... and what is sent is the same
     fig.update_layout(height=500)  # once built it is an ordinary, mutable go.Figure
-    assert figures.figure_height(fig) == 500 and '"height":500' in figure_json(fig)
+    assert figure_height(fig) == 500 and '"height":500' in figure_json(fig)
     assert json.loads(pio.to_json(fig))["frames"]  # the replay frames survive to_json
 
 
@@ -358,7 +363,7 @@ def test_a_figure_is_built_only_when_used_and_sends_the_same_json_either_way() -
 def test_typed_arrays_are_encoded_as_plotly_encodes_them(array: np.ndarray) -> None:
     from _plotly_utils.utils import to_typed_array_spec
 
-    ours = figures._typed_array(array)
+    ours = _typed_array(array)
     theirs = to_typed_array_spec(array)
     assert json.dumps(ours) == json.dumps(
         theirs.tolist() if isinstance(theirs, np.ndarray) else theirs
@@ -369,7 +374,7 @@ def test_typed_arrays_are_encoded_as_plotly_encodes_them(array: np.ndarray) -> N
 def test_the_distance_figure_predicts_rho_to_the_k_times_the_first_distance(rho: float) -> None:
     """The dotted line is the linear theory: ‖z_k‖ ≈ ρᵏ‖z_0‖, drawn over the simulated steps."""
     d = 1.7 * 0.97 ** np.arange(301)
-    spec = figures.unbuilt_spec(distance_figure([("simgd", "SimGD", d, rho)]))
+    spec = unbuilt_spec(distance_figure([("simgd", "SimGD", d, rho)]))
     assert spec is not None
     pred = next(t for t in spec["data"] if "predicted" in t["name"])
     k, y = np.asarray(pred["x"], dtype=float), np.asarray(pred["y"], dtype=float)
@@ -388,11 +393,11 @@ def _luminance(colour: str) -> float:
 def test_neutral_marks_show_on_both_chart_themes() -> None:
     """The equilibrium, the data point mass and the GMM data outline use one grey that has
     WCAG's 3:1 contrast for graphics on the light and on the dark chart background."""
-    from ui.gmm_figures import DATA_COLOR
+    from ui.figures.gmm import DATA_COLOR
     from ui.live_chart import HERE
 
     themes = json.loads((HERE / "plotly_theme.json").read_text())
-    for colour in (figures.NEUTRAL, DATA_COLOR):
+    for colour in (NEUTRAL, DATA_COLOR):
         for theme in themes.values():
             bg = _luminance(theme["layout"]["plot_bgcolor"])
             fg = _luminance(colour)
@@ -442,7 +447,7 @@ def test_the_eigenvalue_zoom_separates_one_point_005_from_the_circle() -> None:
         ("altgd", "AltGD", np.array([0.995 + 0.0998749j, 0.995 - 0.0998749j])),
     ]
     _validated(eigen_figure(groups))
-    spec = figures.unbuilt_spec(eigen_figure(groups))
+    spec = unbuilt_spec(eigen_figure(groups))
     lo, hi = spec["layout"]["yaxis2"]["range"]
     zoom = [t for t in spec["data"] if t.get("yaxis") == "y2"]
     ys = [np.abs(np.asarray(g[2])).max() - 1 for g in groups]

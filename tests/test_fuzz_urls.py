@@ -855,7 +855,7 @@ def test_a_lessons_own_figure_controls_survive_hostile_states(server: str, kind:
     """The controls of a lesson's figure appear only after the prediction: commit one (as the
     browser sends it), then NaN, ±inf or 1e308 in every control at once; the run finishes
     cleanly, and so does a normal rerun afterwards."""
-    from dynamics.lessons import TRY_IT
+    from ui.content import TRY_IT
 
     lesson = "stability-map"  # two controls: the learning rate and n_disc
 

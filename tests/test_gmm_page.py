@@ -20,8 +20,7 @@ from streamlit.testing.v1 import AppTest
 from dynamics import gmm
 from tests.charts import chart_spec, charts
 from ui import gmm_compute as compute
-from ui.figures import figure_json
-from ui.gmm_figures import (
+from ui.figures.gmm import (
     Fractions,
     PlanePath,
     Series,
@@ -31,6 +30,7 @@ from ui.gmm_figures import (
     separation_figure,
     series_figure,
 )
+from ui.figures.spec import figure_json
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/mode_collapse.py"

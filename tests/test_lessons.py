@@ -23,20 +23,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dynamics import gmm
-from dynamics.lessons import (
-    COMPARE,
-    EXPLORER,
-    GLOSSARY,
-    LESSON_INDEX,
-    LESSONS,
-    MODE_COLLAPSE,
-    STABILITY,
-    TRY_IT,
-    Claim,
-    Lesson,
-    Link,
-    get_lesson,
-)
 from dynamics.methods import METHODS, Hyper, simulate
 from dynamics.presets import DEFAULT_PRESET, SCHEMES
 from dynamics.spectrum import spectrum
@@ -44,8 +30,18 @@ from dynamics.stability import analytic_boundary, available_axes, critical_value
 from dynamics.variants import VARIANTS, make_game
 from tests.charts import charts
 from ui import embedded
+from ui.content import (
+    GLOSSARY,
+    LESSON_INDEX,
+    LESSONS,
+    TRY_IT,
+    Claim,
+    Lesson,
+    Link,
+    get_lesson,
+)
 from ui.glossary import Linker
-from ui.routes import PAGE_URL, page_url
+from ui.routes import COMPARE, EXPLORER, MODE_COLLAPSE, PAGE_URL, STABILITY, page_url
 from ui.state import md_literal
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -71,10 +67,12 @@ GMM_PAGE_DEFAULTS = {"mu1": 1.5, "mu2": -1.0, "steps": 300, "ell": "optimal"}
 
 def test_lessons_are_complete_and_in_the_required_order() -> None:
     ids = [les.id for les in LESSONS]
-    assert ids == [
+    required = [
         "continuous-flow", "simgd-vs-altgd", "saturation", "wgan-clipping", "instance-noise",
         "gradient-penalty", "consensus", "optimisers", "stability-map", "mode-collapse",
     ]  # fmt: skip
+    # all of them, in this order; a teacher's new lesson file may sit anywhere among them
+    assert [i for i in ids if i in required] == required
     assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[a-z0-9-]+", i) for i in ids)
     for les in LESSONS:
         assert les.question.startswith("Predict, then run: ")
@@ -857,3 +855,94 @@ def test_a_lesson_control_moves_its_figure_to_the_cores_numbers() -> None:
                     "simgd")  # fmt: skip
     d = np.hypot(path[:, 0], path[:, 1])
     shown_explorer(at, ("distance", ("simgd", None), (d[-1] - 1e-6, d[-1] + 1e-6)))
+
+
+# --------------------------------------------------- a teacher adds a lesson: one new file
+
+# A new lesson, as a teacher would write it: the example of docs/teaching.md ("Adding a
+# lesson"), SimGD at h = 0.5, where the update eigenvalues 1 ± i·h·f′(0) have modulus
+# √(1 + 0.25²) = 1.030776.
+TEACHING = Path(__file__).resolve().parents[1] / "docs" / "teaching.md"
+
+
+def new_lesson() -> str:
+    m = re.search(r"## Adding a lesson.*?^```\n(.*?)^```", TEACHING.read_text(), re.S | re.M)
+    assert m, "docs/teaching.md lost its example lesson file"
+    return m[1]
+
+
+def throwaway_lessons(tmp: Path) -> tuple[Lesson, ...]:
+    """The first three lessons' files, the third renumbered 04, and the new one as 03."""
+    from ui.content import LESSON_DIR, load_lessons
+
+    for path in sorted(LESSON_DIR.iterdir())[:3]:
+        (tmp / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp / "03-saturation.md").rename(tmp / "04-saturation.md")
+    (tmp / "03-larger-step.md").write_text(new_lesson(), encoding="utf-8")
+    lessons, problems = load_lessons(tmp)
+    assert problems == ()
+    return lessons
+
+
+def test_a_new_lesson_file_appears_in_order_with_its_claims_checked(tmp_path: Path) -> None:
+    lessons = throwaway_lessons(tmp_path)
+    assert [les.id for les in lessons] == [
+        "continuous-flow", "simgd-vs-altgd", "larger-step", "saturation",
+    ]  # fmt: skip
+    new = lessons[2]
+    (link,) = new.links
+    assert page_url(link.page, link.query) == "explorer?variant=standard&methods=simgd&h=0.5"
+    assert new.reference == LESSONS[0].reference.removesuffix(", Section 2 (the Dirac-GAN).") + (
+        ", Section 2."
+    )
+    assert f"{math.sqrt(1 + 0.25**2):.6f}" == "1.030776"  # the claim, from the closed form
+    for claim in link.claims:
+        CORE[link.page](claim, link.query)
+    wrong = ("rho", "simgd", 1.004988)  # h = 0.2's radius: the check can fail
+    with pytest.raises(AssertionError):
+        CORE[link.page](wrong, link.query)
+
+
+def test_a_new_lesson_file_is_shown_on_the_lessons_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import MappingProxyType
+
+    import ui.content
+
+    lessons = throwaway_lessons(tmp_path)
+    monkeypatch.setattr(ui.content, "LESSONS", lessons)
+    monkeypatch.setattr(ui.content, "LESSON_INDEX", MappingProxyType({x.id: x for x in lessons}))
+    monkeypatch.setattr(ui.content, "TRY_IT", MappingProxyType({x.id: x.try_it for x in lessons}))
+    at = lessons_page({"lesson": "larger-step"})
+    assert at.subheader[0].value == "3. A larger step spirals out faster"
+    assert at.caption[0].value.startswith("Four short lessons")
+    (pl,) = at.get("page_link")
+    got = {k: v[0] for k, v in parse_qs(pl.proto.query_string).items()}
+    assert got == {"variant": "standard", "methods": "simgd", "h": "0.5", "from_lesson": "3"}
+    at.radio(key="les_predict_larger-step").set_value(0).run()
+    assert not at.exception
+    assert any("ρ = `1.030776`" in m.value for m in at.markdown)  # the figure's own numbers
+
+
+def test_the_lessons_page_names_a_bad_content_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.content
+
+    problem = "11-new.md: unknown claim kind 'colour' for the pages/explorer.py page"
+    monkeypatch.setattr(ui.content, "content_problems", lambda: (problem,))
+    at = lessons_page()
+    assert [e.value for e in at.error] == [f"Content file problem: {problem}"]
+    check_lesson_shown(at, LESSONS[0])  # the other lessons are still there
+
+
+def test_the_lessons_page_without_lessons_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.content
+
+    problem = "01-only.md: front matter lacks title"
+    monkeypatch.setattr(ui.content, "LESSONS", ())
+    monkeypatch.setattr(ui.content, "LESSON_INDEX", {})
+    monkeypatch.setattr(ui.content, "TRY_IT", {})
+    monkeypatch.setattr(ui.content, "content_problems", lambda: (problem,))
+    at = lessons_page()
+    assert [e.value for e in at.error] == [f"Content file problem: {problem}"]
+    assert not at.subheader

@@ -11,7 +11,7 @@ from dynamics.equilibria import find_equilibria
 from dynamics.variants import make_game
 from tests.app_pages import open_app
 from tests.charts import charts
-from ui.figures import equilibrium_traces
+from ui.figures.explorer import equilibrium_traces
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dynamics.lessons import LESSONS
 from dynamics.methods import METHODS
 from tests.app_pages import APP, app_pages
 from tests.charts import charts
+from ui.content import LESSONS
 
 #: A one-letter symbol, an underscore and a one-letter (or braced) subscript: "δ_θ", "z_k",
 #: "z_{k−1}", "∇_μ". Names such as "h_gen" or "n_disc" are words, not subscripts.

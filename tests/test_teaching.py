@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dynamics.lessons import GLOSSARY, LESSONS
 from dynamics.variants import VARIANTS
 from tests.app_pages import app_pages, open_app
 from tests.charts import charts
+from ui.content import GLOSSARY, LESSONS
 from ui.controls import ALL_PARAM_KEYS, HIDE_KEY, base_specs, param_specs, with_hide
 from ui.glossary import SLUGS, Linker, href, slug
 from ui.routes import COMPARE, EXPLORER, PAGE_URL, ROUTES, START
@@ -253,3 +253,24 @@ def test_the_start_and_lesson_pages_link_the_terms_they_use() -> None:
     text = " ".join(m.value for m in at.markdown)
     for term in ("Extragradient", "Optimistic GD", "Momentum"):
         assert f"]({href(term)})" in text, term
+
+
+@pytest.mark.parametrize(
+    ("page", "expander", "terms"),
+    [
+        (EXPLORER, "What am I looking at?",
+         ("Equilibrium", "Jacobian", "Update operator", "Spectral radius ρ")),
+        ("pages/mode_collapse.py", "What do “mode collapse”",
+         ("Mode collapse", "Discriminator collapse", "Total variation (TV)")),
+    ],
+)  # fmt: skip
+def test_pages_quote_the_glossary_definitions(
+    page: str, expander: str, terms: tuple[str, ...]
+) -> None:
+    """The explorer and mode-collapse pages state these terms as content/glossary.md does,
+    not in their own words (one definition per term)."""
+    at = open_app(page=page)
+    (box,) = [e for e in at.expander if e.label.startswith(expander)]
+    text = "\n".join(m.value for m in box.markdown)
+    for term in terms:
+        assert f"**{term}**: {dict(GLOSSARY)[term]}" in text, term

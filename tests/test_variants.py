@@ -162,7 +162,7 @@ def test_registry_names() -> None:
     }
     for name, v in VARIANTS.items():
         assert v.name == name
-        assert v.label and v.explanation and v.reference
+        assert v.label and v.explanation and v.references
         assert set(v.param_index) == {p.name for p in v.params}
 
 

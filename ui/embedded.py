@@ -2,7 +2,7 @@
 
 An explorer link's query is read with the explorer's own URL specs (``ui.controls``), the
 numbers come from the explorer's cached core calls (``ui.compute``) and the figures from
-its builders (``ui.figures``): the view shows exactly what the explorer shows for the same
+its builders (``ui.figures.explorer``): the view shows exactly what the explorer shows for the same
 link, in less room, with only the controls a lesson is about.
 """
 
@@ -30,13 +30,8 @@ from ui.controls import (
     lr_options,
     param_specs,
 )
-from ui.figures import (
-    PathView,
-    distance_figure,
-    explorer_figure,
-    for_projector,
-    unbuilt_spec,
-)
+from ui.figures.explorer import PathView, distance_figure, explorer_figure
+from ui.figures.spec import for_projector, unbuilt_spec
 from ui.live_chart import live_chart
 from ui.panels import _badge, fmt_eigs, verdict_text
 from ui.state import Spec
@@ -257,7 +252,7 @@ def gmm_view(query: Mapping[str, Any], *, height: int = 460) -> tuple[go.Figure,
     means ``target1``, ``target2``; the rest are the core's defaults."""
     from dynamics.gmm import GMMSettings
     from ui import gmm_compute
-    from ui.gmm_figures import Series, series_figure
+    from ui.figures.gmm import Series, series_figure
 
     d = GMMSettings()
     k_lo, k_hi = d.RANGES["k"]

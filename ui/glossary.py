@@ -1,8 +1,8 @@
 """Glossary links: each glossary term is linked where a page first uses it.
 
-The definitions live in ``dynamics.lessons.GLOSSARY``; the lessons page shows the entry a
-link names (``lessons?glossary=<slug>``). ``Linker`` remembers which terms a page has linked
-already, so only the first use of each term on the page becomes a link.
+The definitions live in ``content/glossary.md`` (read by ``ui.content``); the lessons page
+shows the entry a link names (``lessons?glossary=<slug>``). ``Linker`` remembers which terms a
+page has linked already, so only the first use of each term on the page becomes a link.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dynamics.lessons import GLOSSARY, GLOSSARY_ALIASES
+from ui.content import GLOSSARY, GLOSSARY_ALIASES
 from ui.routes import LESSONS, page_url
 
 

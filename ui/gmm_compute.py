@@ -2,7 +2,7 @@
 
 Every cached function is keyed on plain values (floats, ints, strings and tuples of them), and
 its entries are bounded. The page never does numerics itself: it calls these functions and
-hands their arrays to the figure builders of :mod:`ui.gmm_figures`.
+hands their arrays to the figure builders of :mod:`ui.figures.gmm`.
 
 The batch experiment takes seconds to tens of seconds, so it runs in a small process-wide pool
 (:func:`submit_batch`, bounded in queued work: past ``MAX_QUEUED_SECONDS`` a new batch is

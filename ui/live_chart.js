@@ -144,7 +144,7 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
 }
 
 // ---------------------------------------------------------------- replay transport bar
-// The explorer's figure names its moving traces in layout.meta.replay (ui/figures.py);
+// The explorer's figure names its moving traces in layout.meta.replay (ui/figures/explorer.py);
 // every training step is replayed here from the path points already drawn: no frames to
 // send, no server round trip per step.
 

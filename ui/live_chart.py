@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.chart_config import chart_config
-from ui.figures import figure_height, figure_json
+from ui.figures.spec import figure_height, figure_json
 
 HERE = Path(__file__).resolve().parent
 NAME = "lab_live_chart"
@@ -128,7 +128,7 @@ def live_chart(
     frames plays them once each time it is drawn. With ``fit`` (``{"aspect": a, "min": m}``)
     the browser sizes the chart to the window: as tall as the space below the chart's top
     edge, at most ``a`` × its width and at least ``m`` px. A figure whose layout carries
-    ``meta["replay"]`` (``ui.figures.explorer_figure(browser_replay=True)``) gets a transport
+    ``meta["replay"]`` (``ui.figures.explorer.explorer_figure(browser_replay=True)``) gets a transport
     bar below it that replays every training step in the browser. Falls back to
     ``st.plotly_chart``, without
     clicks, when Streamlit's Plotly bundle cannot be found (a Streamlit build other than the

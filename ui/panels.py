@@ -11,7 +11,8 @@ from dynamics.methods import METHODS, Hyper
 from dynamics.spectrum import Spectrum
 from dynamics.variants import Variant
 from ui import presenter
-from ui.figures import eigen_figure, for_projector
+from ui.figures.explorer import eigen_figure
+from ui.figures.spec import for_projector
 from ui.live_chart import live_chart
 
 #: Numeric and analytic eigenvalues "agree" below this. Finite differences are accurate to

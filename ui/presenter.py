@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from dynamics.lessons import LESSONS as ALL
+from ui.content import LESSONS as ALL
 from ui.routes import LESSONS
 from ui.state import md_literal
 

@@ -1,7 +1,7 @@
 """Figure builders of the mode-collapse page (GMM-GAN after Li et al.): arrays in, figures out.
 
 No Streamlit here and no numerics beyond layout: every number drawn comes from the core via
-:mod:`ui.gmm_compute`. Styles are shared with :mod:`ui.figures` (font size, streamline colour,
+:mod:`ui.gmm_compute`. Styles are shared with :mod:`ui.figures.common` (streamline colour,
 ``Style``, ``decimate``); the two dynamics differ by colour *and* dash pattern *and* marker.
 Arrays are sent as float32 and long paths are decimated, so each figure stays small.
 """
@@ -19,17 +19,8 @@ import plotly.graph_objects as go
 from numpy.typing import NDArray
 from plotly.subplots import make_subplots
 
-from ui.figures import (
-    FONT_SIZE,
-    MAX_PATH_POINTS,
-    NEUTRAL,
-    STREAMLINE_COLOR,
-    Style,
-    decimate,
-    figure_from_spec,
-    layout_without_template,
-    scatter_trace,
-)
+from ui.figures.common import MAX_PATH_POINTS, NEUTRAL, STREAMLINE_COLOR, Style, decimate
+from ui.figures.spec import FONT_SIZE, figure_from_spec, layout_without_template, scatter_trace
 
 FloatArray = NDArray[np.float64]
 
