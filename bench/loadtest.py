@@ -152,8 +152,12 @@ class StreamlitSession:
     kept and re-sent with every later rerun, as the frontend does.
     """
 
-    def __init__(self, base: str, page: str = "", query_string: str = "") -> None:
+    def __init__(
+        self, base: str, page: str = "", query_string: str = "", source: str | None = None
+    ) -> None:
         self.base = base.rstrip("/")
+        # the local address to connect from (a loopback address of its own per user)
+        self.source = source
         self.page = page
         self.query_string = query_string
         self.page_script_hash = ""
@@ -168,7 +172,12 @@ class StreamlitSession:
 
     def _get(self, path: str) -> tuple[int, bytes]:
         u = urllib.parse.urlsplit(self.base)
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=CONNECT_TIMEOUT)
+        conn = http.client.HTTPConnection(
+            u.hostname,
+            u.port,
+            timeout=CONNECT_TIMEOUT,
+            source_address=(self.source, 0) if self.source else None,
+        )
         try:
             headers = {"Cookie": self._cookie_header()} if self.cookies else {}
             conn.request("GET", path, headers=headers)
@@ -215,6 +224,7 @@ class StreamlitSession:
             ping_interval=None,
             open_timeout=CONNECT_TIMEOUT,
             compression=None,
+            **({"local_addr": (self.source, 0)} if self.source else {}),
         )
         if self._ws.subprotocol != "streamlit":
             raise ProtocolError(f"subprotocol {self._ws.subprotocol!r}")
@@ -526,14 +536,20 @@ NETWORK_ERRORS = (
 
 
 async def user(
-    base: str, start: float, deadline: float, seed: int, stats: Stats, timeout: float
+    base: str,
+    start: float,
+    deadline: float,
+    seed: int,
+    stats: Stats,
+    timeout: float,
+    source: str | None = None,
 ) -> None:
     """One simulated user from ``start`` to ``deadline``; after a failure it reloads the page
-    (a new session), as a person would."""
+    (a new session), as a person would. ``source``: the loopback address it connects from."""
     rng = random.Random(seed)
     await asyncio.sleep(max(0.0, start - time.monotonic()))
     while time.monotonic() < deadline - 1:
-        s = StreamlitSession(base, "explorer")
+        s = StreamlitSession(base, "explorer", source=source)
         me = ExplorerUser(rng)
         stats.sessions_started += 1
         try:
@@ -639,6 +655,10 @@ async def run_config(
                         1000 * sessions + i,
                         stats,
                         timeout,
+                        # Behind the proxy every user connects from a loopback address of
+                        # its own, as a class's browsers do: deploy/nginx.conf limits each
+                        # client address (60 WebSockets, 30 new per minute).
+                        f"127.0.0.{2 + i % 250}" if replicas > 1 else None,
                     )
                     for i in range(sessions)
                 )
