@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import http.client
 import json
@@ -613,6 +614,12 @@ async def run_config(
 ) -> dict[str, Any]:
     """Fresh servers, a warm-up session, then ``sessions`` users for ``duration`` seconds."""
     extra = [] if gc is None else [f"--runner.postScriptGC={'true' if gc == 'on' else 'false'}"]
+    # The page loads' blocking HTTP requests run in the default executor (asyncio.to_thread):
+    # its default 6 threads queued 100 users' page loads behind each other, and the queueing
+    # counted against the 30 s connect timeout (connects "failed" while the server idled).
+    asyncio.get_running_loop().set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(max_workers=max(8, sessions))
+    )
     with deployment(replicas, extra, root) as dep:
         # Warm-up: the first run of a process imports numpy/scipy/plotly; not a user's wait.
         for url in dep.replicas:
