@@ -3,6 +3,7 @@ page is a short script."""
 
 import streamlit as st
 
+from ui.live_chart import preload_plotly
 from ui.routes import ROUTES
 
 # Presenter mode (?present=1): the sidebar with the controls and the navigation start hidden.
@@ -23,4 +24,5 @@ pages = [
     st.Page(r.script, title=r.title, icon=r.icon, url_path=r.path or None, default=r.default)
     for r in ROUTES
 ]
+preload_plotly()  # the charts' Plotly bundle loads while the page's script runs
 st.navigation(pages, position="hidden" if presenting else "sidebar").run()

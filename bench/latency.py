@@ -10,6 +10,14 @@ payload and the first complete render of every page.
 
     python bench/latency.py [--reps 30]
 
+With ``--base DIR`` (a checkout of the previous commit, e.g. a detached git worktree) that
+checkout's explorer is served too and measured in the same interleaved loop, so before and
+after come from the same run.
+
+First complete render: each page (and the blank page, the reference) is opened in a fresh
+browser context, so every load fetches Streamlit's frontend as a first visit does, ``--loads``
+times in turn; medians are reported.
+
 Then each page is measured again alone in the browser (idle Streamlit tabs beside the
 explorer slowed it by ~40 ms on the 2-core development machine).
 
@@ -114,6 +122,7 @@ def measure(
 
 
 def first_load(page: Page, url: str) -> float:
+    """Time from navigation until the page settled (``wait_idle``), ms."""
     t0 = time.perf_counter()
     page.goto(url)
     wait_idle(page)
@@ -151,21 +160,41 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--extra", nargs="*", default=[], help="extra streamlit options for the app")
+    ap.add_argument("--base", type=Path, default=None, help="a checkout to compare with")
+    ap.add_argument("--loads", type=int, default=3, help="first renders per page")
     args = ap.parse_args()
+    if args.base is not None and not (args.base / "app.py").is_file():
+        ap.error("--base must be a checkout with an app.py")
+    if not 1 <= args.loads <= 10 or not 1 <= args.reps <= 200:
+        ap.error("--loads within 1..10, --reps within 1..200")
     with ExitStack() as stack, sync_playwright() as p:
         app = stack.enter_context(serve(extra_args=tuple(args.extra)))
         blank = stack.enter_context(serve(ROOT / "bench" / "baseline_blank.py"))
         plot = stack.enter_context(serve(ROOT / "bench" / "baseline_plot.py"))
+        base = None
+        if args.base is not None:
+            root = args.base.resolve()
+            base = stack.enter_context(
+                serve(root / "app.py", extra_args=tuple(args.extra), cwd=root)
+            )
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        loads = {}
-        lp = browser.new_page(viewport={"width": 1280, "height": 800})
-        for name, path in [("explorer", "/explorer"), ("compare", "/compare"), ("stability", "/stability"),
-                           ("mode_collapse", "/mode_collapse")]:  # fmt: skip
-            lp.goto(app + "/_stcore/health")  # fresh navigation each time
-            loads[name] = round(first_load(lp, app + path), 1)
-        lp.close()
+        targets = {"blank": blank, "plot": plot}
+        for prefix, url in (("", app), ("base ", base)):
+            if url is not None:
+                for name in ("explorer", "compare", "stability", "mode_collapse"):
+                    targets[prefix + name] = f"{url}/{name}"
+        load_times: dict[str, list[float]] = {k: [] for k in targets}
+        for _ in range(args.loads):
+            for name, url in targets.items():
+                # a fresh context: no cached frontend, as on a first visit
+                ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+                lp = ctx.new_page()
+                load_times[name].append(first_load(lp, url))
+                ctx.close()
+        loads = {k: round(statistics.median(v), 1) for k, v in load_times.items()}
         pages = {}
-        for name, url in (("page", app + "/explorer"), ("blank", blank), ("plot", plot)):
+        for name, url in (("page", app + "/explorer"), ("blank", blank), ("plot", plot),
+                          *((("base", base + "/explorer"),) if base else ())):  # fmt: skip
             pg = browser.new_page(viewport={"width": 1280, "height": 800})
             pg.add_init_script(COUNT_JS)
             pg.goto(url)
@@ -173,6 +202,7 @@ def main() -> None:
             pages[name] = pg
         spec = {
             "page": (SIG_PLOT % '"SimGD"', "Learning rate h"),
+            "base": (SIG_PLOT % '"SimGD"', "Learning rate h"),
             "blank": (SIG_TEXT, "value"),
             "plot": (SIG_PLOT % '"line"', "value"),
         }
@@ -190,7 +220,8 @@ def main() -> None:
         # The same pages again, each alone in the browser: idle Streamlit tabs beside it made
         # the explorer ~40 ms slower on this 2-core machine (the lighter pages hardly at all).
         solo: dict[str, list[float]] = {}
-        for name, url in (("page", app + "/explorer"), ("blank", blank), ("plot", plot)):
+        for name, url in (("page", app + "/explorer"), ("blank", blank), ("plot", plot),
+                          *((("base", base + "/explorer"),) if base else ())):  # fmt: skip
             pg = browser.new_page(viewport={"width": 1280, "height": 800})
             pg.goto(url)
             wait_idle(pg)
@@ -226,12 +257,21 @@ def main() -> None:
     }
     res["ratio"] = round(res["page_median_ms"] / res["blank_median_ms"], 2)
     res["ratio_plot"] = round(res["page_median_ms"] / res["plot_median_ms"], 2)
+    if base is not None:
+        res["base_median_ms"] = round(statistics.median(ok["base"]), 1)
+        res["base_p95_ms"] = round(pct(ok["base"], 0.95), 1)
+        res["base_ratio_plot"] = round(res["base_median_ms"] / res["plot_median_ms"], 2)
+    res["first_load_ratio_blank"] = {
+        k: round(v / loads["blank"], 2) for k, v in loads.items() if k != "blank"
+    }
     res["solo_median_ms"] = {k: round(statistics.median(v), 1) for k, v in solo.items() if v}
-    if len(res["solo_median_ms"]) == 3:
+    if {"page", "plot"} <= res["solo_median_ms"].keys():
         res["solo_ratio_plot"] = round(
             res["solo_median_ms"]["page"] / res["solo_median_ms"]["plot"], 2
         )
     print(f"explorer: median {res['page_median_ms']} ms, p95 {res['page_p95_ms']} ms")
+    if base is not None:
+        print(f"base explorer: median {res['base_median_ms']} ms, p95 {res['base_p95_ms']} ms")
     print(
         f"blank:    median {res['blank_median_ms']} ms;  one-figure page: median {res['plot_median_ms']} ms"
     )

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import http.client
 import json
@@ -180,18 +181,22 @@ def loadavg() -> tuple[float, float, float]:
 
 @contextlib.contextmanager
 def streamlit_server(
-    port: int, extra_args: Sequence[str] = (), env: Mapping[str, str] | None = None
+    port: int,
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    root: Path = ROOT,
 ) -> Iterator[int]:
-    """Run ``streamlit run app.py`` on 127.0.0.1:port; yield its pid once it is healthy."""
+    """Run ``streamlit run app.py`` of the checkout ``root`` on 127.0.0.1:port; yield its pid
+    once it is healthy."""
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(root / "app.py"),
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
         "--browser.gatherUsageStats=false", *extra_args,
     ]  # fmt: skip
     # The server's log goes to a file: a pipe nobody reads would block it when full.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
     )
     try:
         deadline = time.monotonic() + 60
@@ -245,13 +250,13 @@ class Deployment:
 
 
 @contextlib.contextmanager
-def deployment(replicas: int, extra_args: Sequence[str]) -> Iterator[Deployment]:
+def deployment(replicas: int, extra_args: Sequence[str], root: Path = ROOT) -> Iterator[Deployment]:
     """1 process, or ``replicas`` processes (one cookie secret) behind the loopback nginx."""
     # Streamlit refuses the cookie secret as a CLI flag; the environment is allowed.
     env = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
     with contextlib.ExitStack() as stack:
         ports = [free_port() for _ in range(replicas)]
-        pids = [stack.enter_context(streamlit_server(p, extra_args, env)) for p in ports]
+        pids = [stack.enter_context(streamlit_server(p, extra_args, env, root)) for p in ports]
         urls = [f"http://127.0.0.1:{p}" for p in ports]
         if replicas == 1:
             yield Deployment(urls[0], urls, pids, None)
@@ -305,14 +310,20 @@ NETWORK_ERRORS = (
 
 
 async def user(
-    base: str, start: float, deadline: float, seed: int, stats: Stats, timeout: float
+    base: str,
+    start: float,
+    deadline: float,
+    seed: int,
+    stats: Stats,
+    timeout: float,
+    source: str | None = None,
 ) -> None:
     """One simulated user from ``start`` to ``deadline``; after a failure it reloads the page
-    (a new session), as a person would."""
+    (a new session), as a person would. ``source``: the loopback address it connects from."""
     rng = random.Random(seed)
     await asyncio.sleep(max(0.0, start - time.monotonic()))
     while time.monotonic() < deadline - 1:
-        s = StreamlitSession(base, "explorer")
+        s = StreamlitSession(base, "explorer", source=source)
         me = ExplorerUser(rng)
         stats.sessions_started += 1
         try:
@@ -372,10 +383,17 @@ async def run_config(
     gc: str | None,
     soak: bool,
     timeout: float = RERUN_TIMEOUT,
+    root: Path = ROOT,
 ) -> dict[str, Any]:
     """Fresh servers, a warm-up session, then ``sessions`` users for ``duration`` seconds."""
     extra = [] if gc is None else [f"--runner.postScriptGC={'true' if gc == 'on' else 'false'}"]
-    with deployment(replicas, extra) as dep:
+    # The page loads' blocking HTTP requests run in the default executor (asyncio.to_thread):
+    # its default 6 threads queued 100 users' page loads behind each other, and the queueing
+    # counted against the 30 s connect timeout (connects "failed" while the server idled).
+    asyncio.get_running_loop().set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(max_workers=max(8, sessions))
+    )
+    with deployment(replicas, extra, root) as dep:
         # Warm-up: the first run of a process imports numpy/scipy/plotly; not a user's wait.
         for url in dep.replicas:
             w = StreamlitSession(url, "explorer")
@@ -417,6 +435,10 @@ async def run_config(
                         1000 * sessions + i,
                         stats,
                         timeout,
+                        # Behind the proxy every user connects from a loopback address of
+                        # its own, as a class's browsers do: deploy/nginx.conf limits each
+                        # client address (60 WebSockets, 30 new per minute).
+                        f"127.0.0.{2 + i % 250}" if replicas > 1 else None,
                     )
                     for i in range(sessions)
                 )
@@ -443,6 +465,7 @@ async def run_config(
 
     lat_ms = [x * 1000 for x in stats.latencies]
     res: dict[str, Any] = {
+        "app": str(root),
         "sessions": sessions,
         "replicas": replicas,
         "postscriptgc": gc or f"config({_configured_gc()})",
@@ -501,12 +524,12 @@ def _finite(x: Any) -> Any:
 
 def table(results: Sequence[Mapping[str, Any]]) -> str:
     cols = [
-        ("sessions", "sess"), ("replicas", "repl"), ("postscriptgc", "gc"), ("reruns", "reruns"),
+        ("app", "app"), ("sessions", "sess"), ("replicas", "repl"), ("postscriptgc", "gc"), ("reruns", "reruns"),
         ("failures", "fail"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("max_ms", "max ms"),
         ("first_load_p95_ms", "1st p95"), ("rss_start_mb", "RSS0 MB"),
         ("rss_peak_mb", "peak MB"), ("rss_end_mb", "end MB"), ("rss_idle_mb", "idle MB"),
         ("recovery_load_ms", "after ms"),
-        ("server_cpu_pct", "srv CPU%"), ("client_cpu_pct", "cli CPU%"), ("load_mean", "load"),
+        ("server_cpu_pct", "srv CPU%"), ("server_cpu_ms_per_rerun", "CPU ms/rerun"), ("client_cpu_pct", "cli CPU%"), ("load_mean", "load"),
     ]  # fmt: skip
     rows = [[h for _, h in cols]] + [[str(r.get(k, "")) for k, _ in cols] for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(len(cols))]
@@ -530,7 +553,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--soak", type=float, default=0.0, help="soak seconds (first --sessions)")
     p.add_argument("--postscriptgc", choices=("on", "off"), default=None)
     p.add_argument("--timeout", type=float, default=RERUN_TIMEOUT, help="rerun timeout (s)")
+    p.add_argument(
+        "--apps",
+        type=Path,
+        nargs="+",
+        default=[ROOT],
+        help="checkouts to serve (e.g. a worktree of the previous commit): each configuration "
+        "runs once per checkout, alternately, so they are compared in the same hour",
+    )
+    p.add_argument("--rounds", type=int, default=1, help="repeat the whole alternation")
     args = p.parse_args(argv)
+    if not all((a / "app.py").is_file() for a in args.apps) or not 1 <= args.rounds <= 5:
+        p.error("--apps must be checkouts with an app.py; --rounds within 1..5")
     if any(not 1 <= n <= MAX_SESSIONS for n in args.sessions):
         p.error(f"--sessions must be within 1..{MAX_SESSIONS}")
     runs = (
@@ -554,18 +588,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
     results = []
     try:
-        for n, d in runs:
+        for n, d, app in [
+            (n, d, app) for _ in range(args.rounds) for n, d in runs for app in args.apps
+        ]:
             la0 = loadavg()
             r = asyncio.run(
                 run_config(
-                    n, d, args.replicas, args.ramp, args.postscriptgc, bool(args.soak), args.timeout
+                    n,
+                    d,
+                    args.replicas,
+                    args.ramp,
+                    args.postscriptgc,
+                    bool(args.soak),
+                    args.timeout,
+                    app.resolve(),
                 )
             )
             r["loadavg_before"] = la0
             r["loadavg_after"] = loadavg()
             results.append(r)
             print(
-                f"# {n} sessions x {args.replicas}: {r['reruns']} reruns, {r['failures']} "
+                f"# {app}: {n} sessions x {args.replicas}: {r['reruns']} reruns, {r['failures']} "
                 f"failures {r['failure_kinds']} {r['failure_examples'][:2]}",
                 file=sys.stderr,
                 flush=True,

@@ -56,7 +56,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
 
 def clear_caches() -> None:
     for obj in vars(compute).values():
-        if isinstance(obj, BoundedCache):
+        if isinstance(obj, BoundedCache | compute.LongestRuns):
             obj.clear()
 
 

@@ -47,8 +47,10 @@ def serve(
     extra_args: tuple[str, ...] = (),
     timeout: float = 60.0,
     env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
 ) -> Iterator[str]:
-    """Yield the base URL of a running ``streamlit run script`` on a free port."""
+    """Yield the base URL of a running ``streamlit run script`` on a free port (``cwd``: the
+    checkout whose ``.streamlit/config.toml`` applies)."""
     port = free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script),
@@ -60,7 +62,7 @@ def serve(
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
             cmd,
-            cwd=ROOT,
+            cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},

@@ -102,8 +102,12 @@ class StreamlitSession:
     kept and re-sent with every later rerun, as the frontend does.
     """
 
-    def __init__(self, base: str, page: str = "", query_string: str = "") -> None:
+    def __init__(
+        self, base: str, page: str = "", query_string: str = "", source: str | None = None
+    ) -> None:
         self.base = base.rstrip("/")
+        # the local address to connect from (a loopback address of its own per user)
+        self.source = source
         self.page = page
         self.query_string = query_string
         self.page_script_hash = ""
@@ -118,7 +122,12 @@ class StreamlitSession:
 
     def _get(self, path: str) -> tuple[int, bytes]:
         u = urllib.parse.urlsplit(self.base)
-        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=CONNECT_TIMEOUT)
+        conn = http.client.HTTPConnection(
+            u.hostname,
+            u.port,
+            timeout=CONNECT_TIMEOUT,
+            source_address=(self.source, 0) if self.source else None,
+        )
         try:
             headers = {"Cookie": self._cookie_header()} if self.cookies else {}
             conn.request("GET", path, headers=headers)
@@ -165,6 +174,7 @@ class StreamlitSession:
             ping_interval=None,
             open_timeout=CONNECT_TIMEOUT,
             compression=None,
+            **({"local_addr": (self.source, 0)} if self.source else {}),
         )
         if self._ws.subprotocol != "streamlit":
             raise ProtocolError(f"subprotocol {self._ws.subprotocol!r}")

@@ -100,3 +100,27 @@ def test_no_chart_offers_to_share_itself_to_the_cloud(
     assert not [t for t in titles if "share" in t.lower() or "cloud" in t.lower()], titles
     assert not errors, errors
     page.close()
+
+
+def test_the_plotly_preload_takes_no_room_and_names_the_bundle(
+    browser: Browser, app_url: str
+) -> None:
+    """ui/live_chart.py's preload: hidden (no box, no gap above the title), and it adds the
+    modulepreload link of the very URL the charts import (else the bundle loads twice)."""
+    from ui.live_chart import PLOTLY_BUNDLE, PRELOAD_KEY
+
+    page, errors = open_page(browser, app_url + "/compare")
+    box = page.locator(f".st-key-{PRELOAD_KEY}").bounding_box()
+    assert box is None or box["height"] == 0
+    links = page.evaluate(
+        "() => [...document.querySelectorAll('link[rel=modulepreload][data-lab-plotly]')]"
+        ".map(l => l.href)"
+    )
+    assert len(links) == 1 and links[0].endswith("/static/js/" + str(PLOTLY_BUNDLE)), links
+    loaded = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.includes('PlotlyChart'))"
+    )
+    assert loaded == links, loaded  # fetched once, by the preload, and reused by the charts
+    assert not errors, errors
+    page.close()

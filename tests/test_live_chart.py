@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,7 +48,12 @@ def test_a_chart_keeps_its_id_and_leaves_no_widget_metadata_behind() -> None:
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page("pages/explorer.py").run()
     ids = [el.proto.id for el in at.get("bidi_component")]
-    assert [i.rsplit("-", 1)[-1] for i in ids] == ["field_chart", "eigen_chart", "distance_chart"]
+    assert [i.rsplit("-", 1)[-1] for i in ids] == [
+        live_chart.PRELOAD_KEY,
+        "field_chart",
+        "eigen_chart",
+        "distance_chart",
+    ]
     before = _meta(at)
     last_points = set()
     options = [h for h in LR_OPTIONS if 0.05 <= h <= 0.5][:8]
@@ -91,3 +98,36 @@ def test_without_the_bundle_charts_fall_back_to_st_plotly_chart(
     assert not at.exception
     assert not charts(at)
     assert len(at.get("plotly_chart")) == 3
+
+
+@pytest.mark.parametrize("page", ["pages/explorer.py", "pages/compare.py", "pages/start.py"])
+def test_every_page_starts_with_the_plotly_preload(page: str) -> None:
+    """app.py mounts the preload first on every page, on every run (so the elements below
+    keep their places), and it names the bundle the charts import."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page(page).run()
+    assert not at.exception
+    first = at.get("bidi_component")[0].proto
+    assert first.id.endswith(live_chart.PRELOAD_KEY)
+    assert live_chart.PLOTLY_BUNDLE is not None
+    assert live_chart.PLOTLY_BUNDLE in str(first)
+    # hidden: no box and no gap in the layout (the element container's class is st-key-<key>)
+    assert f".st-key-{live_chart.PRELOAD_KEY} {{ display: none; }}" in live_chart._PRELOAD_CSS
+
+
+def test_pages_do_not_import_pandas() -> None:
+    """Component data other than bytes makes Streamlit look for dataframes, which imports
+    pandas and pyarrow: +60 MB per server process (the Plotly preload did, with a str)."""
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120)\n"
+        "for page in ('pages/explorer.py', 'pages/compare.py', 'pages/start.py'):\n"
+        "    at.switch_page(page).run()\n"
+        "    assert not at.exception, page\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

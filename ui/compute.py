@@ -8,6 +8,8 @@ their arrays are read-only.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from dynamics.equilibria import Equilibrium, find_equilibria
-from dynamics.methods import Hyper, simulate
+from dynamics.methods import Hyper, Trajectory, get_method, simulate
+from dynamics.paths import head, prefix_exact
 from dynamics.spectrum import Spectrum, spectrum
 from dynamics.streamlines import Streamlines, speed_grid, trace_streamlines
 from dynamics.variants import make_game
-from ui.cache import bounded_cache
+from ui.cache import bounded_cache, freeze
 
 ParamsKey = tuple[tuple[str, float], ...]
 HyperKey = tuple[tuple[str, float | int], ...]
@@ -62,6 +65,52 @@ def speed(
     return speed_grid(game.field, (-view, view), (-view, view), n)
 
 
+PathKey = tuple[str, ParamsKey, str, HyperKey, tuple[float, float]]
+
+
+class LongestRuns:
+    """The longest run simulated so far of each path (all settings but the number of steps),
+    the last ``max_entries`` paths kept: a shorter run of a discrete method is its head
+    (``dynamics.paths.head``, bit for bit), so moving the steps slider down, or back up to a
+    length run before, simulates nothing."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._runs: OrderedDict[PathKey, Trajectory] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: PathKey, steps: int) -> Trajectory | None:
+        """A kept run of at least ``steps`` steps, or None."""
+        with self._lock:
+            run = self._runs.get(key)
+            if run is None or run.steps < steps:
+                return None
+            self._runs.move_to_end(key)
+            return run
+
+    def offer(self, key: PathKey, run: Trajectory) -> None:
+        """Keep ``run`` unless a longer run of the same path is kept already."""
+        freeze(run)  # shared between sessions: read-only
+        with self._lock:
+            old = self._runs.get(key)
+            if old is None or old.steps < run.steps:
+                self._runs[key] = run
+            self._runs.move_to_end(key)
+            while len(self._runs) > self.max_entries:
+                self._runs.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._runs.clear()
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+
+#: ~16 bytes per step: 128 runs of the longest legal 5,000 steps are ~10 MB.
+LONGEST_RUNS = LongestRuns(max_entries=128)
+
+
 @bounded_cache(max_entries=512)
 def trajectory(
     variant: str,
@@ -71,8 +120,16 @@ def trajectory(
     start: tuple[float, float],
     steps: int,
 ) -> PathResult:
-    game = make_game(variant, dict(params))
-    traj = simulate(game, method, hyper_of(hyper), [start], steps)
+    key = (variant, params, method, hyper, start)
+    reusable = prefix_exact(get_method(method))
+    longer = LONGEST_RUNS.get(key, steps) if reusable else None
+    if longer is not None:
+        traj = head(longer, steps)
+    else:
+        game = make_game(variant, dict(params))
+        traj = simulate(game, method, hyper_of(hyper), [start], steps)
+        if reusable:
+            LONGEST_RUNS.offer(key, traj)
     div = int(traj.diverged_at[0])
     return PathResult(
         points=traj.path(0).copy(),

@@ -65,6 +65,43 @@ _COMPONENT = st.components.v2.component(
 )
 
 
+#: Starts fetching (and compiling) Streamlit's Plotly bundle as soon as a page's first
+#: message arrives, while the script still runs: otherwise the 4.7 MB chunk was requested only
+#: when the first chart mounted, seconds into a first visit (bench/latency.py, first renders).
+PRELOAD_KEY = "plotly_preload"
+_PRELOAD_JS = """
+export default function ({ data }) {
+  const file = typeof data === "string" ? data : new TextDecoder().decode(data);
+  if (window.Plotly || document.querySelector("link[data-lab-plotly]")) return;
+  // the URL live_chart.js imports (next to Streamlit's entry script), so the import reuses it
+  const entry = document.querySelector('script[src*="static/js/"]');
+  const link = document.createElement("link");
+  link.rel = "modulepreload";
+  link.href = entry ? new URL(file, entry.src).href
+    : new URL("static/js/" + file, document.baseURI).href;
+  link.dataset.labPlotly = "1";
+  document.head.appendChild(link);
+}
+"""
+#: no box and no gap in the page's layout (Streamlit gives a keyed element this class)
+_PRELOAD_CSS = f".st-key-{PRELOAD_KEY} {{ display: none; }}"
+_PRELOAD = st.components.v2.component(
+    "lab_plotly_preload",
+    js=_PRELOAD_JS,
+    css=_PRELOAD_CSS,
+    isolate_styles=False,
+)
+
+
+def preload_plotly() -> None:
+    """Have the browser fetch Plotly while the page's script runs (call it at the top of
+    every page, on every run, so the elements below keep their places)."""
+    if PLOTLY_BUNDLE is not None:
+        # bytes: other data makes Streamlit look for dataframes, importing pandas and
+        # pyarrow (+60 MB per server process)
+        _PRELOAD(key=PRELOAD_KEY, data=PLOTLY_BUNDLE.encode(), height="content")
+
+
 def _rearranged(fig: go.Figure) -> bool:
     """Whether the browser may lay the figure out again for its width (``meta["grid"]``, a
     grid of panels, or ``meta["narrow"]``, a phone's layout), without building it."""

@@ -95,12 +95,17 @@ def spectrum_panel(
     its drawn path disagrees with the local verdict. ``chart=False`` leaves out the
     eigenvalue chart (a page that shows ``spectrum_summary`` has it there).
     """
-    st.subheader("Eigenvalues at the equilibrium")
     first = next(iter(spectra.values()), None)
     cont = first.continuous if first is not None else None
     # Each block is one Markdown element with its formulas as $$ display math $$: every
-    # element is a message and a React node per rerun, and this panel had 15 of them.
-    head = f"**Continuous time**: Jacobian J of the vector field at {at}"
+    # element is a message and a React node per rerun (the browser spends ~1 ms on each),
+    # and this panel had 15 of them; the heading and the operators' title go into the
+    # continuous-time block, the methods share one card.
+    title = "### Eigenvalues at the equilibrium"
+    head = title + f"\n\n**Continuous time**: Jacobian J of the vector field at {at}"
+    update_title = "**Update operator of each method** (one training step, linearised)"
+    after = [update_title] if methods else []
+    titled = False  # whether a block above ends with update_title
     if cont is not None and cont.reason is not None:
         st.markdown(head)
         st.info(
@@ -109,6 +114,7 @@ def spectrum_panel(
             icon="ℹ️",
         )
     elif cont is not None and cont.numeric is not None and cont.analytic is not None:
+        titled = True
         # two aligned lines, the formula with values then its value: one line overflows
         values = (cont.formula_values or "").replace(" = ", r" &= ", 1)
         st.markdown(
@@ -124,10 +130,12 @@ def spectrum_panel(
                     f"numeric eigenvalues of J: `{fmt_eigs(cont.numeric)}`  \n"
                     f"closed form: `{fmt_eigs(cont.analytic)}`  \n"
                     + _agreement(cont.numeric, cont.analytic),
+                    *after,
                 ]
             )
         )  # fmt: skip
     elif cont is not None and cont.numeric is not None:
+        titled = True
         st.markdown(
             "\n\n".join(
                 [
@@ -135,6 +143,7 @@ def spectrum_panel(
                     _display(r"J_{\text{numeric}} = " + _bmatrix(cont.jacobian_numeric)),
                     f"eigenvalues of J: `{fmt_eigs(cont.numeric)}` (central differences; no "
                     "closed form away from (0, 0))",
+                    *after,
                 ]
             )
         )
@@ -143,14 +152,15 @@ def spectrum_panel(
         st.caption("Select a training method to compute the spectrum.")
     if not methods:
         return
-    st.markdown("**Update operator of each method** (one training step, linearised)")
+    if not titled:
+        st.markdown(update_title)  # below the note on the missing Jacobian
     groups = []
+    cards = []
     for m in methods:
         u = spectra[m].update
         meth = METHODS[m]
-        card = st.container(border=True)
         if u.reason is not None:
-            card.markdown(
+            cards.append(
                 f"**{meth.label}**: no linear update operator.\n\n:small[:gray[{u.reason}]]"
             )
             continue
@@ -179,8 +189,12 @@ def spectrum_panel(
             parts.append(
                 f":small[:gray[≈ {u.steps_per_decade:.0f} steps per tenfold error reduction.]]"
             )
-        card.markdown("\n\n".join(parts))
+        cards.append("\n\n".join(parts))
         groups.append((m, meth.label, u.numeric if u.numeric is not None else u.analytic))
+    # one card for all methods, one Markdown element each: a block per method cost a message
+    card = st.container(border=True)
+    for text in cards:
+        card.markdown(text)
     if groups and chart:
         live_chart(
             for_projector(
