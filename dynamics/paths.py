@@ -28,13 +28,23 @@ def head(traj: Trajectory, steps: int, tol: float = CONVERGENCE_TOL) -> Trajecto
     """
     if not 0 <= steps <= traj.steps:
         raise ValueError(f"steps must be within 0..{traj.steps}")
-    if traj.failed_at is not None:
+    # A per-step solve (the implicit step) that failed stops its own path where it failed
+    # (n_valid); a solver that stopped the whole run (the flow's) is not prefix-exact.
+    failed = np.array([s == "solver failed" for s in traj.status], dtype=bool)
+    if traj.failed_at is not None and not failed.any():
         raise ValueError("a run its solver stopped is not prefix-exact")
     # The driver's first non-finite/out-of-bound step per path; beyond the prefix it is as if
-    # the path had not diverged (the driver marks that case with steps + 1).
+    # the path had not stopped (the driver marks that case with steps + 1).
     first_bad = np.where(traj.diverged_at >= 0, traj.diverged_at, traj.steps + 1)
+    first_bad = np.where(failed, traj.n_valid, first_bad)
     first_bad = np.where(first_bad <= steps, first_bad, steps + 1).astype(np.int64)
-    return _finalise(traj.points[: steps + 1].copy(), first_bad, tol, steps)
+    return _finalise(
+        traj.points[: steps + 1].copy(),
+        first_bad,
+        tol,
+        steps,
+        paths_failed=failed & (first_bad <= steps),
+    )
 
 
 __all__ = ["head", "prefix_exact"]

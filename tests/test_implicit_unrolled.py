@@ -356,7 +356,7 @@ def test_compare_page_with_new_methods_and_variants_as_columns_and_rows() -> Non
         for s in schemes:
             sc = SCHEMES[s]
             u = spectrum(make_game(v), sc.method, sc.hyper(0.5)).update
-            assert f"{VARIANTS[v].label} · {sc.label}" in fig
+            assert f"{VARIANTS[v].label}<br>{sc.label}" in fig  # two-line panel titles
             assert f"near (0, 0): {u.verdict} (ρ = {u.spectral_radius:.4f})" in fig
     assert "methods=unrolled" in fig  # the panel's link opens the explorer on that method
 
