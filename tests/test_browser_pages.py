@@ -20,10 +20,15 @@ def test_compare_page_renders_and_links_to_the_explorer(browser: Browser, app_ur
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "Dirac-GAN explorer" in nav and "Stability map" in nav
     screenshot(page, "compare-1920x1080")
-    link = page.locator(
-        "a", has_text="Consensus optimisation (authors' code) · AltGD, n_disc = 5"
-    ).first
-    target = link.evaluate("e => e.getAttribute('href') || e.getAttribute('xlink:href') || ''")
+    # a panel's title is a link on two lines (variant, then scheme): the variant's line of the
+    # panel whose link carries n_disc = 5
+    titles = page.locator("a", has_text="Consensus optimisation (authors' code)")
+    titles.first.wait_for()
+    hrefs = titles.evaluate_all(
+        "es => es.map(e => e.getAttribute('href') || e.getAttribute('xlink:href') || '')"
+    )
+    i = next(i for i, h in enumerate(hrefs) if "n_disc=5" in h)
+    link, target = titles.nth(i), hrefs[i]
     assert "variant=consensus-authors" in target and "n_disc=5" in target
     link.click()
     wait_idle(page)
