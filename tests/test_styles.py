@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import plotly.graph_objects as go
 import pytest
 
 from dynamics.methods import METHODS
@@ -27,6 +28,9 @@ def test_new_methods_get_distinct_styles_and_change_no_other(extra: int) -> None
     assert list(styles) == names
     assert len({s.color for s in styles.values()}) == len(names), "two methods share a colour"
     assert all(re.fullmatch(r"#[0-9A-F]{6}", s.color) for s in styles.values())
+    for s in styles.values():  # Plotly's own validation; the start marker is the open form
+        go.Scatter(line=dict(color=s.color, dash=s.dash), marker=dict(symbol=s.symbol))
+        go.Scatter(marker=dict(symbol=s.symbol + "-open"))
     assert all(styles[m] == METHOD_STYLE[m] for m in METHODS)
     # adding one more changes none of those before it
     more = _derived_styles([*names, "one-more"], _STYLE_OVERRIDES)

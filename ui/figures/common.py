@@ -56,10 +56,12 @@ _STYLE_OVERRIDES: dict[str, Style] = {
 _PALETTE = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#CC6677",
             "#DDCC77", "#88CCEE")  # fmt: skip
 _DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
-_SYMBOLS = ("circle-open", "square-open", "diamond-open", "triangle-up-open", "star-open",
-            "pentagon-open", "hexagon-open", "cross-open", "x-open", "triangle-down-open",
-            "hourglass-open", "bowtie-open", "diamond-tall", "square-x", "circle-cross",
-            "diamond-cross", "hexagram", "asterisk-open")  # fmt: skip
+#: Base marker symbols: the builders add "-open" for a path's start marker, so a symbol
+#: here must have an open form (``tests/test_styles.py`` validates both with Plotly).
+_SYMBOLS = ("triangle-ne", "triangle-se", "triangle-sw", "triangle-nw", "hexagon2", "octagon",
+            "hexagram", "star-triangle-up", "star-triangle-down", "star-square", "diamond-tall",
+            "circle-cross", "circle-x", "square-cross", "square-x", "diamond-cross",
+            "diamond-x")  # fmt: skip
 
 
 def _hue(i: int) -> str:
