@@ -16,6 +16,7 @@ of HJ (κ = hλ for equal learning rates), where one exists.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections.abc import Callable, Mapping
@@ -796,6 +797,29 @@ def _unrolled_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
 
 
 @dataclass(frozen=True)
+class Cost:
+    """Work of one step of a method, in units of one SimGD step on the standard game.
+
+    ``base + Σ per[name] · hp.name``: ``per`` prices the hyper-parameters that repeat work
+    within a step (sub-steps, look-ahead or unrolled steps). The numbers were measured with
+    ``python bench/rerun_cost.py`` (process CPU of 500 steps of every method on every game,
+    relative to SimGD on the standard game) and rounded up; the app's work budget per rerun
+    (``ui/budget.py``) reads them, so a new method is priced where it is declared.
+    """
+
+    base: float
+    # not hashed (a mapping is not hashable); read-only after construction
+    per: Mapping[str, float] = dataclasses.field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "per", MappingProxyType(dict(self.per)))
+
+    def units(self, hp: Hyper) -> float:
+        """Units of one step at the counts ``hp`` sets."""
+        return self.base + sum(w * float(getattr(hp, name)) for name, w in self.per.items())
+
+
+@dataclass(frozen=True)
 class Method:
     """A training method: its rule, what it remembers, and its linear theory."""
 
@@ -805,6 +829,9 @@ class Method:
     references: tuple[str, ...]  # keys of content/references.toml (dynamics.references)
     uses: frozenset[str]  # Hyper fields this method reads
     step: StepFn | None  # None for the continuous flow
+    #: work of one step (no default: an unpriced method would slip past the work budget);
+    #: a continuous method's cost is its solver's and scales with ``Variant.flow_cost``
+    cost: Cost
     init: InitFn = _no_memory
     operator: OperatorFn | None = None
     closed_form: ClosedFormFn | None = None
@@ -826,6 +853,12 @@ class Method:
 
 _RATES = frozenset({"lr_gen", "lr_disc"})
 
+
+def _substeps(units: float) -> dict[str, float]:
+    """The price of each of the n_gen + n_disc sub-steps of an alternating method."""
+    return {"n_gen": units, "n_disc": units}
+
+
 METHODS: Mapping[str, Method] = MappingProxyType(
     {
         m.name: m
@@ -841,6 +874,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("mescheder2018",),
                 uses=_RATES,
                 step=simgd_step,
+                cost=Cost(1.0),
                 operator=_simgd_operator,
                 closed_form=_simgd_closed,
                 formula=r"\mu = 1 + h\lambda",
@@ -857,6 +891,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("mescheder2018",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=altgd_step,
+                cost=Cost(0.5, _substeps(0.5)),
                 operator=_altgd_operator,
                 closed_form=_altgd_closed,
                 phases=("generator", "discriminator"),
@@ -877,6 +912,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("mescheder2018",),
                 uses=_RATES,
                 step=None,
+                # the ODE solver takes ~10 field evaluations per sample
+                cost=Cost(15.0),
                 operator=_flow_operator,
                 closed_form=_flow_closed,
                 formula=r"\mu = e^{h\lambda}",
@@ -893,6 +930,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("korpelevich1976", "gidel2019-vi"),
                 uses=_RATES,
                 step=extragradient_step,
+                # the field twice
+                cost=Cost(2.0),
                 operator=_extragradient_operator,
                 closed_form=_extragradient_closed,
                 formula=r"\mu = 1 + h\lambda + h^2\lambda^2",
@@ -908,6 +947,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("daskalakis2018", "gidel2019-vi"),
                 uses=_RATES,
                 step=optimistic_step,
+                cost=Cost(1.5),
                 init=_previous_gradient,
                 operator=_optimistic_operator,
                 closed_form=_optimistic_closed,
@@ -925,6 +965,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("polyak1964", "gidel2019-momentum"),
                 uses=_RATES | {"beta"},
                 step=momentum_step,
+                cost=Cost(1.5),
                 init=_zero_velocity,
                 operator=_momentum_operator,
                 closed_form=_momentum_closed,
@@ -942,6 +983,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("gidel2019-momentum",),
                 uses=_RATES | {"beta", "n_gen", "n_disc"},
                 step=momentum_alt_step,
+                cost=Cost(0.5, _substeps(1.0)),
                 init=_zero_velocity,
                 operator=_momentum_alt_operator,
                 closed_form=None,
@@ -960,6 +1002,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("kingma2015",),
                 uses=_RATES | {"beta1", "beta2", "eps"},
                 step=adam_step,
+                # two moments
+                cost=Cost(2.5),
                 init=_adam_init,
                 operator=None,
                 no_operator_reason=(
@@ -980,6 +1024,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("balduzzi2018", "abernethy2019"),
                 uses=_RATES,
                 step=hamiltonian_step,
+                # the field's Jacobian at every iterate (measured 3.4 × SimGD)
+                cost=Cost(3.5),
                 operator=_hamiltonian_operator,
                 closed_form=_hamiltonian_closed,
                 formula=r"\mu = 1 - h\,\sigma^2,\quad \sigma = \text{singular values of } J",
@@ -997,6 +1043,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("balduzzi2018", "letcher2019"),
                 uses=_RATES | {"sga_lambda"},
                 step=sga_step,
+                # the Jacobian too (measured 5.3 × SimGD)
+                cost=Cost(5.5),
                 operator=_sga_operator,
                 closed_form=_sga_closed,
                 formula=(
@@ -1016,6 +1064,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("schafer2019",),
                 uses=_RATES,
                 step=cgd_step,
+                # the Jacobian too (measured 3.7 × SimGD)
+                cost=Cost(4.0),
                 operator=_cgd_operator,
                 closed_form=_cgd_closed,
                 formula=r"\mu = \frac{1}{1 - h\lambda}\quad (\text{zero-diagonal } J)",
@@ -1032,6 +1082,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("chavdarova2021",),
                 uses=_RATES | {"lookahead_k", "lookahead_alpha"},
                 step=lookahead_step,
+                # k SimGD steps, then the average (measured 4.8 × at k = 5, 19.2 × at k = 20)
+                cost=Cost(0.5, {"lookahead_k": 1.0}),
                 operator=_lookahead_operator,
                 closed_form=_lookahead_closed,
                 formula=r"\mu = 1 - \alpha + \alpha\,(1 + h\lambda)^k",
@@ -1049,6 +1101,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc", "ema_beta"},
                 step=ema_step,
+                # AltGD and a running mean (measured 1.8 × at n = 1 + 1, 21 × at 20 + 20)
+                cost=Cost(1.0, _substeps(0.5)),
                 init=_raw_iterate,
                 operator=_ema_operator,
                 closed_form=_ema_closed,
@@ -1069,6 +1123,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=average_step,
+                # as EMA (measured 2.0 × at n = 1 + 1)
+                cost=Cost(1.0, _substeps(0.5)),
                 init=_raw_iterate_and_count,
                 operator=None,
                 no_operator_reason=(
@@ -1090,6 +1146,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("rockafellar1976", "mokhtari2020"),
                 uses=_RATES,
                 step=implicit_step,
+                # Newton's method per step, ~5 iterations of field + Jacobian (measured 20.6 ×)
+                cost=Cost(21.0),
                 operator=_implicit_operator,
                 closed_form=_implicit_closed,
                 formula=r"\mu = \frac{1}{1 - h\lambda}",
@@ -1112,6 +1170,8 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("metz2017",),
                 uses=_RATES | {"unroll_k"},
                 step=unrolled_step,
+                # per unrolled step a Jacobian and a v_ψ (13.6 × at k = 5; 26 × on LeCam's game)
+                cost=Cost(1.5, {"unroll_k": 3.0}),
                 operator=_unrolled_operator,
                 closed_form=_unrolled_closed,
                 formula=(

@@ -75,6 +75,10 @@ class Variant:
     field: FieldFn
     explanation: str
     references: tuple[str, ...]  # keys of content/references.toml (dynamics.references)
+    #: work of one field evaluation relative to the standard game's (no default: an unpriced
+    #: game would slip past the app's work budget, ui/budget.py), measured with
+    #: ``python bench/rerun_cost.py`` and rounded up
+    cost: float
     #: analytic Jacobian of the field at (0, 0); None where the field is not differentiable
     jacobian: Callable[[Params], FloatArray] | None
     #: closed-form eigenvalues of that Jacobian, and the formula as LaTeX (symbolic and with
@@ -101,6 +105,10 @@ class Variant:
     ) = None
     #: the analytic Jacobian of the field at any point, (θ, ψ) -> (..., 2, 2) (dynamics/jacobians.py)
     jacobian_at: Callable[[FloatArray, FloatArray, Params], FloatArray] | None = None
+    #: work of the continuous flow's ODE solver relative to the standard game's: it follows
+    #: the solver's step count, not ``cost`` (more only where the field is stiff or costly
+    #: inside the solver)
+    flow_cost: float = 1.0
     # dataclasses.field: the attribute ``field`` (the vector field) shadows the name here
     param_index: Mapping[str, Param] = dataclasses.field(init=False, repr=False, compare=False)
 
@@ -388,6 +396,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "θψ > 0 the loss saturates and the arrows almost vanish."
                 ),
                 references=("goodfellow2014", "mescheder2018"),
+                cost=1.0,
                 jacobian=_rotation_jacobian(FP0),
                 eigenvalues=_rotation_eigs(FP0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
@@ -409,6 +418,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "alternating descent converge, but only sublinearly (slower than any ρᵏ)."
                 ),
                 references=("goodfellow2014", "mescheder2018"),
+                cost=1.3,
                 jacobian=_rotation_jacobian(FP0),
                 eigenvalues=_rotation_eigs(FP0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",
@@ -439,6 +449,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "every step. Training oscillates and does not converge to the equilibrium."
                 ),
                 references=("arjovsky2017", "mescheder2018"),
+                cost=2.0,
                 jacobian=_rotation_jacobian(1.0),
                 eigenvalues=_rotation_eigs(1.0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i",
@@ -484,6 +495,8 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "field is smooth again, with eigenvalues −γ/2 ± √(γ²/4 − 1)."
                 ),
                 references=("gulrajani2017", "mescheder2018"),
+                cost=1.5,
+                flow_cost=4.5,  # the jump at ψ = 0 makes the flow stiff for the solver
                 jacobian=None,
                 eigenvalues=None,
                 eig_latex=None,
@@ -528,6 +541,8 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "left half-plane and training converges."
                 ),
                 references=("sonderby2017", "arjovsky-bottou2017", "mescheder2018"),
+                cost=13.0,  # quadrature over the noise at every evaluation
+                flow_cost=3.0,  # the quadrature inside the solver
                 jacobian=_noise_jacobian,
                 eigenvalues=_noise_eigs,
                 eig_latex=(
@@ -553,6 +568,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "training converges locally. γ = 2f'(0) = 1 is critical damping."
                 ),
                 references=("roth2017", "mescheder2018"),
+                cost=1.5,
                 jacobian=_penalty_jacobian,
                 eigenvalues=_penalty_eigs,
                 eig_latex=r"\lambda_{1,2} = -\tfrac{\gamma}{2} \pm \sqrt{\tfrac{\gamma^2}{4} - f'(0)^2}",
@@ -587,6 +603,8 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     'code)".'
                 ),
                 references=("mescheder2017", "mescheder2018"),
+                # the field's gradient-norm term
+                cost=4.0,
                 **_CONSENSUS_AT_EQUILIBRIUM,
             ),
             Variant(
@@ -612,6 +630,8 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "different field away from it; use it to reproduce the paper's figure."
                 ),
                 references=("mescheder2017", "mescheder2018"),
+                # the same terms (measured 2.6 × SimGD, 3.6 × for Hamiltonian GD)
+                cost=4.0,
                 **_CONSENSUS_AT_EQUILIBRIUM,
             ),
             Variant(
@@ -628,6 +648,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "standard loss; it converges locally for every γ > 0."
                 ),
                 references=("mescheder2018",),
+                cost=1.5,
                 jacobian=_penalty_jacobian,
                 eigenvalues=_penalty_eigs,
                 eig_latex=r"\lambda_{1,2} = -\tfrac{\gamma}{2} \pm \sqrt{\tfrac{\gamma^2}{4} - f'(0)^2}",
@@ -662,6 +683,8 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "eigenvalues ±i√c, so the least-squares loss alone does not damp the cycle."
                 ),
                 references=("mao2017",),
+                # two polynomials (measured 1.0 for SimGD, 1.9 for AltGD)
+                cost=1.3,
                 jacobian=_least_squares_jacobian,
                 eigenvalues=_least_squares_eigs,
                 eig_latex=r"\lambda_{1,2} = \pm\, i\sqrt{c}",
@@ -694,6 +717,8 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     "damps the discriminator only where the generator is away from the data."
                 ),
                 references=("tseng2021",),
+                # the standard field and one more term
+                cost=1.5,
                 jacobian=_rotation_jacobian(FP0),
                 eigenvalues=_rotation_eigs(FP0),
                 eig_latex=r"\lambda_{1,2} = \pm\, i\, f'(0)",

@@ -404,10 +404,3 @@ def test_every_method_has_its_own_line_style() -> None:
     styles = list(METHOD_STYLE.values())
     assert len(set(styles)) == len(styles)
     assert len({s.color for s in styles}) == len(styles)
-
-
-def test_every_variant_is_priced_explicitly() -> None:
-    """Only the unit game (the standard GAN) may use the default factor 1: a variant missing
-    from the table is priced as cheap as the standard field (consensus-authors was, at 2.6 ×
-    to 3.8 × its real cost: bench/rerun_cost.py's calibration)."""
-    assert set(VARIANTS) - {"standard"} <= set(budget.VARIANT_FACTOR)

@@ -10,98 +10,46 @@ evaluation). This module estimates that work in *units* (one SimGD step on the s
 game, ~6 µs on the development machine) and tells a page how many steps fit in
 ``WORK_BUDGET`` units; the page cuts its paths there and says so.
 
-The factors were measured with ``python bench/rerun_cost.py`` (500 steps of every method on
-every game, process CPU time, relative to SimGD on the standard game) and rounded up; on a
-busy 2-core machine the model stays within the measurement's own noise (~1.3x) of the CPU. ``tests/test_budget.py`` checks that every method and variant is covered and that every
-preset and the compare page's defaults fit uncut.
+The prices are declared with the methods and games themselves (``Method.cost``,
+``Variant.cost``, ``Variant.flow_cost`` in ``dynamics/``), so a new method or variant is
+priced where it is declared. They were measured with ``python bench/rerun_cost.py`` (500
+steps of every method on every game, process CPU time, relative to SimGD on the standard
+game) and rounded up; on a busy 2-core machine the model stays within the measurement's own
+noise (~1.3x) of the CPU. ``tests/test_budget.py`` checks that every price is positive,
+that repeated work costs, and that every preset and the compare page's defaults fit uncut.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 
-from dynamics.methods import HYPER_PARAMS, METHODS, Hyper
-
-_UNROLL_DEFAULT = int(HYPER_PARAMS["unroll_k"].default)
+from dynamics.methods import METHODS, Hyper
+from dynamics.variants import VARIANTS
 
 #: Units per rerun: about 1 s of CPU on the development machine at the worst factors.
 WORK_BUDGET = 150_000
 
-#: Units per step of a method beyond the one update (the rest are 1): extragradient
-#: evaluates the field twice, Adam carries two moments, the flow's ODE solver takes ~10
-#: evaluations per sample.
-_METHOD_UNITS: Mapping[str, float] = {
-    "simgd": 1.0,
-    "extragradient": 2.0,
-    "adam": 2.5,
-    "flow": 15.0,
-    "momentum": 1.5,
-    "optimistic": 1.5,
-    # the field's Jacobian at every iterate (measured 3.4, 5.3 and 3.7 × SimGD)
-    "hamiltonian": 3.5,
-    "sga": 5.5,
-    "cgd": 4.0,
-    # Newton's method per step (~5 iterations of field + Jacobian; measured 20.6 × SimGD)
-    "implicit": 21.0,
-    # unrolled GAN at k = 0 (one field and one v_ψ): the unroll adds ``_UNROLL_PER_K`` per k
-    "unrolled": 1.5,
-}
-#: Units per unrolled discriminator step (a Jacobian and a v_ψ; measured 13.6 × SimGD at
-#: k = 5 on the standard game, 26 × on LeCam's, whose Jacobian costs more than its field).
-_UNROLL_PER_K = 3.0
-#: Lookahead-minmax takes k SimGD steps, then averages (measured 4.8 × SimGD at k = 5,
-#: 19.2 × at k = 20): per step ``k`` units plus this.
-_LOOKAHEAD_EXTRA = 0.5
-#: The flow's cost follows the solver's step count, not the field's price: measured, it
-#: is about the same on every game but the stiff WGAN-GP field (a jump at ψ = 0) and the
-#: instance-noise one (quadrature inside the solver).
-_FLOW_FACTOR: Mapping[str, float] = {"wgan-gp": 4.5, "instance-noise": 3.0}
-#: Units per sub-step of the alternating methods (they loop n_gen + n_disc times a step).
-_SUBSTEP_UNITS: Mapping[str, float] = {
-    "altgd": 0.5,
-    "momentum-alt": 1.0,
-    "ema": 0.5,
-    "average": 0.5,
-}
-#: Units per step of the alternating methods besides their sub-steps (the iterate averages
-#: keep a running mean too: measured 1.8 and 2.0 × SimGD at n = 1 + 1, 21 × at 20 + 20).
-_SUBSTEP_BASE: Mapping[str, float] = {"ema": 1.0, "average": 1.0}
-#: Work of one field evaluation relative to the standard game.
-VARIANT_FACTOR: Mapping[str, float] = {
-    "instance-noise": 13.0,  # quadrature over the noise at every evaluation
-    "consensus": 4.0,  # the field's gradient norm term
-    "consensus-authors": 4.0,  # the same terms (measured 2.6 × SimGD, 3.6 × for Hamiltonian GD)
-    "wgan-gp": 1.5,
-    "gradient-penalty": 1.5,
-    "ns-gradient-penalty": 1.5,
-    "non-saturating": 1.3,
-    "wgan": 2.0,
-    "least-squares": 1.3,  # two polynomials (measured 1.0 for SimGD, 1.9 for AltGD)
-    "lecam": 1.5,  # the standard field and one more term
-}
+
+def step_units(method: str, hp: Hyper | None = None) -> float:
+    """Units of one step of ``method`` on the standard game at the counts ``hp`` sets
+    (sub-steps, k; ``KeyError`` for an unknown method)."""
+    return METHODS[method].cost.units(Hyper() if hp is None else hp)
 
 
-def step_units(
-    method: str,
-    n_gen: int = 1,
-    n_disc: int = 1,
-    lookahead_k: int = 1,
-    unroll_k: int = _UNROLL_DEFAULT,
-) -> float:
-    """Units of one step of ``method`` on the standard game (``KeyError`` for a method the
-    tables do not price: a new method must be measured and added here)."""
-    if method not in METHODS:
-        raise KeyError(method)
-    if method in _SUBSTEP_UNITS:
-        return _SUBSTEP_UNITS[method] * (n_gen + n_disc) + _SUBSTEP_BASE.get(method, 0.5)
-    if "lookahead_k" in METHODS[method].uses:
-        return lookahead_k + _LOOKAHEAD_EXTRA
-    if "unroll_k" in METHODS[method].uses:
-        return _METHOD_UNITS[method] + _UNROLL_PER_K * unroll_k
-    return _METHOD_UNITS[method]
+def hyper_units(variant: str, method: str, hp: Hyper) -> float:
+    """Units of one step of ``method`` on ``variant`` at the counts ``hp`` sets.
+
+    A discrete method evaluates the game's field at every step, so the game's ``cost``
+    scales it; the continuous flow's work follows its ODE solver's step count instead
+    (``flow_cost``).
+    """
+    game = VARIANTS[variant]
+    factor = game.flow_cost if METHODS[method].continuous else game.cost
+    return factor * step_units(method, hp)
 
 
 def path_units(
@@ -110,18 +58,12 @@ def path_units(
     n_gen: int = 1,
     n_disc: int = 1,
     lookahead_k: int = 1,
-    unroll_k: int = _UNROLL_DEFAULT,
+    **counts: Any,  # other Hyper fields by name (int or float, as the field)
 ) -> float:
-    """Units of one step of ``method`` on ``variant``."""
-    if method == "flow":
-        return _FLOW_FACTOR.get(variant, 1.0) * step_units(method)
-    units = step_units(method, n_gen, n_disc, lookahead_k, unroll_k)
-    return VARIANT_FACTOR.get(variant, 1.0) * units
-
-
-def hyper_units(variant: str, method: str, hp: Hyper) -> float:
-    """``path_units`` with the counts a method's hyper-parameters set (sub-steps, k)."""
-    return path_units(variant, method, hp.n_gen, hp.n_disc, hp.lookahead_k, hp.unroll_k)
+    """``hyper_units`` with counts given by name, the others at their defaults
+    (``lookahead_k`` at 1: one look-ahead step)."""
+    hp = dataclasses.replace(Hyper(), n_gen=n_gen, n_disc=n_disc, lookahead_k=lookahead_k, **counts)
+    return hyper_units(variant, method, hp)
 
 
 def steps_within(steps: int, units_per_step: float, budget: float | None = None) -> int:
