@@ -22,10 +22,11 @@ from dynamics.stability import (
     level_curve,
     stability_map,
 )
-from dynamics.variants import VARIANTS, make_game
+from dynamics.variants import VARIANTS, get_variant, make_game
 from tests.charts import charts
 from ui.compute import compare_grid
 from ui.routes import EXPLORER, read_link
+from ui.specs import STABILITY_VARIANTS, map_pairs
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -251,3 +252,14 @@ def test_critical_damping_values() -> None:
         pytest.approx(np.sqrt(2), abs=1e-12)
     ]
     assert critical_values("consensus", "gamma", 0, 5) == []
+
+
+@pytest.mark.parametrize("variant", STABILITY_VARIANTS)
+def test_every_variant_parameter_that_moves_the_spectrum_is_a_map_axis(variant: str) -> None:
+    """A parameter of a (new) variant that changes J at the equilibrium is offered against h,
+    without a list of parameter names to keep up to date (LSGAN's c was missing)."""
+    axes = available_axes(variant, "simgd")
+    pairs = map_pairs(variant, "simgd")
+    for p in get_variant(variant).params:
+        if p.name in axes:
+            assert f"h,{p.name}" in pairs, (p.name, pairs)

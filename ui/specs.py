@@ -183,9 +183,11 @@ EXTRA_HYPER = tuple(n for n in MAP_HYPER if n not in ("n_gen", "n_disc", "beta")
 
 def map_pairs(variant: str, method: str) -> list[str]:
     """Axis pairs "x,y" that change this spectrum (learning rates on x when present)."""
-    order = ["h", "h_gen", "h_disc", "beta", "n_gen", "n_disc", "gamma", "sigma"]
+    order = ["h", "h_gen", "h_disc", "beta", "n_gen", "n_disc"]
     axes = available_axes(variant, method)
     names = [n for n in order if n in axes]
+    # the variant's parameters that change J (γ, σ, LSGAN's c, ...), in their declared order
+    names += [n for n in axes if n not in names and n not in EXTRA_HYPER]
     names += [n for n in EXTRA_HYPER if n in axes]  # the schema's later entries (SGA λ, ...)
     out = []
     for i, a in enumerate(names):
