@@ -478,3 +478,11 @@ def test_the_loader_checks_links_to_every_page(
     problems = content.settings_problems((les,))
     assert len(problems) == 1 and problems[0].startswith("99-x.md: ") and problem in problems[0]
     assert check(script, query)[1]
+
+
+def test_a_pages_url_path_is_its_scripts_name() -> None:
+    """Streamlit 1.67 answers a direct link to a page whose url_path differs from its script's
+    name with "The page that you have requested does not seem to exist" (found by adding a
+    throwaway page): the table must keep them equal."""
+    for r in ROUTES:
+        assert r.path in ("", Path(r.script).stem), r
