@@ -133,3 +133,32 @@ def test_the_view_frames_the_values_and_a_point_of_the_unit_circle(
     t = np.linspace(0, 2 * np.pi, 20001)
     on_circle = (np.cos(t) >= x0) & (np.cos(t) <= x1) & (np.sin(t) >= y0) & (np.sin(t) <= y1)
     assert on_circle.any()
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_the_map_legend_lines_read_on_the_light_and_the_dark_theme() -> None:
+    """Each line in the legend stands out from both page backgrounds: contrast ratio >= 2
+    (the computed contour was black: 1.1 against the dark theme, invisible in its legend;
+    the Okabe-Ito orange of the analytic boundary is 2.1 against white)."""
+    x = np.linspace(0.01, 1.0, 5)
+    heat_and_lines = stability_figure(
+        x, x, np.full((5, 5), 0.9), x_title="h", y_title="γ", x_log=False, y_log=False,
+        contour=(x, x), boundary=(x, x, "|1 + hλ| = 1"),
+    )  # fmt: skip
+    spec = json.loads(figure_json(heat_and_lines))
+    lines = [t for t in spec["data"] if t.get("mode") == "lines" and t.get("showlegend", True)]
+    assert lines
+    for t in lines:
+        colour = t["line"]["color"]
+        for background in ("#ffffff", "#0e1117"):  # Streamlit's light and dark backgrounds
+            assert _contrast(colour, background) >= 2, (t["name"], colour, background)

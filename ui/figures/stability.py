@@ -24,6 +24,7 @@ VIRIDIS = [list(stop) for stop in go.scatter.Marker(colorscale="Viridis").colors
 #: slow convergence (ρ = 0.97–0.999) reads as blue at a glance, not as the white of ρ = 1.
 BAND_MAX = 4.0
 NEUTRAL_COLOR = "#e3e3e3"
+CONTOUR_COLOR = "#808080"
 RHO_COLORSCALE = [
     [0.0, "#08306b"],  # ρ = 0
     [0.125, "#2171b5"],  # ρ = 0.9
@@ -98,7 +99,9 @@ def stability_figure(
                 x=f32(contour[0]),
                 y=f32(contour[1]),
                 mode="lines",
-                line=dict(color="black", width=2),
+                # mid grey: its legend swatch must read on the light and the dark theme (black
+                # vanished on the dark one) and the line on blue and red cells alike
+                line=dict(color=CONTOUR_COLOR, width=2),
                 name="ρ = 1 (computed)",
                 hoverinfo="skip",
             )
