@@ -177,7 +177,7 @@ def test_the_share_panel_link_is_selected_by_one_click_without_the_highlighter(
     page, errors = open_page(browser, app_url + "/explorer?variant=gradient-penalty&h=0.5")
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.locator('[data-testid="stExpander"] summary', has_text="Share this view").click()
-    link = sidebar.locator(".st-key-share_links code").first
+    link = sidebar.locator('[data-testid="stExpander"] code').first
     wait_for(page, link.is_visible)
     link.click()
     selected = page.evaluate("() => window.getSelection().toString()")
@@ -188,5 +188,15 @@ def test_the_share_panel_link_is_selected_by_one_click_without_the_highlighter(
     )
     assert any("StreamlitMarkdown" in n for n in js)  # the list does name lazy chunks
     assert not [n for n in js if "SyntaxHighlighter" in n]
+    assert not errors, errors
+    page.close()
+    # the presenter's popover: the students' link, the same view without present=1
+    page, errors = open_page(browser, app_url + "/explorer?variant=gradient-penalty&present=1")
+    page.get_by_role("button", name="Link for students").click()
+    link = page.locator('[data-testid="stPopoverBody"] code').first
+    wait_for(page, link.is_visible)
+    link.click()
+    selected = page.evaluate("() => window.getSelection().toString()")
+    assert selected == link.inner_text() == app_url + "/explorer?variant=gradient-penalty"
     assert not errors, errors
     page.close()

@@ -24,8 +24,12 @@ HIDE = "hide"
 SCALE = 1.45
 #: Page text for a projector: a constant style sheet (never built from user input).
 PROJECTOR_CSS = "<style>html { font-size: 125%; } .stMain h1 { font-size: 2.6rem; }</style>"
-#: The share panel's links: one click selects the whole address (a constant style sheet).
-SHARE_CSS = "<style>.st-key-share_links code { user-select: all; cursor: text; }</style>"
+#: The share panel's links (the sidebar's "Share this view", the presenter's popover): one
+#: click selects the whole address. A constant style sheet.
+SHARE_CSS = (
+    '<style>[data-testid="stSidebar"] [data-testid="stExpander"] code, '
+    '[data-testid="stPopoverBody"] code { user-select: all; }</style>'
+)
 #: How to copy a link shown by ``copyable``.
 COPY_HINT = "A click on a link selects all of it: then copy it (Ctrl+C, ⌘C)."
 
@@ -120,22 +124,16 @@ def share_panel(hideable: Sequence[tuple[str, str]] = (), *, back: bool = True) 
         back_link()
     student, presenter = links()
     if active():
-        with (
-            st.popover(
-                "Link for students",
-                icon=":material/link:",
-                help="The same view with the controls visible.",
-            ),
-            st.container(key="share_links"),
+        with st.popover(
+            "Link for students",
+            icon=":material/link:",
+            help="The same view with the controls visible.",
         ):
             st.html(SHARE_CSS)
             st.markdown(copyable(student))
             st.caption(COPY_HINT)
         return
-    with (
-        st.sidebar.expander("Share this view", icon=":material/share:"),
-        st.container(key="share_links"),
-    ):
+    with st.sidebar.expander("Share this view", icon=":material/share:"):
         st.html(SHARE_CSS)
         st.caption(
             "Every control is in the URL: a copied link reproduces this view exactly. " + COPY_HINT
