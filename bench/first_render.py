@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 from tests.browser import wait_idle  # noqa: E402
 
 PAGES = ("explorer", "compare", "stability", "mode_collapse")

@@ -339,10 +339,10 @@ n_steps = budget.steps_within(
 if n_steps < c.steps:
     st.warning(budget.cut_note(c.steps, n_steps, [METHODS[m].label for m in c.methods]))
 waited, cpu_mark = budget.hold_back(st.session_state)  # a fair share of the server's core
+# once per rerun is enough: the budget bounds all methods' paths together (~1 s at most)
 compat.stop_if_disconnected()
 runs = {}
 for m in c.methods:
-    compat.stop_if_disconnected()
     runs[m] = compute.trajectory(
         c.variant, c.params, m, compute.hyper_key(c.hyper), c.start, n_steps
     )

@@ -167,3 +167,36 @@ def test_an_old_explorer_link_to_the_root_still_opens_the_explorer(
     assert "is not valid" not in page.inner_text("body")
     assert not errors, errors
     page.close()
+
+
+def test_the_share_panel_link_is_selected_by_one_click_without_the_highlighter(
+    browser: Browser, app_url: str
+) -> None:
+    """The share links are code spans, not ``st.code``: a first visit to a page fetches no
+    syntax-highlighter chunk (1.6 MB of JavaScript), and one click selects a whole link."""
+    page, errors = open_page(browser, app_url + "/explorer?variant=gradient-penalty&h=0.5")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stExpander"] summary', has_text="Share this view").click()
+    link = sidebar.locator('[data-testid="stExpander"] code').first
+    wait_for(page, link.is_visible)
+    link.click()
+    selected = page.evaluate("() => window.getSelection().toString()")
+    assert selected == link.inner_text() == href(page)
+    js = page.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name)"
+        ".filter(n => n.endsWith('.js'))"
+    )
+    assert any("StreamlitMarkdown" in n for n in js)  # the list does name lazy chunks
+    assert not [n for n in js if "SyntaxHighlighter" in n]
+    assert not errors, errors
+    page.close()
+    # the presenter's popover: the students' link, the same view without present=1
+    page, errors = open_page(browser, app_url + "/explorer?variant=gradient-penalty&present=1")
+    page.get_by_role("button", name="Link for students").click()
+    link = page.locator('[data-testid="stPopoverBody"] code').first
+    wait_for(page, link.is_visible)
+    link.click()
+    selected = page.evaluate("() => window.getSelection().toString()")
+    assert selected == link.inner_text() == app_url + "/explorer?variant=gradient-penalty"
+    assert not errors, errors
+    page.close()

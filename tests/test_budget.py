@@ -143,6 +143,25 @@ def test_explorer_computes_nothing_for_a_closed_tab(monkeypatch: pytest.MonkeyPa
     assert calls, "a connected session computes its paths"
 
 
+def test_an_explorer_rerun_asks_whether_its_tab_is_open_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once before the paths is enough (the budget bounds all methods' paths together);
+    the check was made once more per method, ~2 % of a rerun (docs/performance.md)."""
+    asked: list[int] = []
+
+    def connected() -> bool:
+        asked.append(1)
+        return True
+
+    monkeypatch.setattr(compat, "session_connected", connected)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(methods="simgd,altgd,extragradient")
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception and not [w.value for w in at.warning if "methods" in w.value]
+    assert len(asked) == 1
+
+
 def test_compare_grid_stops_between_panels_and_caches_nothing() -> None:
     class Gone(Exception):
         pass

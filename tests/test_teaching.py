@@ -4,6 +4,7 @@ curated links that hide controls, and the glossary links.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +17,7 @@ from tests.charts import charts
 from ui.content import GLOSSARY, LESSONS
 from ui.controls import ALL_PARAM_KEYS, HIDE_KEY, base_specs, param_specs, with_hide
 from ui.glossary import SLUGS, Linker, href, slug
+from ui.presenter import copyable
 from ui.routes import COMPARE, EXPLORER, PAGE_URL, ROUTES, START
 from ui.routes import LESSONS as LESSONS_PAGE
 from ui.state import md_literal
@@ -191,6 +193,39 @@ def test_a_bad_hide_value_is_named_and_hides_nothing(raw: str) -> None:
     assert {"variant", "methods", "h", "steps"} <= sidebar_keys(at)
 
 
+def share_links(at: AppTest) -> list[str]:
+    """The addresses the sidebar's share panel shows (code spans in its Markdown)."""
+    found = (_CODE_SPAN.findall(m.value) for m in at.sidebar.markdown)
+    return [text for spans in found for _, text in spans]
+
+
+_CODE_SPAN = re.compile(r"(`+) (.*?) \1(?!`)")
+
+
+def test_the_share_panel_shows_both_links_to_this_view_without_st_code() -> None:
+    """The links are Markdown code spans: ``st.code`` made every page fetch Streamlit's
+    1.6 MB syntax highlighter on a first visit for a collapsed panel."""
+    for route in [r for r in ROUTES if r.script != START]:
+        at = open_app(None, route.script)
+        assert not at.sidebar.code, route.script
+    at = open_app({"variant": "gradient-penalty", "h": "0.5"}, EXPLORER)
+    student, presenter, curated = share_links(at)
+    assert "present" not in parse_qs(urlsplit(student).query)
+    assert query_of(at) == {k: v[-1] for k, v in parse_qs(urlsplit(student).query).items()}
+    q = parse_qs(urlsplit(presenter).query)
+    assert q.pop("present") == ["1"] and {k: v[-1] for k, v in q.items()} == query_of(at)
+    assert HIDE_KEY not in parse_qs(urlsplit(curated).query)  # every control ticked
+
+
+@pytest.mark.parametrize(
+    "url", ["http://x/explorer?h=0.5", "a`b", "``", "`a", "a`", "x ```` y", "a  b\tc"]
+)
+def test_a_link_is_shown_verbatim_whatever_backticks_it_has(url: str) -> None:
+    span = copyable(url)
+    ((_, text),) = _CODE_SPAN.findall(span)
+    assert text == " ".join(url.split())  # CommonMark strips the one space on either side
+
+
 def test_the_share_panel_builds_a_curated_link_from_the_ticked_controls() -> None:
     at = open_app({"variant": "gradient-penalty", "h": "0.5"}, EXPLORER)
     keep = at.multiselect(key="share_keep")
@@ -198,7 +233,7 @@ def test_the_share_panel_builds_a_curated_link_from_the_ticked_controls() -> Non
     assert {"variant", "methods", "h", "gamma", "steps"} <= offered
     assert not {"h_gen", "h_disc", HIDE_KEY} & offered  # not drawn / not a control
     keep.set_value(["h"]).run()
-    code = next(c.value for c in at.sidebar.code if "hide=" in c.value)
+    code = next(u for u in share_links(at) if "hide=" in u)
     q = {k: v[-1] for k, v in parse_qs(urlsplit(code).query).items()}
     assert q["h"] == "0.5" and q["variant"] == "gradient-penalty"
     hidden = set(q[HIDE_KEY].split(","))

@@ -162,9 +162,9 @@ def figures(
         s.steps,
         sum(budget.hyper_units(s.variant, m, s.hyper) for m in s.methods),
     )
+    compat.stop_if_disconnected()  # once: the budget bounds all methods' paths together
     runs = {}
     for m in s.methods:
-        compat.stop_if_disconnected()
         runs[m] = compute.trajectory(s.variant, s.params, m, hk, s.start, n_steps)
     variant = get_variant(s.variant)
     lines = compute.streamlines(s.variant, s.params, s.view, s.density)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ui.cache import bounded_cache
 from ui.content import GLOSSARY, GLOSSARY_ALIASES
 from ui.routes import LESSONS, link
 
@@ -55,16 +56,40 @@ class Linker:
     seen: set[str] = field(default_factory=set)
 
     def __call__(self, md: str) -> str:
-        for term, _ in GLOSSARY:
-            if term in self.seen:
-                continue
-            for phrase in _phrases(term):
-                new = _link_first(md, phrase, term)
-                if new is not None:
-                    md = new
-                    self.seen.add(term)
-                    break
-        return md
+        # the same text with the same terms already linked links the same way: pages pass
+        # the same captions on every rerun, so the result is kept (ui/cache.py); a long text
+        # (one that quotes user input at length) is linked afresh rather than kept
+        if len(md) > CACHED_TEXT_CHARS:
+            out, linked = _link_text(md, frozenset(self.seen))
+        else:
+            out, linked = _link_text_cached(md, frozenset(self.seen))
+        self.seen |= linked
+        return out
+
+
+#: Texts up to this long have their linked form cached (the pages' texts are shorter).
+CACHED_TEXT_CHARS = 4_000
+#: Distinct (text, terms already linked) pairs kept (least recently used dropped): the pages'
+#: texts, some with numbers that follow the settings; at most ~8 MB (text and linked text).
+CACHED_TEXTS = 1_024
+
+
+def _link_text(md: str, seen: frozenset[str]) -> tuple[str, frozenset[str]]:
+    """``md`` with the first use of each term not in ``seen`` linked, and those terms."""
+    linked: set[str] = set()
+    for term, _ in GLOSSARY:
+        if term in seen:
+            continue
+        for phrase in _phrases(term):
+            new = _link_first(md, phrase, term)
+            if new is not None:
+                md = new
+                linked.add(term)
+                break
+    return md, frozenset(linked)
+
+
+_link_text_cached = bounded_cache(CACHED_TEXTS)(_link_text)
 
 
 def _link_first(md: str, phrase: str, term: str) -> str | None:

@@ -5,6 +5,7 @@ from a lesson (``?from_lesson=N``), the way back to that lesson."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
@@ -23,6 +24,14 @@ HIDE = "hide"
 SCALE = 1.45
 #: Page text for a projector: a constant style sheet (never built from user input).
 PROJECTOR_CSS = "<style>html { font-size: 125%; } .stMain h1 { font-size: 2.6rem; }</style>"
+#: The share panel's links (the sidebar's "Share this view", the presenter's popover): one
+#: click selects the whole address. A constant style sheet.
+SHARE_CSS = (
+    '<style>[data-testid="stSidebar"] [data-testid="stExpander"] code, '
+    '[data-testid="stPopoverBody"] code { user-select: all; }</style>'
+)
+#: How to copy a link shown by ``copyable``.
+COPY_HINT = "A click on a link selects all of it: then copy it (Ctrl+C, ⌘C)."
 
 
 def active() -> bool:
@@ -90,6 +99,20 @@ def curated_link(hidden: Sequence[str]) -> str:
     return (st.context.url or "") + ("?" + query if query else "")
 
 
+def copyable(url: str) -> str:
+    """``url`` as a Markdown code span: shown verbatim, wrapped in a narrow sidebar, and
+    in the share panel selected whole by one click (``SHARE_CSS``).
+
+    Not ``st.code``: its copy button needs Streamlit's 1.6 MB syntax-highlighter chunk, which
+    every page then loaded on first visit for a collapsed panel (docs/performance.md). An
+    inline code span is drawn as a plain ``<code>``. The fence is one backtick longer than
+    the longest run of backticks in ``url``, so no address can end the span early.
+    """
+    one_line = " ".join(url.split())
+    fence = "`" * (max(map(len, re.findall(r"`+", one_line)), default=0) + 1)
+    return f"{fence} {one_line} {fence}"
+
+
 def share_panel(hideable: Sequence[tuple[str, str]] = (), *, back: bool = True) -> None:
     """'Copy link' controls: in presenter mode at the top of the page, else in the sidebar.
 
@@ -106,14 +129,20 @@ def share_panel(hideable: Sequence[tuple[str, str]] = (), *, back: bool = True) 
             icon=":material/link:",
             help="The same view with the controls visible.",
         ):
-            st.code(student, language=None, wrap_lines=True)
+            st.html(SHARE_CSS)
+            st.markdown(copyable(student))
+            st.caption(COPY_HINT)
         return
     with st.sidebar.expander("Share this view", icon=":material/share:"):
-        st.caption("Every control is in the URL: a copied link reproduces this view exactly.")
-        st.markdown("**Link for students** (controls visible)")
-        st.code(student, language=None, wrap_lines=True)
-        st.markdown("**Presenter link** (controls hidden, large text for a projector)")
-        st.code(presenter, language=None, wrap_lines=True)
+        st.html(SHARE_CSS)
+        st.caption(
+            "Every control is in the URL: a copied link reproduces this view exactly. " + COPY_HINT
+        )
+        st.markdown(f"**Link for students** (controls visible)  \n{copyable(student)}")
+        st.markdown(
+            f"**Presenter link** (controls hidden, large text for a projector)  \n"
+            f"{copyable(presenter)}"
+        )
         if hideable:
             labels = dict(hideable)
             keep = st.multiselect(
@@ -126,5 +155,6 @@ def share_panel(hideable: Sequence[tuple[str, str]] = (), *, back: bool = True) 
                 "the ticked ones, and the hidden ones keep this view's values.",
             )
             hidden = [k for k in labels if k not in set(keep)]
-            st.markdown("**Curated link** (only the ticked controls)")
-            st.code(curated_link(hidden), language=None, wrap_lines=True)
+            st.markdown(
+                f"**Curated link** (only the ticked controls)  \n{copyable(curated_link(hidden))}"
+            )
