@@ -193,7 +193,8 @@ class Hyper:
 
     @property
     def equal_rates(self) -> bool:
-        return self.lr_gen == self.lr_disc
+        """h_gen = h_disc (elementwise for the stability map's arrays of rates)."""
+        return bool(np.all(np.asarray(self.lr_gen) == np.asarray(self.lr_disc)))
 
 
 #: Valid (core) ranges of the hyper-parameters, from ``HYPER_PARAMS``.
@@ -727,13 +728,9 @@ def _momentum_closed(J: FloatArray, hp: Hyper) -> ComplexArray:
     return _quadratic_roots(1.0 + beta + k, beta)
 
 
-def _equal_rates(hp: Hyper) -> bool:
-    return bool(np.all(np.asarray(hp.lr_gen) == np.asarray(hp.lr_disc)))
-
-
 def _hamiltonian_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
     """μ = 1 − hσ², σ² the eigenvalues of the symmetric JᵀJ (real, by the 2×2 formula)."""
-    if not _equal_rates(hp):
+    if not hp.equal_rates:
         return None  # eig(H JᵀJ) is no function of the singular values alone
     G = _T(J) @ np.asarray(J, dtype=float)
     half_tr = 0.5 * (G[..., 0, 0] + G[..., 1, 1])
@@ -751,7 +748,7 @@ def _rotation_plus_scalar(J: FloatArray) -> bool:
 
 def _sga_closed(J: FloatArray, hp: Hyper) -> ComplexArray | None:
     """μ = 1 + hλ(1 + i λ_SGA Im λ) when J = sI + ωR and h_g = h_d (A and J commute)."""
-    if not (_equal_rates(hp) and _rotation_plus_scalar(J)):
+    if not (hp.equal_rates and _rotation_plus_scalar(J)):
         return None
     k = _kappa(J, hp)
     h = np.asarray(hp.lr_gen, dtype=float)[..., None]
