@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,9 +18,6 @@ import streamlit as st
 
 from dynamics.methods import HYPER_PARAMS, METHODS, Hyper
 from dynamics.variants import get_variant
-
-if TYPE_CHECKING:  # the GMM core is imported when a mode-collapse view is drawn
-    from dynamics.gmm import Dynamics
 from ui import budget, compat, compute, presenter
 from ui.controls import (
     LR_MAX,
@@ -37,6 +34,7 @@ from ui.figures.explorer import PathView, distance_figure, explorer_figure
 from ui.figures.spec import for_projector, unbuilt_spec
 from ui.live_chart import live_chart
 from ui.panels import _badge, fmt_eigs, verdict_text
+from ui.specs import GMM_DYN_LABEL
 from ui.state import Spec
 
 #: A figure's extra height in presenter mode, on top of ``for_projector``'s.
@@ -242,10 +240,7 @@ def draw(fig: go.Figure, *, key: str, alt: str, autoplay: bool = False) -> None:
 # ----------------------------------------------------------- the mode-collapse lesson's view
 
 #: The mode-collapse page's two dynamics, as its outcome table names them.
-GMM_LABEL: dict[Dynamics, str] = {
-    "optimal": "Optimal discriminator",
-    "first-order": "First-order discriminator",
-}
+GMM_LABEL = GMM_DYN_LABEL
 #: The mode-collapse page's URL keys an embedded view reads (``target1``/``target2`` are
 #: optional); the others keep the core's defaults (``dynamics.gmm.GMMSettings``), as on the
 #: page.

@@ -106,7 +106,7 @@ def _rearranged(fig: go.Figure) -> bool:
     """Whether the browser may lay the figure out again for its width (``meta["grid"]``, a
     grid of panels, or ``meta["narrow"]``, a phone's layout), without building it."""
     spec = unbuilt_spec(fig)
-    meta = (spec.get("layout", {}) if spec is not None else fig.layout.to_plotly_json()).get("meta")
+    meta = spec.get("layout", {}).get("meta") if spec is not None else fig.layout.meta
     return isinstance(meta, dict) and bool({"grid", "narrow"} & set(meta))
 
 
