@@ -99,7 +99,21 @@ def screenshot(page: Page, name: str) -> Path:
 
 
 def plot_point(page: Page, x: float, y: float, chart: int = 0) -> tuple[float, float]:
-    """Pixel position of data point (x, y) on the first subplot of the ``chart``-th figure."""
+    """Pixel position of data point (x, y) on the first subplot of the ``chart``-th figure,
+    once the chart has stopped moving: on a loaded machine the field is still being fitted
+    to the window (or pushed down by elements arriving above it) after the first draw, and a
+    click computed from that geometry landed at another point ((-0.74, 1) for (-1, 0.6))."""
+    last: tuple[float, float] | None = None
+    deadline = time.monotonic() + 10
+    while True:
+        point = _plot_point_now(page, x, y, chart)
+        if point == last or time.monotonic() > deadline:
+            return point
+        last = point
+        time.sleep(0.25)
+
+
+def _plot_point_now(page: Page, x: float, y: float, chart: int) -> tuple[float, float]:
     return tuple(
         page.evaluate(
             """([x, y, i]) => {
