@@ -87,6 +87,15 @@ def serve(
             stop(proc, timeout=10)
 
 
+#: Every chart's box and plot area, as one string (rounded to whole pixels).
+_GEOMETRY = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => {
+    const r = gd.getBoundingClientRect(), L = gd._fullLayout || {}, x = L.xaxis || {},
+        y = L.yaxis || {};
+    return [r.left, r.top, r.width, r.height, x._offset, x._length, y._offset, y._length]
+        .map(v => Math.round(v || 0)).join(",");
+}).join(";")"""
+
+
 def wait_idle(page: Page, timeout: float = 60.0) -> None:
     """Wait until the script has finished, nothing is stale, every chart is drawn, and the
     page has stayed like that for a moment (Plotly loads lazily, reruns can chain)."""
@@ -94,7 +103,7 @@ def wait_idle(page: Page, timeout: float = 60.0) -> None:
         '[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=timeout * 1000
     )
     deadline = time.monotonic() + timeout
-    last: tuple[int, int] = (-1, -1)
+    last: tuple[int, int, str] = (-1, -1, "")
     stable_since = time.monotonic()
     while time.monotonic() < deadline:
         drawn = page.locator(".js-plotly-plot").count()
@@ -109,8 +118,12 @@ def wait_idle(page: Page, timeout: float = 60.0) -> None:
             # ui/live_chart.py: a chart that has not been drawn yet (Plotly still loading)
             or page.locator(".lab-chart:not(.js-plotly-plot)").count()
         )
-        if busy or (drawn, elements) != last:
-            last, stable_since = (drawn, elements), time.monotonic()
+        # where every chart is: a chart is still being fitted to the window (or pushed by
+        # elements arriving above it) for a while after it is drawn, and a click computed
+        # meanwhile lands elsewhere (CI: (-0.74, 1) for (-1, 0.6))
+        now = (drawn, elements, page.evaluate(_GEOMETRY) if drawn else "")
+        if busy or now != last:
+            last, stable_since = now, time.monotonic()
         elif time.monotonic() - stable_since > 0.8:
             return
         time.sleep(0.1)

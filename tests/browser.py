@@ -103,13 +103,13 @@ def plot_point(page: Page, x: float, y: float, chart: int = 0) -> tuple[float, f
     once the chart has stopped moving: on a loaded machine the field is still being fitted
     to the window (or pushed down by elements arriving above it) after the first draw, and a
     click computed from that geometry landed at another point ((-0.74, 1) for (-1, 0.6))."""
-    last: tuple[float, float] | None = None
+    reads: list[tuple[float, float]] = []
     deadline = time.monotonic() + 10
     while True:
-        point = _plot_point_now(page, x, y, chart)
-        if point == last or time.monotonic() > deadline:
-            return point
-        last = point
+        reads = [*reads[-2:], _plot_point_now(page, x, y, chart)]
+        # three equal reads over half a second: a transient layout held still for 250 ms
+        if (len(reads) == 3 and len(set(reads)) == 1) or time.monotonic() > deadline:
+            return reads[-1]
         time.sleep(0.25)
 
 
