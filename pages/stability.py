@@ -165,7 +165,7 @@ live_chart(
     f"{VARIANTS[c.variant].label} over {axes[c.x].label} and {axes[c.y].label}.",
 )  # fmt: skip
 st.caption(
-    "Hover a cell for ρ and the two largest eigenvalues μ of the update; the black line is "
+    "Hover a cell for ρ and the two largest eigenvalues μ of the update; the grey line is "
     "ρ = 1 computed from the grid"
     + (", the dashed orange line the analytic boundary" if m.boundary is not None else "")
     + ". Click a cell to open the explorer with those settings."

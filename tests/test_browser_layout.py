@@ -188,7 +188,11 @@ MAIN_CHART_JS = """(i) => {
 
 #: (page, URL path, what must be in view on a laptop or a projector): the compare page's grid
 #: is taller than any screen, so its first row of panels; the mode-collapse plane whole.
-MAIN_VIEWS = [("compare", "/compare", "first row"), ("mode_collapse", "/mode_collapse", "all")]
+MAIN_VIEWS = [
+    ("compare", "/compare", "first row"),
+    ("mode_collapse", "/mode_collapse", "all"),
+    ("stability", "/stability", "all"),
+]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[s[0] for s in SIZES])
@@ -198,7 +202,7 @@ def test_main_views_of_compare_and_mode_collapse(
 ) -> None:
     """The page's main chart is on the first screen, within the width, and none of its
     titles, legends or axis titles overlaps another element (compare's panel titles did on a
-    phone: three columns of 110 px)."""
+    phone: three columns of 110 px); on a phone its widest panel spans most of the chart."""
     name, path, in_view = view
     size_name, width, height, query = size
     page, errors = open_page(browser, app_url + path + query, width=width, height=height)
@@ -213,6 +217,10 @@ def test_main_views_of_compare_and_mode_collapse(
         # below the title and introduction, the first panel starts on the first screen
         first = min(plots, key=lambda b: (b[1], b[0]))
         assert first[1] < screen[3] - 0.25 * (first[3] - first[1]), main
+        # and takes most of the width (the stability map's upright colour bar left it 160
+        # of 370 px)
+        widest = max(b[2] - b[0] for b in plots)
+        assert widest > 0.6 * (main["chart"][2] - main["chart"][0]), main
     else:
         top = min(b[1] for b in plots)
         shown = [b for b in plots if in_view == "all" or b[1] < top + 1]

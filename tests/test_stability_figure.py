@@ -49,7 +49,11 @@ def _map(rho: np.ndarray) -> dict:
     x = np.linspace(0.01, 1.0, rho.shape[1])
     y = np.linspace(0.0, 1.0, rho.shape[0])
     fig = stability_figure(x, y, rho, x_title="h", y_title="γ", x_log=False, y_log=False)
-    return json.loads(figure_json(fig))["data"][0]
+    spec = json.loads(figure_json(fig))
+    heat, scale = spec["data"][0], spec["layout"][spec["data"][0]["coloraxis"]]
+    # the heat map's cells coloured by the colour axis the trace names
+    return {"z": heat["z"], "zmin": scale["cmin"], "zmax": scale["cmax"],
+            "colorscale": scale["colorscale"], "colorbar": scale["colorbar"]}  # fmt: skip
 
 
 def test_slow_convergence_is_a_clear_blue_never_the_neutral_grey() -> None:

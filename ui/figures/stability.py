@@ -80,15 +80,8 @@ def stability_figure(
             x=f32(x),
             y=f32(y),
             z=f32(rho_band(rho)),  # the hover has the value of ρ itself
-            zmin=-BAND_MAX,
-            zmax=BAND_MAX,
-            colorscale=RHO_COLORSCALE,
-            colorbar=dict(
-                title=dict(text="spectral radius ρ (log scale of |ρ − 1|)", side="right"),
-                tickvals=list(RHO_TICKS),
-                ticktext=list(RHO_TICKS.values()),
-                thickness=14,
-            ),
+            # the scale lives in the layout, where a phone's layout can lay the bar flat
+            coloraxis="coloraxis",
             hoverinfo="skip",
             name="spectral radius",
         )
@@ -169,8 +162,51 @@ def stability_figure(
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0),
         hovermode="closest",
         dragmode="zoom",
+        coloraxis=dict(
+            cmin=-BAND_MAX,
+            cmax=BAND_MAX,
+            colorscale=RHO_COLORSCALE,
+            colorbar=dict(
+                title=dict(text="spectral radius ρ (log scale of |ρ − 1|)", side="right"),
+                tickvals=list(RHO_TICKS),
+                ticktext=list(RHO_TICKS.values()),
+                thickness=14,
+            ),
+        ),
     )
+    layout["meta"] = {"narrow": {"below": NARROW_BELOW, "layout": _narrow_map(height)}}
     return figure_from_spec({"data": data, "layout": layout})
+
+
+#: Below this chart width (px) the colour bar lies flat under the map (ui/live_chart.js): on
+#: a phone (400 px) the upright bar and its title left the map 160 px of 370.
+NARROW_BELOW = 640
+#: Room (px) under the map's axis title for the flat bar, its tilted tick labels and title.
+_NARROW_BAR = 150
+
+
+def _narrow_map(height: int) -> dict:
+    """What changes in ``stability_figure``'s layout on a narrow screen: the colour bar lies
+    flat below the x axis title (tick labels tilted), and the figure grows by that much."""
+    region = height + _NARROW_BAR - 30 - (60 + _NARROW_BAR)  # plot region: less margins
+    return {
+        "height": height + _NARROW_BAR,
+        "margin": {"l": 56, "r": 12, "b": 60 + _NARROW_BAR},
+        "modebar": {"orientation": "v"},  # across the top it covered the legend
+        "coloraxis": {
+            "colorbar": {
+                "orientation": "h",
+                "x": 0.0,
+                "xanchor": "left",
+                "len": 1.0,
+                "y": -70 / region,  # below the x axis title (px → paper fraction)
+                "yanchor": "top",
+                "thickness": 12,
+                "tickangle": -45,
+                "title": {"text": "spectral radius ρ (log scale of |ρ − 1|)", "side": "top"},
+            }
+        },
+    }
 
 
 def unit_circle_view(values: NDArray[np.complex128]) -> tuple[list[float], list[float]]:
@@ -283,6 +319,9 @@ def locus_figure(
         title=dict(text=title, font=dict(size=FONT_SIZE)) if title else {},
         margin=dict(l=60, r=20, t=50 if title else 20, b=50),
         font=dict(size=FONT_SIZE - 2),
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0),
+        # below the x axis title, in px (at y = −0.18 of the region its top row touched it)
+        legend=dict(
+            orientation="h", yanchor="top", y=-80 / (height - (50 if title else 20) - 50), x=0
+        ),
     )
     return figure_from_spec({"data": data, "layout": layout})
