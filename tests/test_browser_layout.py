@@ -81,6 +81,12 @@ CHART_PARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(
 })"""
 
 
+CHART_BOXES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
+    const r = gd.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+})"""
+
+
 def _overlap(a: list[float], b: list[float], tol: float = 1.0) -> bool:
     return min(a[2], b[2]) - max(a[0], b[0]) > tol and min(a[3], b[3]) - max(a[1], b[1]) > tol
 
@@ -118,8 +124,11 @@ TOOLBAR_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd)
 
 def _chart_overlaps(page: Page) -> list[str]:
     bad = []
+    boxes = page.evaluate(CHART_BOXES_JS)
     for i, parts in enumerate(page.evaluate(CHART_PARTS_JS)):
         for j, (kind, name, box) in enumerate(parts):
+            if not _inside(box, boxes[i]):  # clipped by the chart's edge (a margin too small)
+                bad.append(f"chart {i}: {kind} {name!r} is cut off by the chart's edge")
             for kind2, name2, box2 in parts[j + 1 :]:
                 if kind == "plot" and kind2 == "plot":
                     continue  # subplots never overlap; their boxes may touch

@@ -286,10 +286,12 @@ def plane_figure(
 NARROW_BELOW = 640
 #: The narrow layout, in paper fractions of a taller figure: the plane on top, the data space
 #: under it, then its ▶ and step slider, then the legend.
-_N_HEIGHT = 800
+_N_HEIGHT = 824
+#: Top margin, px: the plane's two-line title sits in it (at 40 px its first line was cut off).
+_N_TOP = 64
 _N_PLANE_Y = (0.65, 1.0)
 _N_SPACE_Y = (0.33, 0.535)
-_N_REGION = _N_HEIGHT - 40 - 20  # the plot region's height, px: margins t and b
+_N_REGION = _N_HEIGHT - _N_TOP - 20  # the plot region's height, px: margins t and b
 
 
 def _below_space(px: float) -> float:
@@ -311,7 +313,7 @@ def _narrow_plane(layout: dict) -> dict:
     # the same distances below the data space as in the wide layout, in px
     out: dict = {
         "height": _N_HEIGHT,
-        "margin": {"b": 20, "r": 62},
+        "margin": {"t": _N_TOP, "b": 20, "r": 62},
         "annotations": notes,
         "xaxis": {"domain": [0.0, 1.0]},
         "yaxis": {"domain": list(_N_PLANE_Y)},
