@@ -488,6 +488,19 @@ def _path_traces(p: PathView, view: float) -> list[dict]:
     return [{**tr, "xaxis": "x", "yaxis": "y"} for tr in out]
 
 
+def _path_note(p: PathView, at: FloatArray, text: str, **style: object) -> list[dict]:
+    """One arrow to ``at`` (a point of the plane) in ``p``'s colour, saying ``text``."""
+    color = style_of(p.method).color
+    font: dict[str, object] = {"color": color, "size": FONT_SIZE}
+    extra = style.pop("font", None)
+    if isinstance(extra, dict):
+        font.update(extra)
+    return [
+        dict(x=float(at[0]), y=float(at[1]), xref="x", yref="y", text=text,
+             showarrow=True, arrowcolor=color, font=font, **style)
+    ]  # fmt: skip
+
+
 def _diverged_note(p: PathView, view: float) -> list[dict]:
     """An arrow to where a diverged path leaves the view, saying at which step it diverged."""
     if p.status != "diverged" or p.diverged_at is None:
@@ -495,20 +508,8 @@ def _diverged_note(p: PathView, view: float) -> list[dict]:
     pts = p.points[: visible_prefix(p.points, view)]
     inside = pts[np.abs(pts).max(axis=1) <= view]
     anchor = inside[-1] if len(inside) else np.clip(pts[0], -view, view)
-    st_ = style_of(p.method)
-    return [
-        dict(
-            x=float(anchor[0]),
-            y=float(anchor[1]),
-            xref="x",
-            yref="y",
-            text=f"{p.label} diverged at step {p.diverged_at}",
-            showarrow=True,
-            arrowcolor=st_.color,
-            font=dict(color=st_.color, size=FONT_SIZE),
-            bgcolor="rgba(255,255,255,0.8)",
-        )
-    ]
+    text = f"{p.label} diverged at step {p.diverged_at}"
+    return _path_note(p, anchor, text, bgcolor="rgba(255,255,255,0.8)")
 
 
 def _leaves_view_note(p: PathView, view: float, index: int = 0) -> list[dict]:
@@ -517,25 +518,16 @@ def _leaves_view_note(p: PathView, view: float, index: int = 0) -> list[dict]:
     if k >= len(p.points) - 1 and np.abs(p.points[-1]).max() <= view:
         return []
     exit_ = np.clip(p.points[k], -view, view)
-    st_ = style_of(p.method)
     spread = 1.0 + 0.7 * index  # two paths leaving at the same edge: notes one above another
-    return [
-        dict(
-            x=float(exit_[0]),
-            y=float(exit_[1]),
-            xref="x",
-            yref="y",
-            text=f"{p.label} leaves the view<br>at step {k} — zoom out",
-            showarrow=True,
-            arrowcolor=st_.color,
-            # the text on the inner side of the exit point, never beyond the plot's edge
-            ax=-float(np.sign(exit_[0]) or 1.0) * 40,
-            ay=float(np.sign(exit_[1]) or 1.0) * 30 * spread,
-            xanchor="left" if exit_[0] < 0 else "right",
-            font=dict(color=st_.color, size=FONT_SIZE - 1),
-            bgcolor="rgba(128,128,128,0.22)",  # light and dark theme alike
-        )
-    ]
+    return _path_note(
+        p, exit_, f"{p.label} leaves the view<br>at step {k} — zoom out",
+        # the text on the inner side of the exit point, never beyond the plot's edge
+        ax=-float(np.sign(exit_[0]) or 1.0) * 40,
+        ay=float(np.sign(exit_[1]) or 1.0) * 30 * spread,
+        xanchor="left" if exit_[0] < 0 else "right",
+        font=dict(size=FONT_SIZE - 1),
+        bgcolor="rgba(128,128,128,0.22)",  # light and dark theme alike
+    )  # fmt: skip
 
 
 def _frame_steps(paths: Sequence[PathView], n_frames: int) -> NDArray[np.int64]:
