@@ -502,6 +502,7 @@ def _clip1(psi: float, c: float) -> float:
 def simgd_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """SimGD at one point: ``simgd_step``."""
     vt, vp = v(theta, psi)
     return theta + hp.lr_gen * vt, _clip1(psi + hp.lr_disc * vp, c), mem
 
@@ -509,6 +510,7 @@ def simgd_step1(
 def altgd_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """AltGD at one point: ``altgd_step`` (v_θ, v_ψ read off the whole field, the same bits)."""
     hg, hd = hp.lr_gen, hp.lr_disc
     for _ in range(hp.n_gen):
         theta += hg * v(theta, psi)[0]
@@ -520,6 +522,7 @@ def altgd_step1(
 def extragradient_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """Extragradient at one point: ``extragradient_step``."""
     hg, hd = hp.lr_gen, hp.lr_disc
     vt, vp = v(theta, psi)
     vt, vp = v(theta + hg * vt, _clip1(psi + hd * vp, c))
@@ -529,6 +532,7 @@ def extragradient_step1(
 def optimistic_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """OGDA at one point: ``optimistic_step``; memory (v_θ, v_ψ) of the previous step."""
     gt, gp = v(theta, psi)
     return (
         theta + hp.lr_gen * (2.0 * gt - mem[0]),
@@ -540,6 +544,7 @@ def optimistic_step1(
 def momentum_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """Simultaneous heavy ball at one point: ``momentum_step``; memory z_k − z_{k−1}."""
     vt, vp = v(theta, psi)
     nt = theta + hp.lr_gen * vt + hp.beta * mem[0]
     np_ = _clip1(psi + hp.lr_disc * vp + hp.beta * mem[1], c)
@@ -549,6 +554,7 @@ def momentum_step1(
 def momentum_alt_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """Alternating heavy ball at one point: ``momentum_alt_step``; memory the velocities."""
     vel_t, vel_p = mem
     hg, hd, beta = hp.lr_gen, hp.lr_disc, hp.beta
     for _ in range(hp.n_gen):
@@ -565,6 +571,7 @@ def momentum_alt_step1(
 def adam_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """Adam at one point: ``adam_step``; memory (m_θ, m_ψ, s_θ, s_ψ, t)."""
     mt, mp, st, sp, t = mem
     b1, b2 = hp.beta1, hp.beta2
     gt, gp = v(theta, psi)
@@ -586,6 +593,7 @@ def adam_step1(
 def lookahead_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """Lookahead-minmax at one point: ``lookahead_step``."""
     ft, fp = theta, psi
     for _ in range(hp.lookahead_k):
         ft, fp, _unused = simgd_step1(v, c, hp, ft, fp, mem)
@@ -596,6 +604,7 @@ def lookahead_step1(
 def ema_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """EMA of AltGD at one point: ``ema_step``; memory the raw iterate w."""
     wt, wp, _unused = altgd_step1(v, c, hp, mem[0], mem[1], ())
     b = hp.ema_beta
     return (1.0 - b) * theta + b * wt, (1.0 - b) * psi + b * wp, (wt, wp)
@@ -604,6 +613,7 @@ def ema_step1(
 def average_step1(
     v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
 ) -> tuple[float, float, Memory1]:
+    """Uniform average of AltGD at one point: ``average_step``; memory (w_θ, w_ψ, k)."""
     wt, wp, _unused = altgd_step1(v, c, hp, mem[0], mem[1], ())
     k = mem[2] + 1.0
     return theta + (wt - theta) / (k + 1.0), psi + (wp - psi) / (k + 1.0), (wt, wp, k)
