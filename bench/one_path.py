@@ -2,10 +2,11 @@
 per method on every move).
 
 For every discrete method of the registry on the standard game: µs per step of a one-start
-run (``simulate`` with B = 1, the explorer's case); the same update rule called directly on
-the state as a (2,) array instead of (1, 2) (0-d components: what a "smaller representation"
-gives without touching the rules); and ns per point-step of a 1,000-start batch (the per-call
-overhead shared by 1,000 paths). Then a steps-slider move down (2,000 → 1,000 steps) served
+run (``simulate`` with B = 1, the explorer's case) on the array path (``scalar=False``, numpy
+on a (1, 2) state) and, where the method has a one-point form, in plain floats (the default,
+``Method.step1``); the same update rule called directly on the state as a (2,) array instead
+of (1, 2) (0-d components: what a "smaller representation" gives without touching the rules);
+and ns per point-step of a 1,000-start batch (the per-call overhead shared by 1,000 paths). Then a steps-slider move down (2,000 → 1,000 steps) served
 by ``dynamics.paths.head`` from the kept longer run (ui/compute.py) against simulating it.
 Process CPU time, best of ``--reps``.
 
@@ -29,7 +30,7 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from dynamics.methods import METHODS, Hyper, simulate  # noqa: E402
+from dynamics.methods import METHODS, Hyper, one_point, simulate  # noqa: E402
 from dynamics.paths import head, prefix_exact  # noqa: E402
 from dynamics.variants import make_game  # noqa: E402
 
@@ -55,7 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     for name, m in METHODS.items():
         if not prefix_exact(m) or m.step is None:
             continue
-        one = best(lambda m=m: simulate(game, m, hp, [(1.0, 0.5)], n), args.reps) / n * 1e6
+        one = (
+            best(lambda m=m: simulate(game, m, hp, [(1.0, 0.5)], n, scalar=False), args.reps)
+            / n
+            * 1e6
+        )
+        floats = (
+            best(lambda m=m: simulate(game, m, hp, [(1.0, 0.5)], n), args.reps) / n * 1e6
+            if one_point(game, m) is not None
+            else None
+        )
 
         def direct(m=m) -> None:
             z = np.array([1.0, 0.5])
@@ -67,20 +77,23 @@ def main(argv: list[str] | None = None) -> int:
         starts = np.random.default_rng(0).uniform(-1, 1, (1000, 2))
         batch = best(lambda m=m, s=starts: simulate(game, m, hp, s, n // 4), 1) / (n // 4) / 1000
         rows[name] = {
-            "one_start_us_per_step": round(one, 2),
+            "one_start_array_us_per_step": round(one, 2),
+            "one_start_floats_us_per_step": None if floats is None else round(floats, 2),
             "state_as_2_vector_us_per_step": round(flat, 2),
             "batch_1000_ns_per_point_step": round(batch * 1e9, 1),
         }
+        fl = "     —" if floats is None else f"{floats:6.2f}"
         print(
-            f"{name:14s} one start {one:6.2f} µs/step; (2,) state {flat:6.2f} µs/step; "
-            f"1,000 starts {batch * 1e9:6.1f} ns per point-step",
+            f"{name:14s} one start: array {one:6.2f}, floats {fl} µs/step; (2,) state "
+            f"{flat:6.2f} µs/step; 1,000 starts {batch * 1e9:6.1f} ns per point-step",
             file=sys.stderr,
         )
     long = simulate(game, "altgd", hp, [(1.0, 0.5)], n)
     cut = best(lambda: head(long, n // 2), args.reps) * 1e3
     again = best(lambda: simulate(game, "altgd", hp, [(1.0, 0.5)], n // 2), args.reps) * 1e3
     print(
-        f"AltGD {n} → {n // 2} steps: head {cut:.3f} ms, simulate {again:.1f} ms", file=sys.stderr
+        f"AltGD {n} → {n // 2} steps: head {cut:.3f} ms, simulate {again:.2f} ms",
+        file=sys.stderr,
     )
     print(
         json.dumps(

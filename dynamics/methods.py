@@ -9,6 +9,10 @@ for rules that remember something (previous gradient, velocity, Adam moments). T
 *follow* the field: an update is ``z ← z + H v(z)`` with ``H = diag(h_gen, h_disc)``.
 ``simulate`` is the only loop over time.
 
+A rule may also have a one-point form ``step1`` on plain floats (see ``Step1Fn``):
+``simulate`` takes it for a single start, where numpy's per-call overhead is most of a
+step, and gives the same numbers as the array rule (tests/test_one_start.py).
+
 Each method also states its linearised update operator at the equilibrium (on the augmented
 state (z, memory...)), and a closed form for its eigenvalues in terms of κ, the eigenvalues
 of HJ (κ = hλ for equal learning rates), where one exists.
@@ -29,7 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.integrate import solve_ivp
 from scipy.linalg import expm
 
-from dynamics.variants import Game, sort_eigs
+from dynamics.variants import Field1, Game, sort_eigs
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
@@ -206,6 +210,11 @@ StepFn = Callable[[Game, Hyper, FloatArray, Memory], tuple[FloatArray, Memory]]
 InitFn = Callable[[Game, Hyper, FloatArray], Memory]
 OperatorFn = Callable[[FloatArray, Hyper], FloatArray]
 ClosedFormFn = Callable[[FloatArray, Hyper], ComplexArray | None]
+#: The memory of a one-point rule: the array memory's entries, flattened, as floats.
+Memory1 = tuple[float, ...]
+#: ``step1(v, c, hp, theta, psi, memory) -> (theta, psi, memory)``: one step of a rule at one
+#: point in plain floats, ``v`` the game's ``Game.field1()``, ``c`` its |ψ| clip (inf if none).
+Step1Fn = Callable[[Field1, float, Hyper, float, float, Memory1], tuple[float, float, Memory1]]
 
 
 def _pair(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -477,6 +486,137 @@ def average_step(game: Game, hp: Hyper, z: FloatArray, mem: Memory) -> tuple[Flo
     w, _unused = altgd_step(game, hp, mem[0], ())
     k = mem[1] + 1.0
     return z + (w - z) / (k + 1.0), (w, k)
+
+
+# -------------------------------------------------------------- update rules, one point
+# The rules above for one start in plain floats, operation for operation, so that the
+# results are the array rules' (tests/test_one_start.py): a step costs ~15 numpy calls,
+# ~5 µs on a (1, 2) state, against well under 1 µs in floats (bench/one_path.py).
+
+
+def _clip1(psi: float, c: float) -> float:
+    """``np.clip(psi, −c, c)`` of one float (NaN stays NaN; c = inf: no clip)."""
+    return -c if psi < -c else c if psi > c else psi
+
+
+def simgd_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """SimGD at one point: ``simgd_step``."""
+    vt, vp = v(theta, psi)
+    return theta + hp.lr_gen * vt, _clip1(psi + hp.lr_disc * vp, c), mem
+
+
+def altgd_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """AltGD at one point: ``altgd_step`` (v_θ, v_ψ read off the whole field, the same bits)."""
+    hg, hd = hp.lr_gen, hp.lr_disc
+    for _ in range(hp.n_gen):
+        theta += hg * v(theta, psi)[0]
+    for _ in range(hp.n_disc):
+        psi = _clip1(psi + hd * v(theta, psi)[1], c)
+    return theta, psi, mem
+
+
+def extragradient_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """Extragradient at one point: ``extragradient_step``."""
+    hg, hd = hp.lr_gen, hp.lr_disc
+    vt, vp = v(theta, psi)
+    vt, vp = v(theta + hg * vt, _clip1(psi + hd * vp, c))
+    return theta + hg * vt, _clip1(psi + hd * vp, c), mem
+
+
+def optimistic_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """OGDA at one point: ``optimistic_step``; memory (v_θ, v_ψ) of the previous step."""
+    gt, gp = v(theta, psi)
+    return (
+        theta + hp.lr_gen * (2.0 * gt - mem[0]),
+        _clip1(psi + hp.lr_disc * (2.0 * gp - mem[1]), c),
+        (gt, gp),
+    )
+
+
+def momentum_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """Simultaneous heavy ball at one point: ``momentum_step``; memory z_k − z_{k−1}."""
+    vt, vp = v(theta, psi)
+    nt = theta + hp.lr_gen * vt + hp.beta * mem[0]
+    np_ = _clip1(psi + hp.lr_disc * vp + hp.beta * mem[1], c)
+    return nt, np_, (nt - theta, np_ - psi)
+
+
+def momentum_alt_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """Alternating heavy ball at one point: ``momentum_alt_step``; memory the velocities."""
+    vel_t, vel_p = mem
+    hg, hd, beta = hp.lr_gen, hp.lr_disc, hp.beta
+    for _ in range(hp.n_gen):
+        before = theta
+        theta += hg * v(theta, psi)[0] + beta * vel_t
+        vel_t = theta - before
+    for _ in range(hp.n_disc):
+        before = psi
+        psi = _clip1(psi + (hd * v(theta, psi)[1] + beta * vel_p), c)
+        vel_p = psi - before
+    return theta, psi, (vel_t, vel_p)
+
+
+def adam_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """Adam at one point: ``adam_step``; memory (m_θ, m_ψ, s_θ, s_ψ, t)."""
+    mt, mp, st, sp, t = mem
+    b1, b2 = hp.beta1, hp.beta2
+    gt, gp = v(theta, psi)
+    t = t + 1.0
+    mt = b1 * mt + (1.0 - b1) * gt
+    mp = b1 * mp + (1.0 - b1) * gp
+    st = b2 * st + (1.0 - b2) * gt * gt
+    sp = b2 * sp + (1.0 - b2) * gp * gp
+    # β**t as the array rule computes it: numpy's pow on an array differs from libm's (and
+    # from numpy's on a scalar) in ~3 % of cases by an ulp, which Adam's chaotic runs at
+    # large steps amplify to O(1) within a few hundred steps. ~0.7 µs each.
+    tt = np.array([[t]])
+    c1, c2 = 1.0 - float((b1**tt)[0, 0]), 1.0 - float((b2**tt)[0, 0])
+    nt = theta + hp.lr_gen * (mt / c1) / (math.sqrt(st / c2) + hp.eps)
+    np_ = _clip1(psi + hp.lr_disc * (mp / c1) / (math.sqrt(sp / c2) + hp.eps), c)
+    return nt, np_, (mt, mp, st, sp, t)
+
+
+def lookahead_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """Lookahead-minmax at one point: ``lookahead_step``."""
+    ft, fp = theta, psi
+    for _ in range(hp.lookahead_k):
+        ft, fp, _unused = simgd_step1(v, c, hp, ft, fp, mem)
+    a = hp.lookahead_alpha
+    return theta + a * (ft - theta), psi + a * (fp - psi), mem
+
+
+def ema_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """EMA of AltGD at one point: ``ema_step``; memory the raw iterate w."""
+    wt, wp, _unused = altgd_step1(v, c, hp, mem[0], mem[1], ())
+    b = hp.ema_beta
+    return (1.0 - b) * theta + b * wt, (1.0 - b) * psi + b * wp, (wt, wp)
+
+
+def average_step1(
+    v: Field1, c: float, hp: Hyper, theta: float, psi: float, mem: Memory1
+) -> tuple[float, float, Memory1]:
+    """Uniform average of AltGD at one point: ``average_step``; memory (w_θ, w_ψ, k)."""
+    wt, wp, _unused = altgd_step1(v, c, hp, mem[0], mem[1], ())
+    k = mem[2] + 1.0
+    return theta + (wt - theta) / (k + 1.0), psi + (wp - psi) / (k + 1.0), (wt, wp, k)
 
 
 # ------------------------------------------------------------ linearised update operators
@@ -842,6 +982,13 @@ class Method:
     #: The order in which the players move within one step when they take turns (names from
     #: ``PLAYERS``); empty when they move at once. ``half_steps`` reads it.
     phases: tuple[str, ...] = ()
+    #: ``step`` at one point in plain floats (``Step1Fn``), for one-start runs; None: those
+    #: take the array path (rules with Jacobians or a per-step solve: not worth their code yet)
+    step1: Step1Fn | None = None
+
+    def __post_init__(self) -> None:
+        if self.step1 is not None and (self.step is None or self.failure_note is not None):
+            raise ValueError(f"{self.name}: a one-point step needs an array step and no solve")
 
     @property
     def state_dim(self) -> int:
@@ -871,6 +1018,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("mescheder2018",),
                 uses=_RATES,
                 step=simgd_step,
+                step1=simgd_step1,
                 cost=Cost(1.0),
                 operator=_simgd_operator,
                 closed_form=_simgd_closed,
@@ -888,6 +1036,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("mescheder2018",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=altgd_step,
+                step1=altgd_step1,
                 cost=Cost(0.5, _substeps(0.5)),
                 operator=_altgd_operator,
                 closed_form=_altgd_closed,
@@ -927,6 +1076,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("korpelevich1976", "gidel2019-vi"),
                 uses=_RATES,
                 step=extragradient_step,
+                step1=extragradient_step1,
                 # the field twice
                 cost=Cost(2.0),
                 operator=_extragradient_operator,
@@ -944,6 +1094,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("daskalakis2018", "gidel2019-vi"),
                 uses=_RATES,
                 step=optimistic_step,
+                step1=optimistic_step1,
                 cost=Cost(1.5),
                 init=_previous_gradient,
                 operator=_optimistic_operator,
@@ -962,6 +1113,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("polyak1964", "gidel2019-momentum"),
                 uses=_RATES | {"beta"},
                 step=momentum_step,
+                step1=momentum_step1,
                 cost=Cost(1.5),
                 init=_zero_velocity,
                 operator=_momentum_operator,
@@ -980,6 +1132,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("gidel2019-momentum",),
                 uses=_RATES | {"beta", "n_gen", "n_disc"},
                 step=momentum_alt_step,
+                step1=momentum_alt_step1,
                 cost=Cost(0.5, _substeps(1.0)),
                 init=_zero_velocity,
                 operator=_momentum_alt_operator,
@@ -999,6 +1152,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("kingma2015",),
                 uses=_RATES | {"beta1", "beta2", "eps"},
                 step=adam_step,
+                step1=adam_step1,
                 # two moments
                 cost=Cost(2.5),
                 init=_adam_init,
@@ -1079,6 +1233,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("chavdarova2021",),
                 uses=_RATES | {"lookahead_k", "lookahead_alpha"},
                 step=lookahead_step,
+                step1=lookahead_step1,
                 # k SimGD steps, then the average (measured 4.8 × at k = 5, 19.2 × at k = 20)
                 cost=Cost(0.5, {"lookahead_k": 1.0}),
                 operator=_lookahead_operator,
@@ -1098,6 +1253,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc", "ema_beta"},
                 step=ema_step,
+                step1=ema_step1,
                 # AltGD and a running mean (measured 1.8 × at n = 1 + 1, 21 × at 20 + 20)
                 cost=Cost(1.0, _substeps(0.5)),
                 init=_raw_iterate,
@@ -1120,6 +1276,7 @@ METHODS: Mapping[str, Method] = MappingProxyType(
                 references=("yazici2019",),
                 uses=_RATES | {"n_gen", "n_disc"},
                 step=average_step,
+                step1=average_step1,
                 # as EMA (measured 2.0 × at n = 1 + 1)
                 cost=Cost(1.0, _substeps(0.5)),
                 init=_raw_iterate_and_count,
@@ -1257,8 +1414,13 @@ def simulate(
     *,
     bound: float = DIVERGENCE_BOUND,
     tol: float = CONVERGENCE_TOL,
+    scalar: bool = True,
 ) -> Trajectory:
-    """Run a batch of starting points ``(B, 2)`` for ``steps`` steps of ``method``."""
+    """Run a batch of starting points ``(B, 2)`` for ``steps`` steps of ``method``.
+
+    A single start of a method and game with one-point forms (``one_point``) runs in plain
+    floats, with the same results; ``scalar=False`` forces the array path (the reference).
+    """
     m = get_method(method) if isinstance(method, str) else method
     z0 = np.array(starts, dtype=float).reshape(-1, 2)
     if not np.isfinite(z0).all() or (np.abs(z0) > bound).any():
@@ -1274,6 +1436,8 @@ def simulate(
             if solved < steps + 1:
                 failed_at = solved
                 out = out[:solved]
+        elif scalar and z0.shape[0] == 1 and (v := one_point(game, m)) is not None:
+            out, first_bad = _iterate1(game, m, hp, z0, steps, bound, v)
         else:
             out, first_bad = _iterate(game, m, hp, z0, steps, bound)
             if m.failure_note is not None:
@@ -1329,6 +1493,37 @@ def _iterate(
                 out = out[: k + 1]
                 break
     return out, first_bad
+
+
+def one_point(game: Game, method: str | Method) -> Field1 | None:
+    """The game's one-point field when ``simulate`` runs a single start of ``method`` on it in
+    plain floats (both declare a one-point form), else None (the array path)."""
+    m = get_method(method) if isinstance(method, str) else method
+    return None if m.step1 is None else game.field1()
+
+
+def _iterate1(
+    game: Game, m: Method, hp: Hyper, z: FloatArray, steps: int, bound: float, v: Field1
+) -> tuple[FloatArray, NDArray[np.int64]]:
+    """``_iterate`` for one start with ``m.step1``: the same rows up to the first bad one."""
+    assert m.step1 is not None
+    step1 = m.step1
+    c = game.psi_limit()
+    clip = math.inf if c is None else float(c)
+    # The array rule's initial memory (the same bits), flattened to floats.
+    mem = tuple(float(x) for a in m.init(game, hp, z) for x in np.ravel(a))
+    theta, psi = float(z[0, 0]), float(z[0, 1])
+    rows = [theta, psi]
+    first_bad = steps + 1
+    for k in range(1, steps + 1):
+        theta, psi, mem = step1(v, clip, hp, theta, psi, mem)
+        rows += (theta, psi)
+        # as _first_bad: False for NaN and ±inf too; the array path's later rows are frozen
+        # over by _finalise, so stopping at the first bad row changes nothing
+        if not (abs(theta) <= bound and abs(psi) <= bound):
+            first_bad = k
+            break
+    return np.array(rows).reshape(-1, 1, 2), np.array([first_bad], dtype=np.int64)
 
 
 FLOW_RTOL = 1e-10
@@ -1537,5 +1732,6 @@ __all__ = [
     "eig2",
     "get_method",
     "integrate_flow",
+    "one_point",
     "simulate",
 ]

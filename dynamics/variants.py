@@ -23,13 +23,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dynamics import jacobians
-from dynamics.losses import FP0, FPP0, fprime, fsecond
+from dynamics.losses import FP0, FPP0, fprime, fprime1, fsecond, fsecond1
 from dynamics.noise import smoothed_logistic
 
 FloatArray = NDArray[np.float64]
 ComplexArray = NDArray[np.complex128]
 Params = Mapping[str, float]
 FieldFn = Callable[[FloatArray, FloatArray, Params], tuple[FloatArray, FloatArray]]
+#: The field at one point in plain floats, (θ, ψ) -> (v_θ, v_ψ), its parameters bound.
+Field1 = Callable[[float, float], tuple[float, float]]
 
 NOT_DIFFERENTIABLE = "not differentiable at the equilibrium"
 
@@ -109,6 +111,11 @@ class Variant:
     #: the solver's step count, not ``cost`` (more only where the field is stiff or costly
     #: inside the solver)
     flow_cost: float = 1.0
+    #: binds the parameters and returns the field at one point in plain floats: the same
+    #: operations as ``field`` in the same order (the same bits; tests/test_one_start.py), for
+    #: one-start runs, where numpy's per-call overhead is most of a step. None: those runs take
+    #: the array path (instance noise: a 64-node quadrature per evaluation).
+    field1: Callable[[Params], Field1] | None = None
     # dataclasses.field: the attribute ``field`` (the vector field) shadows the name here
     param_index: Mapping[str, Param] = dataclasses.field(init=False, repr=False, compare=False)
 
@@ -250,6 +257,113 @@ def _wgan_psi(theta: FloatArray, psi: FloatArray, p: Params) -> FloatArray:
     return theta.copy()
 
 
+# ------------------------------------------------------------------- fields of one point
+# The fields above for one point in plain floats, statement for statement (no ``**``: it
+# raises on overflow where numpy gives inf). Each ``*1`` binds the parameters once.
+
+
+def _standard_at(theta: float, psi: float) -> tuple[float, float]:
+    fp = fprime1(theta * psi)
+    return -psi * fp, theta * fp
+
+
+def _non_saturating_at(theta: float, psi: float) -> tuple[float, float]:
+    t = theta * psi
+    return -psi * fprime1(-t), theta * fprime1(t)
+
+
+def _wgan_at(theta: float, psi: float) -> tuple[float, float]:
+    return -psi, theta + 0.0 * psi
+
+
+def _sign1(x: float) -> float:
+    """``np.sign`` of one float: ±1, 0.0 for ±0, NaN for NaN."""
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else x
+
+
+def _standard1(p: Params) -> Field1:
+    return _standard_at
+
+
+def _non_saturating1(p: Params) -> Field1:
+    return _non_saturating_at
+
+
+def _wgan1(p: Params) -> Field1:
+    return _wgan_at
+
+
+def _wgan_gp1(p: Params) -> Field1:
+    gamma, g0 = p["gamma"], p["g0"]
+
+    def v(theta: float, psi: float) -> tuple[float, float]:
+        return -psi + 0.0 * theta, theta - gamma * (abs(psi) - g0) * _sign1(psi)
+
+    return v
+
+
+def _penalised1(base: Field1) -> Callable[[Params], Field1]:
+    def bind(p: Params) -> Field1:
+        gamma = p["gamma"]
+
+        def v(theta: float, psi: float) -> tuple[float, float]:
+            vt, vp = base(theta, psi)
+            return vt, vp - gamma * psi
+
+        return v
+
+    return bind
+
+
+def _consensus1(p: Params) -> Field1:
+    gamma = p["gamma"]
+
+    def v(theta: float, psi: float) -> tuple[float, float]:
+        t = theta * psi
+        fp, fpp = fprime1(t), fsecond1(t)
+        cubic = (theta * theta + psi * psi) * fp * fpp
+        g_theta = theta * fp * fp + cubic * psi
+        g_psi = psi * fp * fp + cubic * theta
+        return -psi * fp - gamma * g_theta, theta * fp - gamma * g_psi
+
+    return v
+
+
+def _consensus_authors1(p: Params) -> Field1:
+    gamma = p["gamma"]
+
+    def v(theta: float, psi: float) -> tuple[float, float]:
+        t = theta * psi
+        fp, fpp = fprime1(t), fsecond1(t)
+        cubic = 0.5 * (theta * theta + psi * psi) * fp * fpp
+        return (
+            -psi * fp - gamma * (theta * fp * fp + cubic * psi),
+            theta * fp - gamma * (psi * fp * fp + cubic * theta),
+        )
+
+    return v
+
+
+def _least_squares1(p: Params) -> Field1:
+    c = p["c"]
+
+    def v(theta: float, psi: float) -> tuple[float, float]:
+        t = theta * psi
+        return -(t - c) * psi, -(t + 1.0) * theta
+
+    return v
+
+
+def _lecam1(p: Params) -> Field1:
+    lam = p["lam"]
+
+    def v(theta: float, psi: float) -> tuple[float, float]:
+        vt, vp = _standard_at(theta, psi)
+        return vt, vp - 2.0 * lam * theta * theta * psi
+
+    return v
+
+
 # --------------------------------------------------------------- Jacobians, eigenvalues
 
 
@@ -388,6 +502,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 label="Standard GAN",
                 params=(),
                 field=_standard,
+                field1=_standard1,
                 explanation=(
                     "The original minimax GAN. Near the equilibrium the field is a pure rotation: "
                     "the Jacobian's eigenvalues are ±i f'(0), purely imaginary, so the continuous "
@@ -410,6 +525,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 label="Non-saturating GAN",
                 params=(),
                 field=_non_saturating,
+                field1=_non_saturating1,
                 explanation=(
                     "The generator maximises log D(G(z)) instead of minimising log(1 − D(G(z))), "
                     "which keeps its gradient alive where the standard loss saturates. The "
@@ -443,6 +559,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     ),
                 ),
                 field=_wgan,
+                field1=_wgan1,
                 explanation=(
                     "Wasserstein GAN with f(t) = t: the field is the exact rotation (−ψ, θ) with "
                     "eigenvalues ±i, and the discriminator weight is clipped to |ψ| ≤ c after "
@@ -484,6 +601,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     ),
                 ),
                 field=_wgan_gp,
+                field1=_wgan_gp1,
                 explanation=(
                     "WGAN with a gradient penalty (|∇D| − g₀)² instead of clipping. In the "
                     "Dirac-GAN ∇D = ψ, so the penalty pulls |ψ| to g₀ ≠ 0: v's ψ-part jumps by 2γg₀ "
@@ -559,6 +677,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 label="Gradient penalty (R1 = R2)",
                 params=(_GAMMA_PENALTY,),
                 field=_gradient_penalty,
+                field1=_penalised1(_standard_at),
                 field_theta=_standard_theta,
                 field_psi=_penalty_psi,
                 explanation=(
@@ -593,6 +712,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     ),
                 ),
                 field=_consensus,
+                field1=_consensus1,
                 explanation=(
                     "Both players follow v − γ∇(½‖v‖²): they also reduce the norm of the gradient "
                     "field. At the equilibrium this subtracts γJᵀJ = γf'(0)²I, so the eigenvalues "
@@ -623,6 +743,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     ),
                 ),
                 field=_consensus_authors,
+                field1=_consensus_authors1,
                 explanation=(
                     "The consensus field exactly as the authors' plotting code computes it: the "
                     "cubic term (θ² + ψ²) f' f'' of ∇(½‖v‖²) is halved. Same Jacobian and "
@@ -640,6 +761,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                 label="Non-saturating GAN + gradient penalty",
                 params=(_GAMMA_PENALTY,),
                 field=_ns_gradient_penalty,
+                field1=_penalised1(_non_saturating_at),
                 field_theta=_ns_theta,
                 field_psi=_penalty_psi,
                 explanation=(
@@ -674,6 +796,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     ),
                 ),
                 field=_least_squares,
+                field1=_least_squares1,
                 explanation=(
                     "Least-squares losses instead of the log loss: the discriminator fits its "
                     "scores to a = −1 on generated and b = 1 on real samples, the generator "
@@ -708,6 +831,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     ),
                 ),
                 field=_lecam,
+                field1=_lecam1,
                 explanation=(
                     "The standard GAN with the LeCam regulariser λ(‖D(x) − α_F‖² + "
                     "‖D(G(z)) − α_R‖²) on the discriminator, α_R and α_F running means of its "
@@ -746,6 +870,12 @@ class Game:
         theta = np.asarray(theta, dtype=float)
         psi = np.asarray(psi, dtype=float)
         return self.variant.field(theta, psi, self.params)
+
+    def field1(self) -> Field1 | None:
+        """v at one point in plain floats (the same bits as ``field``), or None where the
+        variant has no such form."""
+        f1 = self.variant.field1
+        return None if f1 is None else f1(self.params)
 
     def v_theta(self, theta: FloatArray, psi: FloatArray) -> FloatArray:
         """The generator's component v_θ alone (cheaper where the variant provides it)."""
