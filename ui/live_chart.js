@@ -1,20 +1,22 @@
 // A Plotly chart that stays mounted between reruns and is updated with one Plotly.react.
 // st.plotly_chart hashes the figure into the element id, so every change throws the chart
-// away and draws it again, twice (see ui/live_chart.py). Plotly itself is Streamlit's own
-// bundle, imported from the app's static files; the theme is Streamlit's (light or dark).
+// away and draws it again, twice (see ui/live_chart.py). Plotly itself is the lab's partial
+// build (ui/plotly_js/, served by Streamlit); the theme is Streamlit's (light or dark).
 const TEMPLATES = __TEMPLATES__;
 let plotlyLoading = null;
 let clicks = 0;
 
-function bundleUrl(file) {
-  // next to Streamlit's own entry script, which also works under a server.baseUrlPath
+function bundleUrl(path) {
+  // ``path`` is relative to the app's base URL: two levels above Streamlit's own entry script
+  // (static/js/), which also works under a server.baseUrlPath
   const entry = document.querySelector('script[src*="static/js/"]');
-  return entry ? new URL(file, entry.src).href : new URL("static/js/" + file, document.baseURI).href;
+  return entry ? new URL("../../" + path, entry.src).href : new URL(path, document.baseURI).href;
 }
 
 function loadPlotly(file) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!plotlyLoading) {
+    // a UMD file: imported as a module it sets window.Plotly
     plotlyLoading = import(bundleUrl(file)).then(() => {
       if (!window.Plotly) throw new Error("Plotly did not load");
       return window.Plotly;
