@@ -14,7 +14,7 @@ on (DevTools' timeline categories and V8's sampling profiler), waits until the p
 A first load of the page warms the server's caches (not a visitor's wait). ``--base DIR``
 profiles a second checkout the same way, alternating with this one.
 
-    python bench/first_visit_profile.py [--page explorer] [--loads 1] [--base DIR]
+    python bench/first_visit_profile.py [--page explorer] [--loads 1] [--base DIR] [--save DIR]
 
 Last line: one JSON object (medians over ``--loads``).
 """
@@ -175,7 +175,9 @@ def long_tasks(events: list[dict[str, Any]], pid: int, tid: int, t0: float) -> l
     return out
 
 
-def profile(browser: Browser, url: str, min_bytes: int = 20_000) -> dict[str, Any]:
+def profile(
+    browser: Browser, url: str, min_bytes: int = 20_000, save: Path | None = None
+) -> dict[str, Any]:
     """One fresh load of ``url`` with tracing on; the breakdown described in the docstring."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
@@ -196,7 +198,10 @@ def profile(browser: Browser, url: str, min_bytes: int = 20_000) -> dict[str, An
         "() => performance.getEntriesByType('resource').map(e => [e.name, e.startTime, "
         "e.responseEnd, e.decodedBodySize, e.transferSize, e.initiatorType])"
     )
-    trace = json.loads(browser.stop_tracing())
+    raw = browser.stop_tracing()
+    if save is not None:  # for chrome://tracing or DevTools' Performance panel
+        save.write_bytes(raw)
+    trace = json.loads(raw)
     ctx.close()
     events = trace["traceEvents"] if isinstance(trace, dict) else trace
     pid, tid = main_thread(events, url)
@@ -253,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loads", type=int, default=1)
     ap.add_argument("--base", type=Path, default=None, help="a checkout to compare with")
     ap.add_argument("--min-kb", type=float, default=20.0, help="list requests from this size")
+    ap.add_argument("--save", type=Path, default=None, help="a folder for the raw traces")
     args = ap.parse_args(argv)
     if not 1 <= args.loads <= 10:
         ap.error("--loads within 1..10")
@@ -270,10 +276,11 @@ def main(argv: list[str] | None = None) -> int:
             page.goto(url + ("" if name == "blank" else "/" + args.page))
             wait_idle(page)
             ctx.close()
-        for _ in range(args.loads):
+        for i in range(args.loads):
             for name, url in servers.items():
                 page_url = url + ("" if name == "blank" else "/" + args.page)
-                runs[name].append(profile(browser, page_url, int(args.min_kb * 1000)))
+                save = None if args.save is None else args.save / f"{name}-{args.page}-{i}.json"
+                runs[name].append(profile(browser, page_url, int(args.min_kb * 1000), save))
         browser.close()
     out: dict[str, Any] = {}
     for name, rs in runs.items():
