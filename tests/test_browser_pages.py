@@ -68,6 +68,32 @@ def test_stability_map_click_opens_the_explorer(browser: Browser, app_url: str) 
     page.close()
 
 
+def test_stability_map_hover_names_a_cell_without_a_marker_per_cell(
+    browser: Browser, app_url: str
+) -> None:
+    """The map's hover grid is an invisible line through the cells: the mouse over the map
+    shows the nearest cell's ρ and eigenvalues, and no SVG marker is drawn per cell (~4,500
+    invisible markers took ~130-350 ms of every draw of the map)."""
+    page, errors = open_page(browser, app_url + "/stability")
+    chart = page.locator(".js-plotly-plot").first
+    # the cells trace: drawn as one path, not one marker path per cell
+    n_markers = chart.evaluate(
+        "gd => { const tr = [...gd.querySelectorAll('.scatterlayer .trace')]"
+        ".find(g => g.__data__[0].trace.name === 'cells');"
+        " return [tr.__data__[0].trace.x.length, tr.querySelectorAll('.points path').length]; }"
+    )
+    assert n_markers[0] > 1000 and n_markers[1] == 0, n_markers
+    px, py = plot_point(page, 0.0, 1.0)
+    page.mouse.move(px - 20, py - 20)
+    page.mouse.move(px, py, steps=5)
+    hovered = "() => (document.querySelector('.js-plotly-plot')._hoverdata || []).length"
+    page.wait_for_function(hovered, timeout=10_000)
+    text = page.locator(".hoverlayer").first.evaluate("e => e.textContent")
+    assert "ρ = " in text and "μ₁ = " in text and "μ₂ = " in text, text
+    assert not errors, errors
+    page.close()
+
+
 def test_stability_map_small_screen(browser: Browser, app_url: str) -> None:
     page, errors = open_page(browser, app_url + "/stability?variant=standard&method=altgd")
     screenshot(page, "stability-1280x800")
