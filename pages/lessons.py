@@ -31,9 +31,9 @@ MAX_WIDTH = 980  # px: lines of text stay readable on wide screens
 FIGURE_WIDTH = 1400  # px: the lesson's figure may use more
 FIGURE_HEIGHT = 740  # px: the field and the data space below it (less: their titles collide)
 #: Key prefix of a lesson link's box; a click on its URL selects all of it (a constant style
-#: sheet, as the share panel's).
+#: sheet, as the share panel's; a literal, as tests/test_project.py requires of raw HTML).
 LINK_KEY = "les_link"
-LINK_CSS = f'<style>[class*="st-key-{LINK_KEY}_"] code {{ user-select: all; }}</style>'
+LINK_CSS = '<style>[class*="st-key-les_link_"] code { user-select: all; }</style>'
 
 
 def _current(url: UrlState) -> int:

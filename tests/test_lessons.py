@@ -337,6 +337,14 @@ def lessons_page(query: Mapping[str, str] | None = None) -> AppTest:
     return at
 
 
+def test_the_link_style_sheet_selects_the_lesson_link_boxes() -> None:
+    """LINK_CSS is a literal (raw HTML only from constants): it must name LINK_KEY's boxes."""
+    source = (Path(__file__).resolve().parents[1] / "pages" / "lessons.py").read_text()
+    key = source.split('LINK_KEY = "', 1)[1].split('"', 1)[0]
+    css = source.split("LINK_CSS = '", 1)[1].split("'", 1)[0]
+    assert f'[class*="st-key-{key}_"] code' in css and "user-select: all" in css
+
+
 def url_lesson(at: AppTest) -> str | None:
     raw = at.query_params.get("lesson")
     return raw[-1] if isinstance(raw, list) else raw
