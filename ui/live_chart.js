@@ -144,6 +144,18 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
     watchClicks(gd);
     new ResizeObserver(() => refit(parentElement, gd)).observe(parentElement);
     window.addEventListener("resize", () => refit(parentElement, gd));
+    // A chart fitted to the window also follows its top edge: an element above it that
+    // changes height after the first draw (the page still arriving) moves the chart without
+    // resizing it. Drawn sooner with the lighter Plotly build, the explorer's field was
+    // sometimes fitted 86 px short that way (1 of 8 loads at 1440x900).
+    const main = parentElement.closest('[data-testid="stMainBlockContainer"]');
+    if (main) {
+      const moved = new ResizeObserver(() => {
+        if (!gd.isConnected) moved.disconnect(); // the chart left the page
+        else if (gd.__lab && gd.__lab.fit) refit(parentElement, gd);
+      });
+      moved.observe(main);
+    }
   }
   // Python sends one JSON document as bytes (ui/live_chart.py)
   const data = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));
