@@ -30,6 +30,10 @@ SPECS = ROUTE[routes.LESSONS].specs({})  # declared in ui/specs.py
 MAX_WIDTH = 980  # px: lines of text stay readable on wide screens
 FIGURE_WIDTH = 1400  # px: the lesson's figure may use more
 FIGURE_HEIGHT = 740  # px: the field and the data space below it (less: their titles collide)
+#: Key prefix of a lesson link's box; a click on its URL selects all of it (a constant style
+#: sheet, as the share panel's; a literal, as tests/test_project.py requires of raw HTML).
+LINK_KEY = "les_link"
+LINK_CSS = '<style>[class*="st-key-les_link_"] code { user-select: all; }</style>'
 
 
 def _current(url: UrlState) -> int:
@@ -81,21 +85,24 @@ def base_url() -> str:
     return here.removesuffix("/").removesuffix("/lessons")
 
 
-def link_block(link: Link, base: str, n: int) -> None:
-    """The link (in presenter mode it opens the view in presenter mode too) and its URL.
-    The view it opens shows "← Back to lesson n"; the copyable URL is the plain view."""
+def link_block(link: Link, base: str, n: int, i: int) -> None:
+    """The ``i``-th link of lesson ``n`` (in presenter mode it opens the view in presenter
+    mode too) and its URL. The view it opens shows "← Back to lesson n"; the copyable URL is
+    the plain view."""
     shown = {presenter.FLAG: True} if presenter.active() else {}
     query, problems = routes.check(link.page, {**link.query, presenter.FROM_LESSON: n, **shown})
     if problems:  # a teacher's slip in a lesson file: say which setting, draw no broken link
         st.error(f"The link “{link.label}” has settings the page would not take: "
                  + "; ".join(problems), icon=":material/error:")  # fmt: skip
         return
-    with st.container(border=True):
+    with st.container(border=True, key=f"{LINK_KEY}_{n}_{i}"):
         st.page_link(
             link.page, label=f"**{link.label}**", icon=ROUTE[link.page].icon, query_params=query,
             help=f"Opens the {PAGE_TITLE[link.page]} page with exactly these settings.",
         )  # fmt: skip
-        st.code(f"{base}/{routes.link(link.page, **link.query)}", language=None, wrap_lines=True)
+        # a code span, not st.code: st.code made a first visit fetch Streamlit's 1.6 MB
+        # syntax highlighter (ui/presenter.py copyable); one click selects the whole URL
+        st.markdown(presenter.copyable(f"{base}/{routes.link(link.page, **link.query)}"))
 
 
 def predict_key(lesson_id: str) -> str:
@@ -258,8 +265,9 @@ with tab_lesson:
                 st.warning(f"**Not quite.** The answer: {right}", icon=":material/lightbulb:")
             st.markdown(f"**Why.** {link(lesson.answer)}")
         base = base_url()
-        for x in lesson.links:
-            link_block(x, base, n)
+        st.html(LINK_CSS)
+        for i, x in enumerate(lesson.links):
+            link_block(x, base, n, i)
         if guess is None:  # for a teacher who wants the answer without predicting
             with st.expander(
                 "Show what to look for", icon=":material/visibility:", key=answer_key(lesson.id)

@@ -111,6 +111,27 @@ def _open(browser: Browser, app_url: str, width: int, height: int, query: str) -
     return page
 
 
+def test_the_field_refits_when_the_page_above_it_changes_height(
+    browser: Browser, app_url: str
+) -> None:
+    """The field is fitted to the window below its top edge; when an element above it grows
+    after the first draw (the page still arriving), the field moves without being resized:
+    it must fit itself again, or its transport bar ends below the window."""
+    page = _open(browser, app_url, 1440, 900, "")
+    before = page.evaluate(PARTS_JS)
+    page.evaluate("() => { document.querySelector('h1').style.paddingTop = '80px'; }")
+    deadline = time.monotonic() + 10
+    after = before
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        after = page.evaluate(PARTS_JS)
+        if after["transport"][3] <= after["page"][3] + 1 and after["field"][1] > before["field"][1]:
+            break
+    assert after["field"][1] >= before["field"][1] + 79, (before, after)  # it did move down
+    assert after["transport"][3] <= after["page"][3] + 1, (before, after)  # and still fits
+    page.close()
+
+
 # Per chart: the toolbar's box (laid out, transparent until hovered) and the legend's.
 TOOLBAR_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => {
     const box = (el) => {

@@ -105,8 +105,13 @@ def test_a_lesson_link_opens_its_view(
     page, errors = open_page(browser, f"{app_url}/lessons?lesson={lesson_id}")
     assert page_links(page) == expected(LESSON_INDEX[lesson_id].links, n)
     anchor = page.get_by_role("link", name=link.label).first
-    code = page.locator('[data-testid="stMain"] [data-testid="stCode"]').nth(i).inner_text()
-    assert code.strip() == f"{app_url}/{page_url(link.page, link.query)}"
+    code = page.locator(f".st-key-les_link_{n}_{i} code")
+    assert code.inner_text().strip() == f"{app_url}/{page_url(link.page, link.query)}"
+    code.click()  # one click selects the whole URL
+    assert page.evaluate("() => window.getSelection().toString()") == code.inner_text()
+    js = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    assert any("StreamlitMarkdown" in n for n in js)  # the list does name lazy chunks
+    assert not [n for n in js if "SyntaxHighlighter" in n]  # no 1.6 MB highlighter (st.code)
     anchor.click()
     check_opened(page, link, n)
     assert not errors, errors

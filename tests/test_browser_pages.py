@@ -68,6 +68,32 @@ def test_stability_map_click_opens_the_explorer(browser: Browser, app_url: str) 
     page.close()
 
 
+def test_stability_map_hover_names_a_cell_without_a_marker_per_cell(
+    browser: Browser, app_url: str
+) -> None:
+    """The map's hover grid is an invisible line through the cells: the mouse over the map
+    shows the nearest cell's ρ and eigenvalues, and no SVG marker is drawn per cell (~4,500
+    invisible markers took ~130-350 ms of every draw of the map)."""
+    page, errors = open_page(browser, app_url + "/stability")
+    chart = page.locator(".js-plotly-plot").first
+    # the cells trace: drawn as one path, not one marker path per cell
+    n_markers = chart.evaluate(
+        "gd => { const tr = [...gd.querySelectorAll('.scatterlayer .trace')]"
+        ".find(g => g.__data__[0].trace.name === 'cells');"
+        " return [tr.__data__[0].trace.x.length, tr.querySelectorAll('.points path').length]; }"
+    )
+    assert n_markers[0] > 1000 and n_markers[1] == 0, n_markers
+    px, py = plot_point(page, 0.0, 1.0)
+    page.mouse.move(px - 20, py - 20)
+    page.mouse.move(px, py, steps=5)
+    hovered = "() => (document.querySelector('.js-plotly-plot')._hoverdata || []).length"
+    page.wait_for_function(hovered, timeout=10_000)
+    text = page.locator(".hoverlayer").first.evaluate("e => e.textContent")
+    assert "ρ = " in text and "μ₁ = " in text and "μ₂ = " in text, text
+    assert not errors, errors
+    page.close()
+
+
 def test_stability_map_small_screen(browser: Browser, app_url: str) -> None:
     page, errors = open_page(browser, app_url + "/stability?variant=standard&method=altgd")
     screenshot(page, "stability-1280x800")
@@ -111,8 +137,10 @@ def test_the_plotly_preload_takes_no_room_and_names_the_bundle(
     browser: Browser, app_url: str
 ) -> None:
     """ui/live_chart.py's preload: hidden (no box, no gap above the title), and it adds the
-    modulepreload link of the very URL the charts import (else the bundle loads twice)."""
-    from ui.live_chart import PLOTLY_BUNDLE, PRELOAD_KEY
+    modulepreload link of the very URL the charts import (else the bundle loads twice): the
+    lab's partial Plotly build, served by Streamlit; Streamlit's full Plotly chunk (4.7 MB)
+    is not fetched at all."""
+    from ui.live_chart import HERE, PLOTLY_BUNDLE, PLOTLY_DIR, PLOTLY_FILE, PRELOAD_KEY
 
     page, errors = open_page(browser, app_url + "/compare")
     box = page.locator(f".st-key-{PRELOAD_KEY}").bounding_box()
@@ -121,11 +149,15 @@ def test_the_plotly_preload_takes_no_room_and_names_the_bundle(
         "() => [...document.querySelectorAll('link[rel=modulepreload][data-lab-plotly]')]"
         ".map(l => l.href)"
     )
-    assert len(links) == 1 and links[0].endswith("/static/js/" + str(PLOTLY_BUNDLE)), links
+    assert links == [f"{app_url}/{PLOTLY_BUNDLE}"], links
     loaded = page.evaluate(
-        "() => performance.getEntriesByType('resource').map(e => e.name)"
-        ".filter(n => n.includes('PlotlyChart'))"
+        "() => performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('plotly') || e.name.includes('Plotly'))"
+        ".map(e => [e.name, e.decodedBodySize])"
     )
-    assert loaded == links, loaded  # fetched once, by the preload, and reused by the charts
+    # fetched once, by the preload, whole, and reused by the charts
+    assert loaded == [[links[0], (HERE / PLOTLY_DIR / PLOTLY_FILE).stat().st_size]], loaded
+    assert page.evaluate("() => window.Plotly.version") == "4.1.1"
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 1  # it draws
     assert not errors, errors
     page.close()

@@ -220,18 +220,52 @@ def test_streamlit_pages_manager_still_flags_the_pages_directory_mode(
     assert not compat.leave_pages_directory_mode()  # once out, nothing to do
 
 
-def test_streamlits_plotly_bundle_is_found_and_defines_window_plotly() -> None:
-    """The file name of Streamlit's Plotly chunk (``static/static/js/PlotlyChart.*.js``).
-    Without it every chart falls back to st.plotly_chart (remounts, no clicks): an upgrade
-    that moves the bundle must fail here, not silently degrade."""
-    what = "Streamlit's Plotly bundle static/static/js/PlotlyChart.*.js"
-    name = compat.plotly_bundle()
-    assert name is not None, _changed(what, "streamlit") + ": not exactly one such file"
-    assert name == live_chart.PLOTLY_BUNDLE
-    path = compat.streamlit_js_dir() / name
-    assert path.is_file(), _changed(what, "streamlit")
-    # the bundle sets window.Plotly, which ui/live_chart.js uses
-    assert ".Plotly=" in path.read_text(), _changed(what, "streamlit") + ": no window.Plotly"
+def test_streamlit_serves_the_live_charts_plotly_build(tmp_path: Path) -> None:
+    """``serve_component_files``: Streamlit's v2 component manager serves a registered
+    ``asset_dir`` at ``_stcore/bidi-components/<package>.<name>/``. Without it every chart
+    falls back to st.plotly_chart (remounts, no clicks): an upgrade that changes the manager
+    or the route must fail here, not silently degrade."""
+    what = "streamlit.components.v2 BidiComponentManager.register_from_manifest"
+    from streamlit.components.v2.component_manager import BidiComponentManager
+    from streamlit.web.server.starlette import starlette_routes
+
+    assert hasattr(BidiComponentManager, "register_from_manifest"), _changed(what, "streamlit")
+    route = getattr(starlette_routes, "_ROUTE_COMPONENTS_V2", "")
+    assert route.endswith(f"{compat.ROUTE_COMPONENT_FILES}/{{path:path}}"), (
+        _changed("streamlit's route of component files", "streamlit") + f": {route!r}"
+    )
+    (tmp_path / "files").mkdir()
+    prefix = compat.serve_component_files("pkg", "files", tmp_path, "files")
+    assert prefix == f"{compat.ROUTE_COMPONENT_FILES}/pkg.files", _changed(what, "streamlit")
+    # a folder that is not there: nothing served, no exception
+    assert compat.serve_component_files("pkg", "missing", tmp_path, "missing") is None
+    served = f"{compat.ROUTE_COMPONENT_FILES}/gan_lab.{live_chart.PLOTLY_DIR}"
+    bundle = live_chart.PLOTLY_BUNDLE
+    assert bundle == f"{served}/{live_chart.PLOTLY_FILE}"
+
+
+def test_the_live_charts_plotly_build_is_served_by_a_running_server() -> None:
+    """The file itself over HTTP, from ``streamlit run app.py`` once a page has run (the
+    browser tests check that the charts draw with it)."""
+    body = (live_chart.HERE / live_chart.PLOTLY_DIR / live_chart.PLOTLY_FILE).read_bytes()
+    with serve() as url:
+        url_of = f"{url}/{live_chart.PLOTLY_BUNDLE}"
+        with pytest.raises(urllib.error.HTTPError):  # nothing before a script has run
+            urllib.request.urlopen(url_of, timeout=30)
+
+        async def first_run() -> None:
+            session = StreamlitSession(url, "compare")
+            try:
+                assert not (await session.connect()).exceptions
+            finally:
+                await session.close()
+
+        asyncio.run(first_run())
+        with urllib.request.urlopen(url_of, timeout=30) as r:
+            # a JavaScript MIME type, or the browser refuses it as a module
+            kind = r.headers["Content-Type"].split(";")[0]
+            assert kind in ("text/javascript", "application/javascript"), kind
+            assert r.read() == body
 
 
 # ----------------------------------------------------------- the guard as an ASGI app

@@ -37,6 +37,7 @@ from ui.figures.spec import (
     unbuilt_spec,
 )
 from ui.figures.stability import locus_figure, stability_figure
+from ui.live_chart import bundle_trace_types
 
 
 def _paths(variant: str, h: float, methods: tuple[str, ...] = ("simgd", "altgd")) -> list:
@@ -287,8 +288,12 @@ def test_every_chart_a_page_sends_passes_plotly_validation(page: str) -> None:
     assert not at.exception
     sent = charts(at)
     assert sent
+    bundle = bundle_trace_types()
     for chart in sent:
         go.Figure(chart.spec)  # raises on any property Plotly does not know or value it rejects
+        # every trace (and frame's trace) is of a type the charts' partial Plotly build has
+        traces = chart.spec["data"] + [t for f in chart.spec.get("frames", []) for t in f["data"]]
+        assert {t.get("type", "scatter") for t in traces} <= bundle, chart.key
 
 
 @pytest.mark.parametrize("target", [(-0.5, 0.5), (0.5, 0.5)])  # equal: no mirror point

@@ -337,14 +337,26 @@ def lessons_page(query: Mapping[str, str] | None = None) -> AppTest:
     return at
 
 
+def test_the_link_style_sheet_selects_the_lesson_link_boxes() -> None:
+    """LINK_CSS is a literal (raw HTML only from constants): it must name LINK_KEY's boxes."""
+    source = (Path(__file__).resolve().parents[1] / "pages" / "lessons.py").read_text()
+    key = source.split('LINK_KEY = "', 1)[1].split('"', 1)[0]
+    css = source.split("LINK_CSS = '", 1)[1].split("'", 1)[0]
+    assert f'[class*="st-key-{key}_"] code' in css and "user-select: all" in css
+
+
 def url_lesson(at: AppTest) -> str | None:
     raw = at.query_params.get("lesson")
     return raw[-1] if isinstance(raw, list) else raw
 
 
-def link_codes(at: AppTest) -> list[Any]:
-    """The copyable URLs of the lesson's links (not the share panel's own link)."""
-    return [c for c in at.main.code if "lesson=" not in c.value]
+def link_codes(at: AppTest) -> list[str]:
+    """The copyable URLs of the lesson's links (not the share panel's own link): Markdown
+    code spans (``ui.presenter.copyable``), never ``st.code``, whose copy button made a first
+    visit fetch Streamlit's 1.6 MB syntax highlighter."""
+    assert not at.main.code
+    spans = [m.value for m in at.main.markdown if m.value.startswith("`")]
+    return [s.strip("`").strip() for s in spans if "lesson=" not in s]
 
 
 def linked(les: Lesson) -> tuple[str, str, str]:
@@ -375,7 +387,7 @@ def check_lesson_shown(at: AppTest, les: Lesson) -> None:
         assert pl.proto.page == PAGE_URL[link.page]
         got = {k: v[0] for k, v in parse_qs(pl.proto.query_string).items()}
         assert got == {**link.query, "from_lesson": str(n)}  # the view links back
-        assert code.value.endswith("/" + page_url(link.page, link.query))
+        assert code.endswith("/" + page_url(link.page, link.query))
     assert not [w for w in at.warning if "URL parameter" in w.value]
 
 
@@ -427,7 +439,7 @@ def test_presenter_mode_carries_over_to_the_linked_views() -> None:
         got = {k: v[0] for k, v in parse_qs(pl.proto.query_string).items()}
         assert got == {**link.query, "from_lesson": "6", "present": "1"}
         # the copyable URL is the students' one
-        assert code.value.endswith("/" + page_url(link.page, link.query))
+        assert code.endswith("/" + page_url(link.page, link.query))
     at.button(key="les_next").click().run()
     assert at.query_params["present"] == "1" and url_lesson(at) == "consensus"
 

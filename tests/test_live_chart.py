@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,86 @@ from tests.charts import charts
 from ui import live_chart
 from ui.controls import LR_OPTIONS
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+@cache
+def plotly_trace_types() -> dict[str, str]:
+    """Every trace type Plotly knows, by its graph-objects class name (``Scatter3d``:
+    ``scatter3d``)."""
+    import plotly.graph_objects as go
+    from plotly.basedatatypes import BaseTraceType
+
+    out = {}
+    for name in dir(go):  # graph_objects imports its classes lazily: not in vars(go)
+        cls = getattr(go, name)
+        if isinstance(cls, type) and issubclass(cls, BaseTraceType) and cls is not BaseTraceType:
+            out[name] = cls().type
+    assert {"Scatter", "Heatmap", "Bar", "Scatter3d"} <= set(out), sorted(out)
+    return out
+
+
+def trace_types_in(source: str) -> set[str]:
+    """The trace types a module's source names: ``go.<Trace>(...)`` calls, and a trace type
+    given as ``type=...`` or ``"type": ...`` (shapes', axes' and menus' types, such as
+    "rect", "log" or "buttons", are no trace types and are left out)."""
+    by_class = plotly_trace_types()
+    known = set(by_class.values())
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        go_attr = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        if go_attr and node.value.id == "go" and node.attr in by_class:  # type: ignore[attr-defined]
+            found.add(by_class[node.attr])  # type: ignore[attr-defined]
+        pairs: list[tuple[object, ast.expr]] = []
+        if isinstance(node, ast.Call):
+            pairs = [(k.arg, k.value) for k in node.keywords]
+        elif isinstance(node, ast.Dict):
+            pairs = [(k.value if isinstance(k, ast.Constant) else None, v)
+                     for k, v in zip(node.keys, node.values, strict=True)]  # fmt: skip
+        for key, value in pairs:
+            if key == "type" and isinstance(value, ast.Constant) and value.value in known:
+                found.add(str(value.value))
+    return found
+
+
+def test_the_plotly_build_registers_the_cartesian_trace_types() -> None:
+    """ui/plotly_js/README.md's list, read from the file as Plotly declares each module."""
+    assert live_chart.bundle_trace_types() == {
+        "bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+        "image", "pie", "scatter", "scatterternary", "violin",
+    }  # fmt: skip
+    assert (
+        live_chart.PLOTLY_FILE
+        in (live_chart.HERE / live_chart.PLOTLY_DIR / "README.md").read_text()
+    )
+    assert "MIT License" in (live_chart.HERE / live_chart.PLOTLY_DIR / "LICENSE").read_text()
+
+
+def test_the_trace_scan_sees_every_way_a_trace_is_named() -> None:
+    src = (
+        "import plotly.graph_objects as go\n"
+        "a = go.Scatter3d(x=[1])\n"
+        "b = dict(type='surface', z=[[1]])\n"
+        "c = {'type': 'scattergl'}\n"
+        "d = dict(type='rect', x0=0)\n"  # a shape
+        "e = dict(type='log')\n"  # an axis
+    )
+    assert trace_types_in(src) == {"scatter3d", "surface", "scattergl"}
+
+
+def test_every_trace_type_the_lab_draws_is_in_its_plotly_build() -> None:
+    """A figure builder or page that names a trace type the partial build lacks would draw
+    an empty chart in the browser (Plotly skips unknown trace types): fail here instead. The
+    figures every page actually sends are checked too (tests/test_figures.py)."""
+    sources = sorted((ROOT / "ui").rglob("*.py")) + sorted((ROOT / "pages").glob("*.py"))
+    used: dict[str, set[str]] = {}
+    for path in sources:
+        for kind in trace_types_in(path.read_text(encoding="utf-8")):
+            used.setdefault(kind, set()).add(str(path.relative_to(ROOT)))
+    assert {"scatter", "heatmap", "bar"} <= set(used), used  # the scan does see them
+    missing = {k: v for k, v in used.items() if k not in live_chart.bundle_trace_types()}
+    assert not missing, f"trace types not in {live_chart.PLOTLY_FILE}: {missing}"
 
 
 def test_the_component_carries_both_streamlit_chart_themes() -> None:
@@ -111,6 +192,7 @@ def test_every_page_starts_with_the_plotly_preload(page: str) -> None:
     assert first.id.endswith(live_chart.PRELOAD_KEY)
     assert live_chart.PLOTLY_BUNDLE is not None
     assert live_chart.PLOTLY_BUNDLE in str(first)
+    assert live_chart.PLOTLY_FILE in live_chart.PLOTLY_BUNDLE
     # hidden: no box and no gap in the layout (the element container's class is st-key-<key>)
     assert f".st-key-{live_chart.PRELOAD_KEY} {{ display: none; }}" in live_chart._PRELOAD_CSS
 

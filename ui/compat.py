@@ -49,8 +49,8 @@ Two things the lab needs are not part of Streamlit's page API:
      constructor's ``_validate=False`` (``init_figure_unvalidated``);
    * Streamlit's ``PagesManager.uses_pages_directory`` (``leave_pages_directory_mode``, for
      ``ui.boot``);
-   * the file name of Streamlit's Plotly bundle in its static files (``plotly_bundle``, for
-     ``ui.live_chart``).
+   * Streamlit's component manager, to serve the live chart's own Plotly build from
+     ``ui/plotly_js/`` (``serve_component_files``, for ``ui.live_chart``).
 
    ``tests/test_compat.py`` has one test per internal that names it and the installed
    version when an upgrade changes it.
@@ -338,15 +338,44 @@ def leave_pages_directory_mode() -> bool:
     return False
 
 
-def streamlit_js_dir() -> Path:
-    """Where Streamlit 1.67 keeps its frontend's JavaScript chunks (``static/static/js``)."""
-    import streamlit as st
-
-    return Path(st.__file__).parent / "static" / "static" / "js"
+#: Where Streamlit 1.67 serves a v2 component's asset files (starlette_routes.py
+#: ``_ROUTE_COMPONENTS_V2``), relative to server.baseUrlPath.
+ROUTE_COMPONENT_FILES = "_stcore/bidi-components"
 
 
-def plotly_bundle() -> str | None:
-    """File name of Streamlit's Plotly chunk (``PlotlyChart.<hash>.js``) in its static
-    JavaScript, which ``ui/live_chart.js`` imports; None if there is not exactly one."""
-    found = sorted(streamlit_js_dir().glob("PlotlyChart.*.js"))
-    return found[0].name if len(found) == 1 else None
+def serve_component_files(package: str, name: str, root: Path, folder: str) -> str | None:
+    """Have Streamlit serve the files of ``root / folder`` at
+    ``ROUTE_COMPONENT_FILES/<package>.<name>/<file>``; returns that prefix, or None when the
+    installed Streamlit no longer has the internals used (then nothing is served).
+
+    Streamlit serves a v2 component's ``asset_dir`` only for components it discovered in an
+    installed package's ``pyproject.toml``; the lab is not an installed package, so this
+    registers the same manifest by hand with the runtime's component manager
+    (``BidiComponentManager.register_from_manifest``). Call it on every script run: it is a
+    dict look-up once registered (a fresh runtime, e.g. after a server restart in the same
+    process, registers again). The name must be no component's that the lab mounts: a
+    manifest entry replaces a mounted component's definition.
+    """
+    try:
+        from streamlit.components.v2.get_bidi_component_manager import (
+            get_bidi_component_manager,
+        )
+        from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
+        from streamlit.errors import Error as StreamlitError
+    except ImportError as e:
+        _LOG.warning("cannot serve %s/%s: %r", root, folder, e)
+        return None
+    try:
+        manager = get_bidi_component_manager()
+        full = f"{package}.{name}"
+        if manager.get_component_path(full) is None:
+            manifest = ComponentManifest(
+                name=package, version="0", components=[ComponentConfig(name, folder)]
+            )
+            manager.register_from_manifest(manifest, root)
+        if manager.get_component_path(full) != str((root / folder).resolve()):
+            return None
+    except (StreamlitError, AttributeError, TypeError, ValueError, OSError) as e:
+        _LOG.warning("cannot serve %s/%s: %r", root, folder, e)
+        return None
+    return f"{ROUTE_COMPONENT_FILES}/{full}"

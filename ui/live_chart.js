@@ -1,20 +1,22 @@
 // A Plotly chart that stays mounted between reruns and is updated with one Plotly.react.
 // st.plotly_chart hashes the figure into the element id, so every change throws the chart
-// away and draws it again, twice (see ui/live_chart.py). Plotly itself is Streamlit's own
-// bundle, imported from the app's static files; the theme is Streamlit's (light or dark).
+// away and draws it again, twice (see ui/live_chart.py). Plotly itself is the lab's partial
+// build (ui/plotly_js/, served by Streamlit); the theme is Streamlit's (light or dark).
 const TEMPLATES = __TEMPLATES__;
 let plotlyLoading = null;
 let clicks = 0;
 
-function bundleUrl(file) {
-  // next to Streamlit's own entry script, which also works under a server.baseUrlPath
+function bundleUrl(path) {
+  // ``path`` is relative to the app's base URL: two levels above Streamlit's own entry script
+  // (static/js/), which also works under a server.baseUrlPath
   const entry = document.querySelector('script[src*="static/js/"]');
-  return entry ? new URL(file, entry.src).href : new URL("static/js/" + file, document.baseURI).href;
+  return entry ? new URL("../../" + path, entry.src).href : new URL(path, document.baseURI).href;
 }
 
 function loadPlotly(file) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!plotlyLoading) {
+    // a UMD file: imported as a module it sets window.Plotly
     plotlyLoading = import(bundleUrl(file)).then(() => {
       if (!window.Plotly) throw new Error("Plotly did not load");
       return window.Plotly;
@@ -142,6 +144,18 @@ export default function ({ parentElement, data: raw, setTriggerValue }) {
     watchClicks(gd);
     new ResizeObserver(() => refit(parentElement, gd)).observe(parentElement);
     window.addEventListener("resize", () => refit(parentElement, gd));
+    // A chart fitted to the window also follows its top edge: an element above it that
+    // changes height after the first draw (the page still arriving) moves the chart without
+    // resizing it. Drawn sooner with the lighter Plotly build, the explorer's field was
+    // sometimes fitted 86 px short that way (1 of 8 loads at 1440x900).
+    const main = parentElement.closest('[data-testid="stMainBlockContainer"]');
+    if (main) {
+      const moved = new ResizeObserver(() => {
+        if (!gd.isConnected) moved.disconnect(); // the chart left the page
+        else if (gd.__lab && gd.__lab.fit) refit(parentElement, gd);
+      });
+      moved.observe(main);
+    }
   }
   // Python sends one JSON document as bytes (ui/live_chart.py)
   const data = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));

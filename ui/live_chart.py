@@ -4,8 +4,9 @@
 every change of the figure throws the chart away and mounts a new one, which Plotly then
 draws twice (once on mount, once more when the chart learns its width). On the explorer
 that was six full Plotly draws per slider move. This component keeps its chart (its id
-depends only on its key) and updates it with one ``Plotly.react``. It uses Streamlit's own
-Plotly bundle and Streamlit's chart theme (light and dark, ``ui/plotly_theme.json``, taken
+depends only on its key) and updates it with one ``Plotly.react``. It uses a partial
+Plotly.js build with only the cartesian trace types (``ui/plotly_js/``, 1.5 MB instead of
+the 4.7 MB of Streamlit's full bundle) and Streamlit's chart theme (light and dark, ``ui/plotly_theme.json``, taken
 from Streamlit's chart theme), and reports a click anywhere on the main subplot as a data
 point, so the explorer needs no invisible grid of click targets.
 
@@ -17,6 +18,7 @@ this component keeps one id for the life of the session.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,7 +26,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.chart_config import chart_config
-from ui.compat import plotly_bundle
+from ui.compat import serve_component_files
 from ui.figures.spec import figure_height, figure_json, unbuilt_spec
 
 HERE = Path(__file__).resolve().parent
@@ -56,7 +58,29 @@ CSS = """
 .lab-transport .lab-half input { margin: 0 2px 0 0; vertical-align: middle; }
 .lab-transport .lab-phase { white-space: nowrap; min-width: 11em; opacity: 0.85; }
 """
-PLOTLY_BUNDLE = plotly_bundle()
+#: The charts' Plotly.js (ui/plotly_js/README.md: npm plotly.js-cartesian-dist-min 4.1.1,
+#: MIT): on a first explorer visit the full bundle's evaluation and first draw were the
+#: largest long task (~500-650 ms, bench/first_visit_profile.py).
+PLOTLY_DIR = "plotly_js"
+PLOTLY_FILE = "plotly-cartesian-4.1.1.min.js"
+
+
+def _plotly_url() -> str | None:
+    """The bundle's URL path, relative to the app's base URL (None: not served)."""
+    prefix = serve_component_files("gan_lab", PLOTLY_DIR, HERE, PLOTLY_DIR)
+    return None if prefix is None else f"{prefix}/{PLOTLY_FILE}"
+
+
+PLOTLY_BUNDLE = _plotly_url() if (HERE / PLOTLY_DIR / PLOTLY_FILE).is_file() else None
+
+
+def bundle_trace_types() -> frozenset[str]:
+    """The trace types the served bundle registers (read from the file, as Plotly declares
+    each trace module: ``moduleType:"trace",name:"<type>"``)."""
+    text = (HERE / PLOTLY_DIR / PLOTLY_FILE).read_text(encoding="utf-8")
+    return frozenset(re.findall(r'moduleType:"trace",name:"(\w+)"', text))
+
+
 _COMPONENT = st.components.v2.component(
     NAME,
     js=_js(),
@@ -65,20 +89,21 @@ _COMPONENT = st.components.v2.component(
 )
 
 
-#: Starts fetching (and compiling) Streamlit's Plotly bundle as soon as a page's first
-#: message arrives, while the script still runs: otherwise the 4.7 MB chunk was requested only
-#: when the first chart mounted, seconds into a first visit (bench/latency.py, first renders).
+#: Starts fetching (and compiling) the charts' Plotly bundle as soon as a page's first
+#: message arrives, while the script still runs: otherwise it was requested only when the
+#: first chart mounted, seconds into a first visit (bench/latency.py, first renders).
 PRELOAD_KEY = "plotly_preload"
 _PRELOAD_JS = """
 export default function ({ data }) {
   const file = typeof data === "string" ? data : new TextDecoder().decode(data);
   if (window.Plotly || document.querySelector("link[data-lab-plotly]")) return;
-  // the URL live_chart.js imports (next to Streamlit's entry script), so the import reuses it
+  // the URL live_chart.js imports (the app's base: two levels above Streamlit's entry
+  // script, static/js/), so the import reuses it
   const entry = document.querySelector('script[src*="static/js/"]');
   const link = document.createElement("link");
   link.rel = "modulepreload";
-  link.href = entry ? new URL(file, entry.src).href
-    : new URL("static/js/" + file, document.baseURI).href;
+  link.href = entry ? new URL("../../" + file, entry.src).href
+    : new URL(file, document.baseURI).href;
   link.dataset.labPlotly = "1";
   document.head.appendChild(link);
 }
@@ -97,6 +122,7 @@ def preload_plotly() -> None:
     """Have the browser fetch Plotly while the page's script runs (call it at the top of
     every page, on every run, so the elements below keep their places)."""
     if PLOTLY_BUNDLE is not None:
+        _plotly_url()  # a new runtime in this process (server restart) serves it anew
         # bytes: other data makes Streamlit look for dataframes, importing pandas and
         # pyarrow (+60 MB per server process)
         _PRELOAD(key=PRELOAD_KEY, data=PLOTLY_BUNDLE.encode(), height="content")
@@ -135,8 +161,8 @@ def live_chart(
     ``meta["replay"]`` (``ui.figures.explorer.explorer_figure(browser_replay=True)``) gets a transport
     bar below it that replays every training step in the browser. Falls back to
     ``st.plotly_chart``, without
-    clicks, when Streamlit's Plotly bundle cannot be found (a Streamlit build other than the
-    pinned one; ``tests/test_live_chart.py`` fails then).
+    clicks, when the bundle cannot be served (a Streamlit build other than the pinned one;
+    ``tests/test_compat.py`` fails then).
     """
     config = chart_config(config)  # no "share to the cloud" entries, whatever the page asks
     if PLOTLY_BUNDLE is None:

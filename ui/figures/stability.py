@@ -118,8 +118,11 @@ def stability_figure(
                 x=f32(hx),
                 y=f32(hy),
                 customdata=f32(cd),
-                mode="markers",
-                marker=dict(size=8, opacity=0),
+                # an invisible line through the cells, not invisible markers: hover finds the
+                # nearest cell either way, and one path is cheap to draw where ~4,500 marker
+                # paths took ~130-350 ms of every draw of the map (bench/first_visit_profile.py)
+                mode="lines",
+                line=dict(width=0, color="rgba(0,0,0,0)"),
                 showlegend=False,
                 name="cells",
                 hovertemplate=(
