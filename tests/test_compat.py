@@ -260,7 +260,7 @@ def test_the_live_charts_plotly_build_is_served_by_a_running_server() -> None:
             finally:
                 await session.close()
 
-        asyncio.run(first_run())
+        run(first_run())  # on its own thread: Playwright's loop may hold the main one
         with urllib.request.urlopen(url_of, timeout=30) as r:
             # a JavaScript MIME type, or the browser refuses it as a module
             kind = r.headers["Content-Type"].split(";")[0]
