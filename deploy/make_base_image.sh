@@ -18,6 +18,14 @@ DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 INCLUDE=python3,python3-venv,python3-pip,ca-certificates
 ROOTFS=$BUILD_DIR/rootfs-$SUITE
+
+unmount_under() {
+    # every mount point below $1, deepest first
+    local m
+    while read -r m; do
+        [[ -n $m ]] && umount -l "$m"
+    done < <(findmnt -rn -o TARGET | grep -E "^$1/" | sort -r)
+}
 STAMP=$ROOTFS/.gan-lab-rootfs
 # Anything that changes the rootfs recipe changes this spec and invalidates the cache.
 SPEC="debootstrap --variant=minbase --include=$INCLUDE $SUITE (recipe v1)"
@@ -44,6 +52,9 @@ else
         echo "make_base_image.sh: debootstrap failed (log: $BUILD_DIR/debootstrap.log)" >&2
         exit 1
     }
+    # debootstrap mounts /proc (and may mount /sys) in the target; seen here left mounted
+    # after a successful run, when the import below archived the host's /proc and failed.
+    unmount_under "$tmp"
     # Smaller and host-independent: no package caches or lists (the image never runs
     # apt), no docs/man pages/locales, and none of the host files debootstrap copied in.
     rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/cache/apt/*.bin \
@@ -85,7 +96,9 @@ if "${PODMAN[@]}" image exists "$IMAGE"; then
     "${PODMAN[@]}" rmi "$IMAGE" >/dev/null || true
 fi
 log "importing $ROOTFS as $IMAGE"
-tar -C "$ROOTFS" --numeric-owner --exclude=./.gan-lab-rootfs -c . |
+unmount_under "$ROOTFS"  # a cached rootfs from an interrupted earlier run
+# --one-file-system: never into a file system mounted inside the rootfs
+tar -C "$ROOTFS" --one-file-system --numeric-owner --exclude=./.gan-lab-rootfs -c . |
     "${PODMAN[@]}" import --quiet \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'ENV LANG=C.UTF-8' \
