@@ -315,33 +315,25 @@ def _penalised1(base: Field1) -> Callable[[Params], Field1]:
     return bind
 
 
-def _consensus1(p: Params) -> Field1:
-    gamma = p["gamma"]
+def _consensus_at(scale: float) -> Callable[[Params], Field1]:
+    """Consensus optimisation at one point, its cubic term scaled by ``scale`` (1: the
+    paper's ∇½‖v‖², 0.5: the authors' code). Scaling by 1 or ½ is exact, so both give the
+    bits of their array fields."""
 
-    def v(theta: float, psi: float) -> tuple[float, float]:
-        t = theta * psi
-        fp, fpp = fprime1(t), fsecond1(t)
-        cubic = (theta * theta + psi * psi) * fp * fpp
-        g_theta = theta * fp * fp + cubic * psi
-        g_psi = psi * fp * fp + cubic * theta
-        return -psi * fp - gamma * g_theta, theta * fp - gamma * g_psi
+    def bind(p: Params) -> Field1:
+        gamma = p["gamma"]
 
-    return v
+        def v(theta: float, psi: float) -> tuple[float, float]:
+            t = theta * psi
+            fp, fpp = fprime1(t), fsecond1(t)
+            cubic = scale * (theta * theta + psi * psi) * fp * fpp
+            g_theta = theta * fp * fp + cubic * psi
+            g_psi = psi * fp * fp + cubic * theta
+            return -psi * fp - gamma * g_theta, theta * fp - gamma * g_psi
 
+        return v
 
-def _consensus_authors1(p: Params) -> Field1:
-    gamma = p["gamma"]
-
-    def v(theta: float, psi: float) -> tuple[float, float]:
-        t = theta * psi
-        fp, fpp = fprime1(t), fsecond1(t)
-        cubic = 0.5 * (theta * theta + psi * psi) * fp * fpp
-        return (
-            -psi * fp - gamma * (theta * fp * fp + cubic * psi),
-            theta * fp - gamma * (psi * fp * fp + cubic * theta),
-        )
-
-    return v
+    return bind
 
 
 def _least_squares1(p: Params) -> Field1:
@@ -712,7 +704,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     ),
                 ),
                 field=_consensus,
-                field1=_consensus1,
+                field1=_consensus_at(1.0),
                 explanation=(
                     "Both players follow v − γ∇(½‖v‖²): they also reduce the norm of the gradient "
                     "field. At the equilibrium this subtracts γJᵀJ = γf'(0)²I, so the eigenvalues "
@@ -743,7 +735,7 @@ VARIANTS: Mapping[str, Variant] = MappingProxyType(
                     ),
                 ),
                 field=_consensus_authors,
-                field1=_consensus_authors1,
+                field1=_consensus_at(0.5),
                 explanation=(
                     "The consensus field exactly as the authors' plotting code computes it: the "
                     "cubic term (θ² + ψ²) f' f'' of ∇(½‖v‖²) is halved. Same Jacobian and "

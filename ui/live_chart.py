@@ -6,8 +6,8 @@ draws twice (once on mount, once more when the chart learns its width). On the e
 that was six full Plotly draws per slider move. This component keeps its chart (its id
 depends only on its key) and updates it with one ``Plotly.react``. It uses a partial
 Plotly.js build with only the cartesian trace types (``ui/plotly_js/``, 1.5 MB instead of
-the 4.7 MB of Streamlit's full bundle) and Streamlit's chart theme (light and dark, ``ui/plotly_theme.json``, taken
-from Streamlit's chart theme), and reports a click anywhere on the main subplot as a data
+the 4.7 MB of Streamlit's full bundle) and Streamlit's chart theme (light and dark,
+``ui/plotly_theme.json``), and reports a click anywhere on the main subplot as a data
 point, so the explorer needs no invisible grid of click targets.
 
 A stable id has a second benefit: Streamlit 1.67 never forgets the metadata of a widget
