@@ -3,8 +3,11 @@ page is a short script."""
 
 import streamlit as st
 
+from ui.compat import widgets_look_up_own_key
 from ui.live_chart import preload_plotly
 from ui.routes import ROUTES
+
+widgets_look_up_own_key()  # each widget reads its own key, not the whole session (ui/compat.py)
 
 # Presenter mode (?present=1): the sidebar with the controls and the navigation start hidden.
 presenting = st.query_params.get("present", "").lower() in ("1", "true", "yes", "on")

@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -34,6 +35,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit.testing.v1.app_test as app_test  # noqa: E402
 import streamlit.testing.v1.local_script_runner as local_runner  # noqa: E402
+from streamlit.runtime.pages_manager import PagesManager  # noqa: E402
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
 from streamlit.runtime.scriptrunner.script_runner import ScriptRunner  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -60,6 +62,19 @@ def _profiled_run_script(self: ScriptRunner, *args: object, **kwargs: object) ->
 
 
 ScriptRunner._run_script = _profiled_run_script  # type: ignore[method-assign]
+
+#: AppTest resets Streamlit's "pages/ directory" flag before every run, so every run began
+#: with ui.boot's one-off rerun (the page's start twice, +2-3 ms): a server clears the flag
+#: once per process. Clear it as the server's first run does.
+_pages_init = PagesManager.__init__
+
+
+def _server_like_init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+    _pages_init(self, *args, **kwargs)
+    PagesManager.uses_pages_directory = False
+
+
+PagesManager.__init__ = _server_like_init  # type: ignore[method-assign]
 
 
 def move(at: AppTest, user: ExplorerUser) -> None:

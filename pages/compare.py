@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from dynamics.equilibria import path_disagreement
@@ -17,21 +15,12 @@ from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.routes import COMPARE, EXPLORER, ROUTE, link
+from ui.settings import CompareControls
 from ui.state import UrlState
 
 require_entrypoint()
 
 SPECS = ROUTE[COMPARE].specs({})  # declared in ui/specs.py
-
-
-@dataclass(frozen=True)
-class CompareControls:
-    variants: tuple[str, ...]
-    schemes: tuple[str, ...]
-    lr: float
-    steps: int
-    start: tuple[float, float]
-    view: float
 
 
 def compare_controls(url: UrlState) -> CompareControls:

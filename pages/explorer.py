@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,6 +42,7 @@ from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.panels import spectrum_panel, spectrum_summary
 from ui.routes import EXPLORER
+from ui.settings import ExplorerControls
 from ui.state import Spec, UrlState, new_click
 
 require_entrypoint()
@@ -64,20 +64,6 @@ ONE_SCREEN_CSS = (
 FIT_STACKED = {"aspect": 1.6, "min": 380, "below": 76, "gap": 60, "legend": 30}
 FIT_SIDE = {"aspect": 0.8, "min": 380}
 SNAP_CELLS = 100  # a start clicked on the field is rounded to view / 100 (0.02 at the default view)
-
-
-@dataclass(frozen=True)
-class ExplorerControls:
-    variant: str
-    params: tuple[tuple[str, float], ...]
-    methods: tuple[str, ...]
-    hyper: Hyper
-    split: bool
-    steps: int
-    start: tuple[float, float]
-    view: float
-    density: float
-    speed: bool
 
 
 def _apply_preset() -> None:

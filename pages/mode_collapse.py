@@ -4,7 +4,6 @@ the optimal discriminator against first-order discriminator steps."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import streamlit as st
@@ -31,6 +30,7 @@ from ui.figures.spec import for_projector
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.routes import MODE_COLLAPSE, ROUTE
+from ui.settings import BatchControls, GMMControls, Pair
 from ui.specs import GMM_DYN_LABEL as DYN_LABEL
 from ui.specs import GMM_ELL_LABEL as ELL_LABEL
 from ui.specs import GMM_GRID_CHOICES as GRID_CHOICES
@@ -46,7 +46,6 @@ require_entrypoint()
 D = GMMSettings()
 R = GMMSettings.RANGES
 P = GMM_PARAMS
-Pair = tuple[float, float]
 
 LR_CHOICES = tuple(
     v
@@ -63,28 +62,6 @@ BADGE = {
     "moving": ("gray", ":material/trending_flat:"),
 }
 CITATION = cite(("li2018",))
-
-
-@dataclass(frozen=True)
-class GMMControls:
-    settings: GMMSettings  # the model's; steps: the single run's, within its work budget
-    start: Pair
-    steps_asked: int
-    focus: gmm.Dynamics
-    ell_mode: str
-
-    def run(self, dynamics: gmm.Dynamics) -> GMMSettings:
-        """The settings of the single run of ``dynamics``."""
-        return dataclasses.replace(self.settings, dynamics=dynamics)
-
-
-@dataclass(frozen=True)
-class BatchControls:
-    runs: int
-    steps: int
-    ks: tuple[int, ...]
-    simultaneous: bool
-    grid: int
 
 
 def _lr_options(current: float) -> list[float]:

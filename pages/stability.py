@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import streamlit as st
 
@@ -18,6 +16,7 @@ from ui.figures.stability import locus_figure, stability_figure
 from ui.glossary import Linker
 from ui.live_chart import live_chart
 from ui.routes import EXPLORER, STABILITY, link_query
+from ui.settings import StabilityControls
 from ui.specs import EXTRA_HYPER as _EXTRA_HYPER
 from ui.specs import MAP_HYPER as _MAP_HYPER
 from ui.specs import RESOLUTIONS
@@ -31,22 +30,6 @@ from ui.state import UrlState, new_click
 require_entrypoint()
 
 HOVER_EVERY = 3  # the hover/click grid takes every 3rd cell: small payload, fine enough
-
-
-@dataclass(frozen=True)
-class StabilityControls:
-    variant: str
-    method: str
-    x: str
-    y: str
-    res: int
-    params: tuple[tuple[str, float], ...]
-    lr: float
-    n_gen: int
-    n_disc: int
-    beta: float
-    sweep: str
-    extra: compute.HyperExtra = ()
 
 
 def _reset_dependent() -> None:

@@ -220,6 +220,66 @@ def test_streamlit_pages_manager_still_flags_the_pages_directory_mode(
     assert not compat.leave_pages_directory_mode()  # once out, nothing to do
 
 
+@pytest.mark.parametrize("name", compat.WIDGET_MODULES)
+def test_streamlit_widgets_still_read_filtered_state_for_their_own_key(name: str) -> None:
+    """``widgets_look_up_own_key``: each of these widget modules imports ``get_session_state``
+    and builds ``get_session_state().filtered_state`` to look up its own key; the patch
+    replaces that module global. After an upgrade that changes it, the speed-up is gone."""
+    what = f"{name}.get_session_state().filtered_state"
+    module = importlib.import_module(name)
+    assert callable(getattr(module, "get_session_state", None)), _changed(what, "streamlit")
+    assert "get_session_state().filtered_state" in inspect.getsource(module), _changed(
+        what, "streamlit"
+    )
+
+
+def _own_key_script() -> None:
+    """An app whose widgets read keys set to None, a value, or nothing, and that compares the
+    own-key view with the whole ``filtered_state`` for every key."""
+    import streamlit as st
+    from streamlit.runtime.state import get_session_state
+
+    from ui.compat import OwnKeyView, widgets_look_up_own_key
+
+    widgets_look_up_own_key()
+    if "n_none" not in st.session_state:
+        st.session_state["n_none"] = None
+        st.session_state["s_none"] = None
+        st.session_state["plain"] = 3
+    st.number_input("n none", key="n_none")
+    st.number_input("n", key="n_set", value=2.5)
+    st.selectbox("s none", ["a", "b"], key="s_none")
+    st.radio("r", ["x", "y"], key="r_set", index=1)
+    st.slider("sl", 0, 10, key="sl")
+    st.number_input("no key", value=1)
+    safe = get_session_state()
+    whole = safe.filtered_state
+    view = OwnKeyView(safe)
+    mism = [k for k in whole if k not in view or view[k] != whole[k]]
+    mism += [k for k in ("absent", "$$ID-0-None") if (k in view) != (k in whole)]
+    st.session_state["report"] = {"mismatch": mism, "keys": sorted(whole), "n": len(view)}
+
+
+def test_widgets_see_their_own_key_as_in_the_whole_filtered_state() -> None:
+    """The own-key view answers every key as ``filtered_state`` does, and widgets whose state
+    is None still show None (what the look-up is for)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_own_key_script)
+    for _ in range(2):  # the first run and a rerun (widget ids known)
+        at.run()
+        assert not at.exception, at.exception
+        report = at.session_state["report"]
+        assert report["mismatch"] == [], report
+        assert {"n_none", "n_set", "s_none", "r_set", "sl", "plain"} <= set(report["keys"])
+        assert at.number_input(key="n_none").value is None
+        assert at.selectbox(key="s_none").value is None
+        assert at.number_input(key="n_set").value == 2.5
+        assert at.radio(key="r_set").value == "y"
+    mod = importlib.import_module(compat.WIDGET_MODULES[0])
+    assert mod.get_session_state in compat._OWN_KEY  # the patch is what the widgets call
+
+
 def test_streamlit_serves_the_live_charts_plotly_build(tmp_path: Path) -> None:
     """``serve_component_files``: Streamlit's v2 component manager serves a registered
     ``asset_dir`` at ``_stcore/bidi-components/<package>.<name>/``. Without it every chart

@@ -51,6 +51,9 @@ Two things the lab needs are not part of Streamlit's page API:
      ``ui.boot``);
    * Streamlit's component manager, to serve the live chart's own Plotly build from
      ``ui/plotly_js/`` (``serve_component_files``, for ``ui.live_chart``).
+   * the widget modules' ``get_session_state().filtered_state`` (``widgets_look_up_own_key``,
+     called by ``app.py``): a widget that only asks about its own key no longer presents the
+     whole session to do so.
 
    ``tests/test_compat.py`` has one test per internal that names it and the installed
    version when an upgrade changes it.
@@ -62,7 +65,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -379,3 +382,103 @@ def serve_component_files(package: str, name: str, root: Path, folder: str) -> s
         _LOG.warning("cannot serve %s/%s: %r", root, folder, e)
         return None
     return f"{ROUTE_COMPONENT_FILES}/{full}"
+
+
+# ------------------------------------------------------- widgets' look-up of their own key
+
+#: The widget modules of Streamlit 1.67 that build the whole ``filtered_state`` to look up
+#: their own key (``key in state and state[key] is None``) on every call.
+WIDGET_MODULES = (
+    "streamlit.elements.widgets.number_input",
+    "streamlit.elements.widgets.slider",
+    "streamlit.elements.widgets.selectbox",
+    "streamlit.elements.widgets.radio",
+)
+
+
+class OwnKeyView(Mapping[str, Any]):
+    """What a widget reads of ``SessionState.filtered_state``, one key at a time.
+
+    ``filtered_state`` presents every key of the session (all widgets' values, each
+    component's state through a presenter that defines a class per call) to answer a question
+    about one: on the explorer that was 10 builds of 34 keys per rerun, ~3.8 ms of ~36 ms
+    (bench/rerun_profile.py). A user key's entry in ``filtered_state`` is the session state's
+    own ``state[key]`` (both map a widget's key to its id and present its value); internal and
+    generated keys, which ``filtered_state`` leaves out or renames, and iteration fall back
+    to the whole dict.
+    """
+
+    def __init__(self, safe: Any) -> None:
+        self._safe = safe  # SafeSessionState: its SessionState behind its lock
+
+    def _whole(self) -> dict[str, Any]:
+        return dict(self._safe.filtered_state)
+
+    @staticmethod
+    def _special(key: object) -> bool:
+        from streamlit.runtime.state.common import is_element_id
+        from streamlit.runtime.state.session_state import _is_internal_key
+
+        return not isinstance(key, str) or is_element_id(key) or _is_internal_key(key)
+
+    def __getitem__(self, key: str) -> Any:
+        if self._special(key):
+            return self._whole()[key]
+        with self._safe._lock:
+            return self._safe._state[key]
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str) or self._special(key):
+            return key in self._whole()
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Any:
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+
+class _WidgetSessionState:
+    """``get_session_state()`` for the widget modules: ``filtered_state`` is an ``OwnKeyView``;
+    everything else is the session state itself."""
+
+    def __init__(self, safe: Any) -> None:
+        self._safe = safe
+
+    @property
+    def filtered_state(self) -> OwnKeyView:
+        return OwnKeyView(self._safe)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._safe, name)
+
+
+_OWN_KEY: set[Callable[[], Any]] = set()  # the replacements installed
+
+
+def widgets_look_up_own_key() -> list[str]:
+    """Have the widgets of ``WIDGET_MODULES`` look up only their own key in the session state
+    (``OwnKeyView``); returns the modules patched (all of them, or none if one no longer
+    imports ``get_session_state``: then nothing changes). Idempotent."""
+    import importlib
+
+    modules = [importlib.import_module(name) for name in WIDGET_MODULES]
+    if not all(callable(getattr(m, "get_session_state", None)) for m in modules):
+        _LOG.warning("widgets' session-state look-up not patched: Streamlit changed")
+        return []
+    for m in modules:
+        original = m.get_session_state
+        if original in _OWN_KEY:
+            continue
+
+        def own_key(original: Callable[[], Any] = original) -> Any:
+            return _WidgetSessionState(original())
+
+        _OWN_KEY.add(own_key)
+        setattr(m, "get_session_state", own_key)  # noqa: B010 - a module's global, by name
+    return list(WIDGET_MODULES)
