@@ -12,6 +12,7 @@ published holds exactly the non-default values sent.
 
     python bench/loadtest.py --sessions 30 100 300 --duration 60 [--replicas 1|2]
                              [--soak 600] [--postscriptgc on|off] [--ramp 15] [--timeout 30]
+                             [--config production|development]
 
 Failures: ``connect`` (page load or first run not done within --timeout), ``timeout`` (a
 rerun slower than --timeout: the user gives up and reloads, i.e. a new session), ``connection``
@@ -179,17 +180,40 @@ def loadavg() -> tuple[float, float, float]:
     return float(a), float(b), float(c)
 
 
+def production_env(root: Path = ROOT) -> dict[str, str]:
+    """The Streamlit settings the image sets for production (the ``STREAMLIT_*`` variables of
+    the Dockerfile's ``ENV`` instructions): no file watcher, no rerun on save, ..."""
+    text = (root / "Dockerfile").read_text().replace("\\\n", " ")
+    env: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("ENV "):
+            env |= dict(re.findall(r"(STREAMLIT_[A-Z_]+)=(\S+)", line))
+    return env
+
+
+def entry_script(root: Path, config: str) -> Path:
+    """What ``streamlit run`` serves: the production entry point (``serve.py``, the guard in
+    front of ``app.py``) where the checkout has one, else ``app.py``."""
+    serve = root / "serve.py"
+    return serve if config == "production" and serve.is_file() else root / "app.py"
+
+
 @contextlib.contextmanager
 def streamlit_server(
     port: int,
     extra_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     root: Path = ROOT,
+    config: str = "production",
 ) -> Iterator[int]:
-    """Run ``streamlit run app.py`` of the checkout ``root`` on 127.0.0.1:port; yield its pid
-    once it is healthy."""
+    """Run ``streamlit run`` of the checkout ``root`` on 127.0.0.1:port, as the image does
+    (``config="production"``: ``serve.py`` and the Dockerfile's settings) or as a local run
+    (``"development"``: ``app.py`` and .streamlit/config.toml alone, file watcher included);
+    yield its pid once it is healthy."""
+    if config == "production":
+        env = {**production_env(root), **(env or {})}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(root / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(entry_script(root, config)),
         "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
         "--browser.gatherUsageStats=false", *extra_args,
     ]  # fmt: skip
@@ -250,13 +274,17 @@ class Deployment:
 
 
 @contextlib.contextmanager
-def deployment(replicas: int, extra_args: Sequence[str], root: Path = ROOT) -> Iterator[Deployment]:
+def deployment(
+    replicas: int, extra_args: Sequence[str], root: Path = ROOT, config: str = "production"
+) -> Iterator[Deployment]:
     """1 process, or ``replicas`` processes (one cookie secret) behind the loopback nginx."""
     # Streamlit refuses the cookie secret as a CLI flag; the environment is allowed.
     env = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
     with contextlib.ExitStack() as stack:
         ports = [free_port() for _ in range(replicas)]
-        pids = [stack.enter_context(streamlit_server(p, extra_args, env, root)) for p in ports]
+        pids = [
+            stack.enter_context(streamlit_server(p, extra_args, env, root, config)) for p in ports
+        ]
         urls = [f"http://127.0.0.1:{p}" for p in ports]
         if replicas == 1:
             yield Deployment(urls[0], urls, pids, None)
@@ -384,6 +412,7 @@ async def run_config(
     soak: bool,
     timeout: float = RERUN_TIMEOUT,
     root: Path = ROOT,
+    config: str = "production",
 ) -> dict[str, Any]:
     """Fresh servers, a warm-up session, then ``sessions`` users for ``duration`` seconds."""
     extra = [] if gc is None else [f"--runner.postScriptGC={'true' if gc == 'on' else 'false'}"]
@@ -393,7 +422,7 @@ async def run_config(
     asyncio.get_running_loop().set_default_executor(
         concurrent.futures.ThreadPoolExecutor(max_workers=max(8, sessions))
     )
-    with deployment(replicas, extra, root) as dep:
+    with deployment(replicas, extra, root, config) as dep:
         # Warm-up: the first run of a process imports numpy/scipy/plotly; not a user's wait.
         for url in dep.replicas:
             w = StreamlitSession(url, "explorer")
@@ -466,6 +495,7 @@ async def run_config(
     lat_ms = [x * 1000 for x in stats.latencies]
     res: dict[str, Any] = {
         "app": str(root),
+        "config": config,
         "sessions": sessions,
         "replicas": replicas,
         "postscriptgc": gc or f"config({_configured_gc()})",
@@ -562,6 +592,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "runs once per checkout, alternately, so they are compared in the same hour",
     )
     p.add_argument("--rounds", type=int, default=1, help="repeat the whole alternation")
+    p.add_argument(
+        "--config",
+        choices=("production", "development"),
+        default="production",
+        help="production: serve.py with the Dockerfile's STREAMLIT_* settings, as the image "
+        "runs (no file watcher); development: app.py with .streamlit/config.toml alone, as a "
+        "local `streamlit run app.py` (file watcher on)",
+    )
     args = p.parse_args(argv)
     if not all((a / "app.py").is_file() for a in args.apps) or not 1 <= args.rounds <= 5:
         p.error("--apps must be checkouts with an app.py; --rounds within 1..5")
@@ -602,6 +640,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     bool(args.soak),
                     args.timeout,
                     app.resolve(),
+                    args.config,
                 )
             )
             r["loadavg_before"] = la0

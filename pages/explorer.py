@@ -223,7 +223,12 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         persist_state="session",
         help="Training steps to simulate.",
     )
-    heading("Start point", {"theta0", "psi0"})
+    if {"theta0", "psi0"} & hidden:
+        heading("Start point", {"theta0", "psi0"})
+    else:  # the heading and the tip in one element (every element is a message per rerun)
+        sb.markdown(
+            "### Start point\n\n:small[:gray[Tip: click anywhere on the field to start there.]]"
+        )
     c1, c2 = sb.columns(2) if not {"theta0", "psi0"} <= hidden else (sb, sb)
     theta0 = (_Fixed() if "theta0" in hidden else c1).number_input(
         "θ₀ (generator)",
@@ -245,8 +250,6 @@ def explorer_controls(url: UrlState) -> ExplorerControls:
         format="%.3f",
         help="Initial discriminator weight. Or click anywhere on the field.",
     )
-    if not {"theta0", "psi0"} & hidden:
-        sb.caption("Tip: click anywhere on the field to start there.")
     heading("View", {"view", "density", "speed"})
     view = at("view").slider(
         "View half-width",
@@ -309,10 +312,11 @@ all_specs = specs + param_specs(c.variant)
 url.publish({s.key: st.session_state.get(s.key) for s in all_specs}, all_specs)
 drawn = {s.key for s in all_specs} - {HIDE_KEY, *(("h",) if c.split else ("h_gen", "h_disc"))}
 drawn -= {n for n in OTHER_HYPER if n not in set().union(*(METHODS[m].uses for m in c.methods))}
-presenter.share_panel([(s.key, s.label or s.key) for s in all_specs if s.key in drawn])
+presenter.share_panel(
+    [(s.key, s.label or s.key) for s in all_specs if s.key in drawn], page_css=ONE_SCREEN_CSS
+)
 
 variant = get_variant(c.variant)
-st.html(ONE_SCREEN_CSS)
 st.title("Dirac-GAN explorer")
 for note in url.notes():
     st.warning(note, icon="⚠️")
@@ -422,7 +426,8 @@ with col_side:
 
 # Below the one screen: how to read it, the formulas in full, the distance chart, exports.
 link = Linker()  # the first use of each glossary term on the page links to its entry
-st.caption(
+# one caption (paragraphs): every element is a message and a React node per rerun
+reading = [
     link(
         "Grey lines follow the vector field (arrows show its direction)"
         + ("; the blue shading is the speed ‖v‖ on a log scale, darker = faster" if c.speed else "")
@@ -433,25 +438,30 @@ st.caption(
         "mass at 0, the generator's point mass at θ and the discriminator's line D(x) = ψx. "
         'Where the players take turns (AltGD), tick "half-steps" to step through the '
         "generator's move and then the discriminator's."
-    )
-)
-st.caption(
+    ),
     link(
         "The Dirac-GAN of Mescheder, Geiger & Nowozin (ICML 2018): the data is a point mass at "
         "0, the generator a point mass at θ, the discriminator D(x) = ψx. Each training method "
         "moves (θ, ψ) along the vector field. (0, 0) is an equilibrium of every variant; some "
         "have more, all of those in view are drawn with their type."
-    )
-)
+    ),
+]
 if len(eqs) > 1 or any(e.segment is not None for e in eqs):
-    st.caption(
+    reading.append(
         "Equilibria in view: " + "; ".join(e.label() for e in eqs) + ". The eigenvalue "
         f"panel linearises at {at_text}: its verdicts hold for paths that start close "
         "enough to that point."
     )
+st.caption("\n\n".join(reading))
 spectrum_panel(variant, c.methods, spectra, at_text, disagree, chart=False)
 
-st.subheader("Distance to the equilibrium")
+# the heading and how to read the chart in one element, above the chart
+st.markdown(
+    "### Distance to the equilibrium\n\n:small[:gray[Solid: simulated distance ‖(θ, ψ)‖ per step "
+    "(log scale). Dotted: the prediction ρᵏ·d₀ from the spectral radius ρ of the linearised "
+    "update. They agree once the path is close to the equilibrium, where the linearisation "
+    "holds; far away the nonlinear terms rule.]]"
+)
 series = [
     (
         m,
@@ -468,11 +478,6 @@ if series:
         key="distance_chart",
         alt="Distance to the equilibrium against the step, log scale, with the predicted ρ^k lines.",
     )
-st.caption(
-    "Solid: simulated distance ‖(θ, ψ)‖ per step (log scale). Dotted: the prediction ρᵏ·d₀ "
-    "from the spectral radius ρ of the linearised update. They agree once the path is close "
-    "to the equilibrium, where the linearisation holds; far away the nonlinear terms rule."
-)
 
 if presenter.active():
     st.stop()  # presenter mode: no export or background sections on the projector

@@ -96,3 +96,11 @@ def open_app(
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def markdown_parts(at: AppTest) -> list[str]:
+    """Every Markdown element's text, the update-operator card split into its methods
+    (``ui.panels.CARD_RULE``: one element holds all of them)."""
+    from ui.panels import CARD_RULE
+
+    return [part for m in at.markdown for part in m.value.split(CARD_RULE)]

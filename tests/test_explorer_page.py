@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dynamics.methods import METHODS, Hyper
 from dynamics.spectrum import spectrum
 from dynamics.variants import VARIANTS, make_game
+from tests.app_pages import markdown_parts
 from tests.charts import charts
 from ui.panels import fmt_eigs
 
@@ -37,7 +38,7 @@ def texts(at: AppTest) -> str:
 
 
 def rho_line(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith(f"**{label}** · ρ"))
+    return next(m for m in markdown_parts(at) if m.startswith(f"**{label}** · ρ"))
 
 
 def test_default_view_is_the_authors_first_figure() -> None:

@@ -26,6 +26,7 @@ from dynamics.presets import PRESETS
 from dynamics.spectrum import numeric_operator, spectrum
 from dynamics.stability import available_axes, stability_map, update_locus
 from dynamics.variants import VARIANTS, Variant, make_game
+from tests.app_pages import markdown_parts
 from tests.test_methods import HP, _expected_steps
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -408,7 +409,7 @@ def test_explorer_widgets_and_url_for_the_new_hyper_parameters() -> None:
     for method in ("lookahead", "sga", "ema"):
         rho = spectrum(make_game("standard"), method, hp).update.spectral_radius
         line = next(
-            m.value for m in at.markdown if m.value.startswith(f"**{METHODS[method].label}** · ρ")
+            m for m in markdown_parts(at) if m.startswith(f"**{METHODS[method].label}** · ρ")
         )
         assert f"ρ = `{rho:.6f}`" in line
     at.slider(key="lookahead_alpha").set_value(0.6).run()

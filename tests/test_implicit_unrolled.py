@@ -20,6 +20,7 @@ from dynamics.presets import PRESETS, SCHEMES
 from dynamics.spectrum import spectrum
 from dynamics.stability import available_axes, stability_map
 from dynamics.variants import VARIANTS, make_game
+from tests.app_pages import markdown_parts
 from tests.test_compare_stability_pages import annotation_texts, page
 from tests.test_game_methods import (
     FAST,
@@ -382,9 +383,7 @@ def test_explorer_runs_the_new_methods_on_the_new_variants(variant: str) -> None
     game = make_game(variant)
     for method in ("implicit", "unrolled"):
         u = spectrum(game, method, Hyper(unroll_k=3)).update
-        line = next(
-            m.value for m in at.markdown if m.value.startswith(f"**{METHODS[method].label}**")
-        )
+        line = next(m for m in markdown_parts(at) if m.startswith(f"**{METHODS[method].label}**"))
         if u.spectral_radius is not None:
             assert f"ρ = `{u.spectral_radius:.6f}`" in line
     assert not at.error

@@ -15,6 +15,8 @@ from ui.figures.explorer import eigen_figure
 from ui.figures.spec import for_projector
 from ui.live_chart import live_chart
 
+#: Between two methods in the update-operator card (one Markdown element for all of them).
+CARD_RULE = "\n\n---\n\n"
 #: Numeric and analytic eigenvalues "agree" below this. Finite differences are accurate to
 #: ~1e-10 in J; a double eigenvalue (critical damping) turns that into ~1e-5.
 AGREE_TOL = 1e-4
@@ -191,10 +193,10 @@ def spectrum_panel(
             )
         cards.append("\n\n".join(parts))
         groups.append((m, meth.label, u.numeric if u.numeric is not None else u.analytic))
-    # one card for all methods, one Markdown element each: a block per method cost a message
-    card = st.container(border=True)
-    for text in cards:
-        card.markdown(text)
+    # one card, one Markdown element for all methods (a rule between them): a block or an
+    # element per method cost a message each per rerun
+    if cards:
+        st.container(border=True).markdown(CARD_RULE.join(cards))
     if groups and chart:
         live_chart(
             for_projector(

@@ -113,33 +113,34 @@ def copyable(url: str) -> str:
     return f"{fence} {one_line} {fence}"
 
 
-def share_panel(hideable: Sequence[tuple[str, str]] = (), *, back: bool = True) -> None:
+def share_panel(
+    hideable: Sequence[tuple[str, str]] = (), *, back: bool = True, page_css: str = ""
+) -> None:
     """'Copy link' controls: in presenter mode at the top of the page, else in the sidebar.
 
     ``hideable``: (URL key, words) of the controls a teacher may hide in a curated link;
     the panel then builds that link from the controls ticked to keep. ``back``: show the
-    link back to the lesson the view was opened from.
+    link back to the lesson the view was opened from. ``page_css``: the page's own style
+    sheet, sent in the panel's style element (every element is a message per rerun).
     """
     if back:
         back_link()
     student, presenter = links()
+    st.html(SHARE_CSS + page_css)  # a style sheet alone: Streamlit draws no box for it
     if active():
         with st.popover(
             "Link for students",
             icon=":material/link:",
             help="The same view with the controls visible.",
         ):
-            st.html(SHARE_CSS)
-            st.markdown(copyable(student))
-            st.caption(COPY_HINT)
+            st.markdown(f"{copyable(student)}\n\n:small[:gray[{COPY_HINT}]]")
         return
     with st.sidebar.expander("Share this view", icon=":material/share:"):
-        st.html(SHARE_CSS)
-        st.caption(
-            "Every control is in the URL: a copied link reproduces this view exactly. " + COPY_HINT
-        )
-        st.markdown(f"**Link for students** (controls visible)  \n{copyable(student)}")
+        # one Markdown element for the hint and both links
         st.markdown(
+            ":small[:gray[Every control is in the URL: a copied link reproduces this view "
+            f"exactly. {COPY_HINT}]]\n\n"
+            f"**Link for students** (controls visible)  \n{copyable(student)}\n\n"
             f"**Presenter link** (controls hidden, large text for a projector)  \n"
             f"{copyable(presenter)}"
         )
