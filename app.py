@@ -3,11 +3,13 @@ page is a short script."""
 
 import streamlit as st
 
-from ui.compat import widgets_look_up_own_key
+from ui.compat import batch_script_events, widgets_look_up_own_key
 from ui.live_chart import preload_plotly
 from ui.routes import ROUTES
 
-widgets_look_up_own_key()  # each widget reads its own key, not the whole session (ui/compat.py)
+# Streamlit internals, for server CPU per rerun (ui/compat.py, each tested there)
+widgets_look_up_own_key()  # each widget reads its own key, not the whole session
+batch_script_events()  # a run's messages wake the event loop once per batch, not per message
 
 # Presenter mode (?present=1): the sidebar with the controls and the navigation start hidden.
 presenting = st.query_params.get("present", "").lower() in ("1", "true", "yes", "on")

@@ -14,9 +14,12 @@ import base64
 import concurrent.futures
 import importlib.metadata
 import inspect
+import threading
+import types
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +281,120 @@ def test_widgets_see_their_own_key_as_in_the_whole_filtered_state() -> None:
         assert at.radio(key="r_set").value == "y"
     mod = importlib.import_module(compat.WIDGET_MODULES[0])
     assert mod.get_session_state in compat._OWN_KEY  # the patch is what the widgets call
+
+
+def test_streamlit_still_wakes_the_loop_per_script_event() -> None:
+    """``batch_script_events``: a session hands each script-thread event to the loop with
+    ``AppSession._call_soon_on_event_loop`` (a ``call_soon_threadsafe`` on ``_event_loop``),
+    and ``Runtime._enqueued_some_message`` sets ``need_send_data`` of ``_get_async_objs()``.
+    After an upgrade that changes either, the batching is gone (or would call the wrong
+    thing)."""
+    from streamlit.runtime import app_session, runtime
+
+    what = "streamlit.runtime.app_session.AppSession._call_soon_on_event_loop"
+    session_src = inspect.getsource(app_session.AppSession)
+    assert "def _call_soon_on_event_loop(self, callback" in session_src, _changed(what, "streamlit")
+    assert "self._event_loop.call_soon_threadsafe(callback)" in session_src, _changed(
+        what, "streamlit"
+    )
+    assert "self._call_soon_on_event_loop(" in inspect.getsource(
+        app_session.AppSession._on_scriptrunner_event
+    ), _changed(what, "streamlit") + ": script events no longer go through it"
+    what = "streamlit.runtime.runtime.Runtime._enqueued_some_message"
+    src = inspect.getsource(runtime.Runtime)
+    assert "def _enqueued_some_message(self)" in src, _changed(what, "streamlit")
+    assert "call_soon_threadsafe(async_objs.need_send_data.set)" in src, _changed(what, "streamlit")
+    fields = getattr(runtime.AsyncObjects, "__annotations__", {})
+    assert {"eventloop", "need_send_data"} <= set(fields), _changed(what, "streamlit")
+    assert compat.batch_script_events()
+    assert app_session.AppSession._call_soon_on_event_loop is compat._batched_call_soon
+
+
+@contextmanager
+def _loop_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+
+
+def _settle(loop: asyncio.AbstractEventLoop) -> None:
+    """Return once the loop has run everything queued before this call (twice: a batch
+    queued while one ran runs on the next iteration)."""
+    for _ in range(3):
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(5)
+
+
+def test_script_events_run_in_order_with_few_wakeups_and_survive_a_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[int] = []
+
+    def boom() -> None:
+        raise ValueError("a handler failed")
+
+    with _loop_thread() as loop:
+        batch = compat.EventBatch(loop)
+        gate = threading.Event()
+        # the loop is held busy while the script thread sends: every event queues up
+        loop.call_soon_threadsafe(gate.wait, 5)
+        for i in range(200):
+            batch.call_soon(lambda i=i: seen.append(i))
+            if i == 100:
+                batch.call_soon(boom)
+        gate.set()
+        _settle(loop)
+    assert seen == list(range(200))  # in order, the failure logged and passed over
+    assert batch.wakeups == 1  # one wake-up for the whole burst (Streamlit: 201)
+    assert "a handler failed" in caplog.text
+
+
+def test_an_event_queued_during_a_batch_runs_after_it_on_a_later_iteration() -> None:
+    order: list[str] = []
+    with _loop_thread() as loop:
+        batch = compat.EventBatch(loop)
+        gate = threading.Event()
+        loop.call_soon_threadsafe(gate.wait, 5)
+
+        def first() -> None:
+            order.append("first")
+            loop.call_soon(lambda: order.append("another loop callback"))
+            batch.call_soon(lambda: order.append("queued by first"))
+
+        batch.call_soon(first)
+        batch.call_soon(lambda: order.append("second"))
+        gate.set()
+        _settle(loop)
+    # the batch in hand runs whole; what it queued waits its turn behind the loop's others
+    assert order == ["first", "second", "another loop callback", "queued by first"]
+    assert batch.wakeups == 2
+
+
+def test_send_data_is_set_directly_on_the_loop_and_through_it_from_other_threads() -> None:
+    with _loop_thread() as loop:
+        objs = types.SimpleNamespace(eventloop=loop, need_send_data=None)
+
+        async def make_event() -> asyncio.Event:
+            return asyncio.Event()
+
+        objs.need_send_data = asyncio.run_coroutine_threadsafe(make_event(), loop).result(5)
+        rt = types.SimpleNamespace(_get_async_objs=lambda: objs)
+
+        async def on_loop() -> bool:
+            compat._enqueued_some_message(rt)
+            return objs.need_send_data.is_set()  # no await in between: set synchronously
+
+        assert asyncio.run_coroutine_threadsafe(on_loop(), loop).result(5)
+        loop.call_soon_threadsafe(objs.need_send_data.clear)
+        _settle(loop)
+        compat._enqueued_some_message(rt)  # from this (another) thread: through the loop
+        _settle(loop)
+        assert objs.need_send_data.is_set()
 
 
 def test_streamlit_serves_the_live_charts_plotly_build(tmp_path: Path) -> None:
