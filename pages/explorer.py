@@ -312,11 +312,10 @@ all_specs = specs + param_specs(c.variant)
 url.publish({s.key: st.session_state.get(s.key) for s in all_specs}, all_specs)
 drawn = {s.key for s in all_specs} - {HIDE_KEY, *(("h",) if c.split else ("h_gen", "h_disc"))}
 drawn -= {n for n in OTHER_HYPER if n not in set().union(*(METHODS[m].uses for m in c.methods))}
-presenter.share_panel(
-    [(s.key, s.label or s.key) for s in all_specs if s.key in drawn], page_css=ONE_SCREEN_CSS
-)
+presenter.share_panel([(s.key, s.label or s.key) for s in all_specs if s.key in drawn])
 
 variant = get_variant(c.variant)
+st.html(ONE_SCREEN_CSS)
 st.title("Dirac-GAN explorer")
 for note in url.notes():
     st.warning(note, icon="⚠️")

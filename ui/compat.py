@@ -496,7 +496,7 @@ _BATCH_LOG = logging.getLogger("gan_lab.batched_events")
 class EventBatch:
     """A session's script-thread events, run on the event loop in order, one wake-up per batch.
 
-    Streamlit 1.67 hands every event of a script run (each of the ~58 messages of an explorer
+    Streamlit 1.67 hands every event of a script run (each of the ~60 messages of an explorer
     rerun) to the event loop with its own ``call_soon_threadsafe``: a write to the loop's
     wake-up pipe and a loop iteration per message, while the script thread and the loop take
     turns at the GIL. Queued here, the events of a burst go over in one call; they run in the

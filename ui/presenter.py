@@ -113,20 +113,17 @@ def copyable(url: str) -> str:
     return f"{fence} {one_line} {fence}"
 
 
-def share_panel(
-    hideable: Sequence[tuple[str, str]] = (), *, back: bool = True, page_css: str = ""
-) -> None:
+def share_panel(hideable: Sequence[tuple[str, str]] = (), *, back: bool = True) -> None:
     """'Copy link' controls: in presenter mode at the top of the page, else in the sidebar.
 
     ``hideable``: (URL key, words) of the controls a teacher may hide in a curated link;
     the panel then builds that link from the controls ticked to keep. ``back``: show the
-    link back to the lesson the view was opened from. ``page_css``: the page's own style
-    sheet, sent in the panel's style element (every element is a message per rerun).
+    link back to the lesson the view was opened from.
     """
     if back:
         back_link()
     student, presenter = links()
-    st.html(SHARE_CSS + page_css)  # a style sheet alone: Streamlit draws no box for it
+    st.html(SHARE_CSS)  # a style sheet alone: Streamlit draws no box for it
     if active():
         with st.popover(
             "Link for students",
