@@ -419,11 +419,11 @@ class OwnKeyView(Mapping[str, Any]):
         return dict(self._safe.filtered_state)
 
     @staticmethod
-    def _special(key: object) -> bool:
+    def _special(key: str) -> bool:
         from streamlit.runtime.state.common import is_element_id
         from streamlit.runtime.state.session_state import _is_internal_key
 
-        return not isinstance(key, str) or is_element_id(key) or _is_internal_key(key)
+        return is_element_id(key) or _is_internal_key(key)
 
     def __getitem__(self, key: str) -> Any:
         if self._special(key):

@@ -15,8 +15,7 @@ from dynamics import gmm
 from dynamics.gmm import GMMSettings
 from dynamics.methods import Hyper
 from ui.compute import HyperExtra
-
-Pair = tuple[float, float]
+from ui.gmm_compute import Pair
 
 
 @dataclass(frozen=True)

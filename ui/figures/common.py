@@ -105,6 +105,9 @@ STREAMLINE_COLOR = "rgba(120, 130, 140, 0.75)"
 #: dark theme's background, WCAG's bar for graphics); #444 all but vanished on dark.
 NEUTRAL = "#888888"
 MAX_PATH_POINTS = 1500  # decimate longer paths for the browser (the download keeps all)
+#: Below this chart width (px) a figure's own phone layout (``layout.meta.narrow``) applies
+#: (ui/live_chart.js): the GMM plane's data space under it, the stability map's bar flat.
+NARROW_BELOW = 640
 
 
 def style_of(method: str) -> Style:

@@ -19,7 +19,14 @@ import plotly.graph_objects as go
 from numpy.typing import NDArray
 from plotly.subplots import make_subplots
 
-from ui.figures.common import MAX_PATH_POINTS, NEUTRAL, STREAMLINE_COLOR, Style, decimate
+from ui.figures.common import (
+    MAX_PATH_POINTS,
+    NARROW_BELOW,
+    NEUTRAL,
+    STREAMLINE_COLOR,
+    Style,
+    decimate,
+)
 from ui.figures.spec import FONT_SIZE, figure_from_spec, layout_without_template, scatter_trace
 
 if TYPE_CHECKING:
@@ -282,8 +289,6 @@ def plane_figure(
     return figure_from_spec({"data": data, "layout": layout, "frames": frames})
 
 
-#: Below this width (px, the chart's) the data space goes under the plane (ui/live_chart.js).
-NARROW_BELOW = 640
 #: The narrow layout, in paper fractions of a taller figure: the plane on top, the data space
 #: under it, then its ▶ and step slider, then the legend.
 _N_HEIGHT = 824

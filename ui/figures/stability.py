@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from numpy.typing import NDArray
 
 from dynamics.methods import NEUTRAL_TOL
-from ui.figures.common import FloatArray, f32
+from ui.figures.common import NARROW_BELOW, FloatArray, f32
 from ui.figures.spec import FONT_SIZE, figure_from_spec, scatter_trace
 
 #: Plotly.py's Viridis stops (the browser's built-in "Viridis" differs slightly).
@@ -170,7 +170,7 @@ def stability_figure(
             cmax=BAND_MAX,
             colorscale=RHO_COLORSCALE,
             colorbar=dict(
-                title=dict(text="spectral radius ρ (log scale of |ρ − 1|)", side="right"),
+                title=dict(text=BAR_TITLE, side="right"),
                 tickvals=list(RHO_TICKS),
                 ticktext=list(RHO_TICKS.values()),
                 thickness=14,
@@ -181,9 +181,9 @@ def stability_figure(
     return figure_from_spec({"data": data, "layout": layout})
 
 
-#: Below this chart width (px) the colour bar lies flat under the map (ui/live_chart.js): on
-#: a phone (400 px) the upright bar and its title left the map 160 px of 370.
-NARROW_BELOW = 640
+#: The colour bar's title (upright beside the map, or flat under it on a phone: on a phone
+#: (400 px) the upright bar and its title left the map 160 px of 370).
+BAR_TITLE = "spectral radius ρ (log scale of |ρ − 1|)"
 #: Room (px) under the map's axis title for the flat bar, its tilted tick labels and title.
 _NARROW_BAR = 150
 
@@ -206,7 +206,7 @@ def _narrow_map(height: int) -> dict:
                 "yanchor": "top",
                 "thickness": 12,
                 "tickangle": -45,
-                "title": {"text": "spectral radius ρ (log scale of |ρ − 1|)", "side": "top"},
+                "title": {"text": BAR_TITLE, "side": "top"},
             }
         },
     }
